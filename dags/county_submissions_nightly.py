@@ -1,0 +1,155 @@
+"""county_submissions_nightly: load what the counties submitted, rebuild, audit and publish.
+
+discover → ingest (one mapped task per workbook) → anything new? → dbt (Cosmos, from the
+precompiled manifest, into analytics_next) → audit (fails closed) → publish → summary.
+
+Thin by design: every task calls into the ``ingest`` package, which is tested without
+Airflow. Heavy libraries are imported inside the tasks so that parsing this file stays fast.
+Credentials come from Airflow connections: ``warehouse`` (owner, publishes),
+``warehouse_loader`` (ingest), ``warehouse_transformer`` (dbt and audit).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pendulum
+from airflow.sdk import Asset, dag, task
+from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
+from cosmos.constants import LoadMode
+from cosmos.profiles import PostgresUserPasswordProfileMapping
+
+DBT_PROJECT_DIR = Path(
+    os.environ.get("DBT_PROJECT_DIR") or Path(__file__).resolve().parent.parent / "dbt_project"
+)
+DBT_EXECUTABLE = os.environ.get("DBT_EXECUTABLE") or str(Path(sys.executable).with_name("dbt"))
+
+#: The published marts; downstream DAGs can be scheduled on it.
+MARTS = Asset(name="marts", uri="dangjian://warehouse/marts")
+
+DEFAULT_ARGS = {
+    "owner": "dangjian-data",
+    "retries": 2,
+    "retry_delay": timedelta(seconds=int(os.environ.get("DANGJIAN_RETRY_DELAY_SECONDS", "120"))),
+    "retry_exponential_backoff": True,
+    "max_retry_delay": timedelta(minutes=30),
+}
+
+
+def _settings():
+    """Settings whose warehouse URL is the ``warehouse`` Airflow connection (owner)."""
+    from airflow.sdk import BaseHook
+
+    from ingest.config import Settings
+
+    conn = BaseHook.get_connection("warehouse")
+    os.environ["WAREHOUSE_URL"] = conn.get_uri().replace("postgres://", "postgresql://", 1)
+    return Settings.from_env()
+
+
+@dag(
+    dag_id="county_submissions_nightly",
+    description="各县（区）党建统计报送：每晚入库、建模、审核、发布",
+    schedule="0 2 * * *",
+    start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Shanghai"),
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULT_ARGS,
+    tags=["dangjian", "nightly", "warehouse"],
+    doc_md=__doc__,
+)
+def county_submissions_nightly():
+    @task
+    def discover() -> list[str]:
+        from ingest.load import discover as find_new
+
+        return [str(p) for p in find_new(_settings())]
+
+    @task(map_index_template="{{ task.op_kwargs['path'].rsplit('/', 1)[-1] }}")
+    def ingest_submission(path: str) -> dict:
+        from dataclasses import asdict
+
+        from ingest.load import ingest_file
+
+        return asdict(ingest_file(Path(path), _settings()))
+
+    @task.short_circuit(trigger_rule="all_done", ignore_downstream_trigger_rules=False)
+    def rebuild_due() -> int | None:
+        """Rebuild only when accepted submissions are newer than the published build.
+
+        Runs even if some workbooks failed to ingest: the others' data still flows.
+        """
+        from ingest.publish import pending
+
+        high_water = pending(_settings())
+        print(f"rebuild due up to submission {high_water}" if high_water else "nothing new")
+        return high_water
+
+    dbt_build = DbtTaskGroup(
+        group_id="dbt",
+        project_config=ProjectConfig(
+            dbt_project_path=DBT_PROJECT_DIR,
+            manifest_path=DBT_PROJECT_DIR / "target" / "manifest.json",
+        ),
+        profile_config=ProfileConfig(
+            profile_name="dangjian",
+            target_name="warehouse",
+            profile_mapping=PostgresUserPasswordProfileMapping(
+                conn_id="warehouse_transformer", profile_args={"schema": "analytics_next"}
+            ),
+        ),
+        render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST),
+        execution_config=ExecutionConfig(dbt_executable_path=DBT_EXECUTABLE),
+        operator_args={"install_deps": False},
+    )
+
+    @task(retries=0)
+    def audit(run_id: str | None = None) -> dict:
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from ingest.audit import AuditFailed
+        from ingest.audit import audit as run_audit
+        from ingest.publish import refuse
+
+        s = _settings()
+        try:
+            outcome = run_audit(s, run_id)
+        except AuditFailed as failed:
+            refuse(s, run_id, str(failed))
+            raise AirflowFailException(str(failed)) from None
+        return {"checked": outcome.checked, "warnings": len(outcome.failures)}
+
+    @task(outlets=[MARTS])
+    def publish(high_water: int, run_id: str | None = None) -> dict:
+        from ingest.publish import publish as swap
+
+        return swap(_settings(), run_id, high_water).row_counts
+
+    @task(trigger_rule="all_done", retries=0)
+    def summary(paths: list[str]) -> dict:
+        """Say what tonight did; fail the run if any workbook could not be ingested at all."""
+        from ingest.load import registered
+
+        found = registered([Path(p) for p in paths], _settings())
+        failed = [p for p in paths if p not in found]
+        outcome = {status: list(found.values()).count(status) for status in set(found.values())}
+        print(f"files: {len(paths)} new, {outcome}; failed to ingest: {failed or 'none'}")
+        if failed:
+            from airflow.sdk.exceptions import AirflowFailException
+
+            raise AirflowFailException(f"{len(failed)} workbook(s) failed to ingest: {failed}")
+        return outcome
+
+    paths = discover()
+    results = ingest_submission.expand(path=paths)
+    high_water = rebuild_due()
+    results >> high_water >> dbt_build
+    published = publish(high_water)
+    dbt_build >> audit() >> published
+    results >> summary(paths)  # a leaf beside publish: an audit failure still fails the run
+
+
+county_submissions_nightly()

@@ -1,0 +1,28 @@
+with
+
+source as (
+
+    select * from {{ source('county_submissions', 'submission') }}
+
+),
+
+final as (
+
+    select
+        submission_id,
+        sha256 as file_sha256,
+        file_name,
+        county_code,
+        period,
+        status,
+        status_reason,
+        superseded_by as superseded_by_submission_id,
+        row_count,
+        received_at,
+        status = 'accepted' and superseded_by is null as is_current
+
+    from source
+
+)
+
+select * from final

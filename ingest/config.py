@@ -1,0 +1,91 @@
+"""Settings: every value has a working local default and an environment variable to override it."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+#: Login roles of the warehouse and what each may do (see docs/warehouse.md).
+ROLES = ("loader", "transformer", "analyst", "steward")
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name, "")
+    return value if value else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where things live and how to reach the warehouse, read from the environment."""
+
+    home: Path
+    port: int
+    database: str
+    admin_user: str
+    admin_password: str
+    external_url: str | None
+    dbt_project_dir: Path
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        return cls(
+            home=Path(_env("DANGJIAN_HOME", str(PROJECT_ROOT / ".local"))).resolve(),
+            port=int(_env("WAREHOUSE_PORT", "55432")),
+            database=_env("WAREHOUSE_DB", "warehouse"),
+            admin_user=_env("WAREHOUSE_ADMIN_USER", "dangjian"),
+            admin_password=_env("WAREHOUSE_ADMIN_PASSWORD", "dangjian-local"),
+            external_url=os.environ.get("WAREHOUSE_URL") or None,
+            dbt_project_dir=Path(_env("DBT_PROJECT_DIR", str(PROJECT_ROOT / "dbt_project"))),
+        )
+
+    # --- folders -------------------------------------------------------------------------
+    @property
+    def inbox(self) -> Path:
+        return Path(_env("DANGJIAN_INBOX", str(self.home / "inbox")))
+
+    @property
+    def archive(self) -> Path:
+        return Path(_env("DANGJIAN_ARCHIVE", str(self.home / "archive")))
+
+    @property
+    def warehouse_dir(self) -> Path:
+        return self.home / "warehouse"
+
+    @property
+    def airflow_home(self) -> Path:
+        return Path(_env("AIRFLOW_HOME", str(self.home / "airflow")))
+
+    # --- connections ---------------------------------------------------------------------
+    @staticmethod
+    def role_password(role: str) -> str:
+        """Password of a login role: ``WAREHOUSE_<ROLE>_PASSWORD``, else a local default."""
+        return _env(f"WAREHOUSE_{role.upper()}_PASSWORD", f"{role}-local")
+
+    def url(self, role: str | None = None) -> str:
+        """PostgreSQL URL for the owner (``role=None``) or one of :data:`ROLES`."""
+        base = self.external_url or (
+            f"postgresql://{quote(self.admin_user)}:{quote(self.admin_password, safe='')}"
+            f"@127.0.0.1:{self.port}/{self.database}"
+        )
+        if role is None:
+            return base
+        if role not in ROLES:
+            raise ValueError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
+        parts = urlsplit(base)
+        host = parts.hostname or "127.0.0.1"
+        netloc = f"{role}:{quote(self.role_password(role), safe='')}@{host}"
+        if parts.port:
+            netloc += f":{parts.port}"
+        return urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+
+    def airflow_conn_uri(self, role: str | None = None) -> str:
+        """The same URL in the form Airflow connections take (``postgres://``)."""
+        return "postgres://" + self.url(role).split("://", 1)[1]
+
+
+def settings() -> Settings:
+    return Settings.from_env()

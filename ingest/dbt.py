@@ -1,0 +1,124 @@
+"""dbt glue: run dbt against the warehouse as ``transformer``, and write its source docs from the contract."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import yaml
+
+from ingest import contract
+from ingest.config import Settings
+
+SOURCES_FILE = Path("models/staging/county_submissions/_county_submissions__sources.yml")
+
+
+def dbt_env(s: Settings) -> dict[str, str]:
+    """Environment for a dbt process: the connection of the ``transformer`` role, no telemetry."""
+    url = urlsplit(s.url("transformer"))
+    return {
+        **os.environ,
+        "DBT_HOST": url.hostname or "127.0.0.1",
+        "DBT_PORT": str(url.port or 5432),
+        "DBT_USER": unquote(url.username or ""),
+        "DBT_PASSWORD": unquote(url.password or ""),
+        "DBT_DBNAME": url.path.lstrip("/"),
+        "DBT_PROFILES_DIR": str(s.dbt_project_dir),
+        "DBT_PROJECT_DIR": str(s.dbt_project_dir),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+        "DBT_PARTIAL_PARSE": os.environ.get("DBT_PARTIAL_PARSE", "True"),
+    }
+
+
+def dbt_executable() -> str:
+    return str(Path(sys.executable).with_name("dbt"))
+
+
+def run(s: Settings, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run ``dbt <args>`` in the project folder; output is captured and returned."""
+    result = subprocess.run(
+        [dbt_executable(), *args],
+        cwd=s.dbt_project_dir,
+        env=dbt_env(s),
+        capture_output=True,
+        text=True,
+    )
+    if check and result.returncode != 0:
+        raise RuntimeError(f"dbt {' '.join(args)} failed:\n{result.stdout[-4000:]}{result.stderr}")
+    return result
+
+
+def manifest_path(s: Settings) -> Path:
+    return s.dbt_project_dir / "target" / "manifest.json"
+
+
+def ensure_manifest(s: Settings) -> Path:
+    """Build ``target/manifest.json`` with ``dbt parse`` (no database needed) if it is stale."""
+    manifest = manifest_path(s)
+    newest_source = max(
+        p.stat().st_mtime
+        for p in s.dbt_project_dir.rglob("*")
+        if p.suffix in {".sql", ".yml", ".csv"} and "target" not in p.parts and "logs" not in p.parts
+    )
+    if not manifest.exists() or manifest.stat().st_mtime < newest_source:
+        run(s, "parse", "--quiet")
+    return manifest
+
+
+def sources_yaml() -> str:
+    """The dbt sources file for the raw tables, generated from the submission contract."""
+    tables = [
+        {
+            "name": "submission",
+            "description": "收到的每个报送文件一行（按 sha256 去重）/ one row per received workbook",
+            "loaded_at_field": "received_at",
+            "columns": [
+                {
+                    "name": "submission_id",
+                    "description": "报送文件编号 / submission id",
+                    "data_tests": ["unique", "not_null"],
+                },
+                {"name": "sha256", "description": "文件内容的 sha256 / content hash"},
+                {"name": "status", "description": "accepted（已接收）或 quarantined（整份隔离）"},
+            ],
+        }
+    ]
+    for s in contract.SHEETS:
+        tables.append(
+            {
+                "name": s.key,
+                "description": f"{s.title}：{s.description}",
+                "loaded_at_field": "loaded_at",
+                "columns": [
+                    {"name": "submission_id", "description": "来源报送文件 / source submission"},
+                    {"name": "source_row", "description": "来源 Excel 行号 / source row"},
+                    *(
+                        {"name": c.name, "description": f"{c.template_header}：{c.description}"}
+                        for c in s.columns
+                    ),
+                ],
+            }
+        )
+    doc = {
+        "version": 2,
+        "sources": [
+            {
+                "name": "county_submissions",
+                "description": "各县（区）报送的工作簿，由 ingest 载入 / county workbooks as loaded",
+                "schema": "raw",
+                "config": {"freshness": {"warn_after": {"count": 36, "period": "hour"}}},
+                "tables": tables,
+            }
+        ],
+    }
+    header = "# Generated from ingest/contract.py by `dangjian contract dbt-sources`; do not edit.\n"
+    return header + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=100)
+
+
+def write_sources(s: Settings) -> Path:
+    path = s.dbt_project_dir / SOURCES_FILE
+    path.write_text(sources_yaml(), encoding="utf-8")
+    return path

@@ -1,0 +1,165 @@
+"""Loader: archive each workbook by sha256, register it, and COPY its rows with cell lineage.
+
+A file is loaded exactly once: its sha256 is its identity in ``raw.submission``. Registering
+the submission, loading its rows, recording its rejected cells and superseding the county's
+earlier submission for the same period all happen in one transaction, so a crash leaves
+either all of it or none of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+
+from ingest.config import Settings
+from ingest.reader import Problem, WorkbookRejected, read_workbook
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    file: str
+    sha256: str
+    status: str  # accepted | quarantined | duplicate
+    submission_id: int | None = None
+    county_code: str | None = None
+    period: str | None = None
+    rows_loaded: int = 0
+    cells_rejected: int = 0
+    reason: str | None = None
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def archive(path: Path, sha: str, archive_dir: Path) -> Path:
+    """Copy the original into the archive under its sha256 (write to a temp name, then rename)."""
+    target = archive_dir / sha[:2] / f"{sha}{path.suffix.lower()}"
+    if target.exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    shutil.copyfile(path, tmp)
+    with tmp.open("rb") as fh:
+        os.fsync(fh.fileno())
+    tmp.replace(target)
+    return target
+
+
+def known_hashes(conn: psycopg.Connection) -> set[str]:
+    return {row[0] for row in conn.execute("select sha256 from raw.submission")}
+
+
+def discover(s: Settings) -> list[Path]:
+    """Workbooks in the inbox that the warehouse has not registered yet, oldest first."""
+    if not s.inbox.exists():
+        return []
+    files = [
+        p
+        for p in s.inbox.iterdir()
+        if p.suffix.lower() in {".xlsx", ".xls"} and p.is_file() and not p.name.startswith(("~$", "."))
+    ]
+    with psycopg.connect(s.url("loader")) as conn:
+        seen = known_hashes(conn)
+    fresh = [p for p in files if sha256_of(p) not in seen]
+    return sorted(fresh, key=lambda p: (p.stat().st_mtime, p.name))
+
+
+def registered(paths: list[Path], s: Settings) -> dict[str, str]:
+    """Of these files, the ones the warehouse has registered, with their status."""
+    hashes = {sha256_of(p): str(p) for p in paths if p.exists()}
+    with psycopg.connect(s.url("loader")) as conn:
+        rows = conn.execute(
+            "select sha256, status from raw.submission where sha256 = any(%s)", (list(hashes),)
+        ).fetchall()
+    return {hashes[sha]: status for sha, status in rows}
+
+
+def _copy_rows(cur: psycopg.Cursor, submission_id: int, data) -> int:
+    s = data.sheet
+    names = ["submission_id", "sheet", "source_row", *(c.name for c in s.columns)]
+    with cur.copy(f"copy {s.table} ({', '.join(names)}) from stdin") as copy:
+        for row in data.rows:
+            copy.write_row(
+                [submission_id, data.title, row["source_row"], *(row.get(c.name) for c in s.columns)]
+            )
+    return len(data.rows)
+
+
+def _record_problems(cur: psycopg.Cursor, submission_id: int, problems: list[Problem]) -> None:
+    cur.executemany(
+        "insert into quality.rejected_cells"
+        " (submission_id, sheet, cell, column_name, original_text, rule, severity, message)"
+        " values (%s, %s, %s, %s, %s, %s, %s, %s)",
+        [
+            (submission_id, p.sheet, p.cell, p.column, p.original, p.rule, p.severity, p.message)
+            for p in problems
+        ],
+    )
+
+
+def _register(
+    cur: psycopg.Cursor,
+    path: Path,
+    sha: str,
+    archived: Path,
+    status: str,
+    county: str | None,
+    period: str | None,
+    reason: str | None,
+) -> int | None:
+    row = cur.execute(
+        "insert into raw.submission"
+        " (sha256, file_name, archive_path, county_code, period, status, status_reason)"
+        " values (%s, %s, %s, %s, %s, %s, %s)"
+        " on conflict (sha256) do nothing returning submission_id",
+        (sha, path.name, str(archived), county, period, status, reason),
+    ).fetchone()
+    return row[0] if row else None
+
+
+def ingest_file(path: Path, s: Settings) -> IngestResult:
+    """Archive, read, check and load one workbook. Never raises for bad content: it quarantines."""
+    sha = sha256_of(path)
+    archived = archive(path, sha, s.archive)
+    try:
+        book = read_workbook(path)
+    except WorkbookRejected as rejected:
+        book, reason = None, rejected
+    with psycopg.connect(s.url("loader")) as conn, conn.transaction(), conn.cursor() as cur:
+        if book is None:
+            sid = _register(cur, path, sha, archived, "quarantined", None, None, reason.reason)
+            if sid is None:
+                return IngestResult(path.name, sha, "duplicate")
+            _record_problems(
+                cur,
+                sid,
+                [Problem(reason.sheet or "", reason.cell or "", None, None, reason.rule, reason.reason)],
+            )
+            return IngestResult(path.name, sha, "quarantined", sid, reason=reason.reason)
+        # One county-period at a time, so "latest submission wins" is well defined.
+        cur.execute("select pg_advisory_xact_lock(hashtext(%s))", (f"{book.county_code}/{book.period}",))
+        sid = _register(cur, path, sha, archived, "accepted", book.county_code, book.period, None)
+        if sid is None:
+            return IngestResult(path.name, sha, "duplicate")
+        rows = sum(_copy_rows(cur, sid, data) for data in book.sheets.values())
+        _record_problems(cur, sid, book.problems)
+        cur.execute("update raw.submission set row_count = %s where submission_id = %s", (rows, sid))
+        cur.execute(
+            "update raw.submission set superseded_by = %s"
+            " where county_code = %s and period = %s and submission_id < %s"
+            " and superseded_by is null",
+            (sid, book.county_code, book.period, sid),
+        )
+    return IngestResult(
+        path.name, sha, "accepted", sid, book.county_code, book.period, rows, len(book.problems)
+    )

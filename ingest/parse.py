@@ -1,0 +1,125 @@
+"""Value parsers: turn what a clerk typed into a typed value, or say in Chinese what was expected."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from ingest.contract import Column
+
+
+class ParseError(ValueError):
+    """A cell's text is not what its column expects; the message is for the county clerk."""
+
+
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+_TRUE = {"是", "有", "y", "yes", "true", "1", "√", "✓"}
+_FALSE = {"否", "无", "n", "no", "false", "0", "×", "✗"}
+
+
+def normalise_text(value: Any) -> str:
+    """Full-width to half-width, line breaks and runs of spaces folded, ends trimmed."""
+    text = unicodedata.normalize("NFKC", str(value))
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and normalise_text(value) == "")
+
+
+def _number_text(value: Any, col: Column) -> Decimal:
+    if isinstance(value, bool):
+        raise ParseError(f"应为数字，实际为「{value}」")
+    if isinstance(value, int | float):
+        return Decimal(str(value))
+    text = normalise_text(value).replace(",", "").replace(" ", "")
+    if col.unit and text.endswith(col.unit):
+        text = text[: -len(col.unit)]
+    scale = Decimal(1)
+    if text.endswith("万") and col.unit != "万元":
+        text, scale = text[:-1], Decimal(10000)
+    try:
+        return Decimal(text) * scale
+    except InvalidOperation:
+        unit = f"（单位：{col.unit}）" if col.unit else ""
+        raise ParseError(f"应为数字{unit}，实际为「{value}」") from None
+
+
+def parse_decimal(value: Any, col: Column) -> Decimal:
+    number = _number_text(value, col)
+    if number < 0:
+        raise ParseError(f"不能为负数，实际为「{value}」")
+    return number
+
+
+def parse_integer(value: Any, col: Column) -> int:
+    number = parse_decimal(value, col)
+    if number != number.to_integral_value():
+        raise ParseError(f"应为整数，实际为「{value}」")
+    return int(number)
+
+
+def parse_boolean(value: Any, col: Column) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = normalise_text(value).lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ParseError(f"应填「是」或「否」，实际为「{value}」")
+
+
+def parse_date(value: Any, col: Column) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool) and 1 <= value < 2958466:
+        return _EXCEL_EPOCH + dt.timedelta(days=int(value))
+    text = normalise_text(value)
+    m = re.fullmatch(r"(\d{4})\s*[年./-]\s*(\d{1,2})\s*(?:[月./-]\s*(\d{1,2})\s*日?)?\s*月?", text)
+    if m:
+        try:
+            return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3) or 1))
+        except ValueError:
+            pass
+    raise ParseError(f"应为日期（如 2025-03-11 或 2025年3月11日），实际为「{value}」")
+
+
+def parse_code(value: Any, col: Column) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = normalise_text(value).replace(" ", "")
+    if col.codes and text not in col.codes:
+        raise ParseError(f"应为以下之一：{'、'.join(col.codes)}，实际为「{value}」")
+    if col.pattern and not re.fullmatch(col.pattern, text):
+        raise ParseError(f"代码格式不符（应符合 {col.pattern}），实际为「{value}」")
+    return text
+
+
+def parse_text(value: Any, col: Column) -> str:
+    return normalise_text(value)
+
+
+PARSERS: dict[str, Callable[[Any, Column], Any]] = {
+    "text": parse_text,
+    "code": parse_code,
+    "integer": parse_integer,
+    "decimal": parse_decimal,
+    "boolean": parse_boolean,
+    "date": parse_date,
+}
+
+
+def parse_value(value: Any, col: Column) -> Any:
+    """Parse one cell for ``col``; ``None`` for a blank optional cell; ParseError otherwise."""
+    if is_blank(value):
+        if col.required:
+            raise ParseError("必填项不能为空")
+        return None
+    return PARSERS[col.type](value, col)

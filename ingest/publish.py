@@ -1,0 +1,153 @@
+"""Publish: swap the audited candidate build (``analytics_next``) into ``marts`` atomically.
+
+In one transaction, as the warehouse owner: the current ``marts`` becomes ``marts_previous``
+(kept for rollback), ``analytics_next`` becomes ``marts`` and is handed to the owner, analysts
+and stewards get read access to it, and an empty ``analytics_next`` is made for the next build.
+A concurrent analyst query sees the old build or the new one, never a mix.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import psycopg
+from psycopg import sql
+
+from ingest.config import Settings
+
+CANDIDATE, PUBLISHED, PREVIOUS = "analytics_next", "marts", "marts_previous"
+READERS = ("analyst", "steward")
+
+
+class PublishRefused(RuntimeError):
+    """The candidate build is not fit to publish (for example, it is empty)."""
+
+
+@dataclass(frozen=True)
+class Publication:
+    run_id: str
+    row_counts: dict[str, int]
+
+
+def _tables(conn: psycopg.Connection, schema: str) -> list[tuple[str, str]]:
+    return conn.execute(
+        "select c.relname, c.relkind from pg_class c join pg_namespace n on n.oid = c.relnamespace"
+        " where n.nspname = %s and c.relkind in ('r', 'v', 'm', 'p') order by c.relname",
+        (schema,),
+    ).fetchall()
+
+
+def row_counts(conn: psycopg.Connection, schema: str) -> dict[str, int]:
+    counts = {}
+    for name, kind in _tables(conn, schema):
+        if kind in ("r", "p", "m"):
+            counts[name] = conn.execute(
+                sql.SQL("select count(*) from {}.{}").format(sql.Identifier(schema), sql.Identifier(name))
+            ).fetchone()[0]
+    return counts
+
+
+def _high_water(conn: psycopg.Connection) -> int:
+    return conn.execute("select coalesce(max(submission_id), 0) from raw.submission").fetchone()[0]
+
+
+def _record(
+    conn: psycopg.Connection,
+    run_id: str,
+    status: str,
+    reason: str | None,
+    counts: dict[str, int] | None,
+    high_water: int | None = None,
+) -> None:
+    conn.execute(
+        "insert into quality.publication (run_id, status, reason, row_counts, source_high_water)"
+        " values (%s, %s, %s, %s, %s)",
+        (run_id, status, reason, json.dumps(counts) if counts is not None else None, high_water),
+    )
+
+
+def pending(s: Settings) -> int | None:
+    """The newest accepted submission_id if it is newer than the published build, else None.
+
+    Judged from the warehouse, not from tonight's files alone: a night that crashed after
+    loading but before publishing leaves its submissions pending for the next run. Pass the
+    value on to :func:`publish` so that it records what the build was made from.
+    """
+    with psycopg.connect(s.url()) as conn:
+        published = conn.execute(
+            "select source_high_water from quality.publication where status = 'published'"
+            " order by publication_id desc limit 1"
+        ).fetchone()
+        accepted = conn.execute(
+            "select coalesce(max(submission_id), 0) from raw.submission where status = 'accepted'"
+        ).fetchone()[0]
+    seen = (published[0] or 0) if published else 0
+    return accepted if accepted > seen else None
+
+
+def _swap(conn: psycopg.Connection, new: str, old: str) -> None:
+    """Inside a transaction: ``marts`` → ``old``, ``new`` → ``marts``, readers moved across."""
+    ident = sql.Identifier
+    readers = sql.SQL(", ").join(map(ident, READERS))
+    conn.execute(sql.SQL("drop schema if exists {} cascade").format(ident(old)))
+    conn.execute(sql.SQL("alter schema {} rename to {}").format(ident(PUBLISHED), ident(old)))
+    conn.execute(sql.SQL("revoke all on schema {} from {}").format(ident(old), readers))
+    conn.execute(sql.SQL("alter schema {} rename to {}").format(ident(new), ident(PUBLISHED)))
+    conn.execute(sql.SQL("alter schema {} owner to current_user").format(ident(PUBLISHED)))
+    conn.execute(sql.SQL("revoke all on schema {} from public, transformer").format(ident(PUBLISHED)))
+    for name, kind in _tables(conn, PUBLISHED):
+        what = "view" if kind == "v" else "materialized view" if kind == "m" else "table"
+        conn.execute(
+            sql.SQL("alter {} {}.{} owner to current_user").format(
+                sql.SQL(what), ident(PUBLISHED), ident(name)
+            )
+        )
+    conn.execute(sql.SQL("grant usage on schema {} to {}").format(ident(PUBLISHED), readers))
+    conn.execute(sql.SQL("grant select on all tables in schema {} to {}").format(ident(PUBLISHED), readers))
+
+
+def publish(s: Settings, run_id: str, high_water: int | None = None) -> Publication:
+    """Swap ``analytics_next`` into ``marts``; refuses (and records why) if it is empty.
+
+    ``high_water`` is the newest submission the build was made from (default: the newest now).
+    """
+    with psycopg.connect(s.url()) as conn:
+        with conn.transaction():
+            conn.execute("select pg_advisory_xact_lock(hashtext('dangjian.publish'))")
+            high_water = high_water or _high_water(conn)
+            counts = row_counts(conn, CANDIDATE)
+            if not counts:
+                reason = "候选构建 analytics_next 中没有表 / the candidate build is empty"
+                _record(conn, run_id, "refused", reason, None)
+                raise PublishRefused(reason)
+            _swap(conn, CANDIDATE, PREVIOUS)
+            conn.execute(sql.SQL("create schema {}").format(sql.Identifier(CANDIDATE)))
+            conn.execute(
+                sql.SQL("grant usage, create on schema {} to transformer").format(sql.Identifier(CANDIDATE))
+            )
+            _record(conn, run_id, "published", None, counts, high_water)
+    return Publication(run_id, counts)
+
+
+def refuse(s: Settings, run_id: str, reason: str) -> None:
+    """Record that a run did not publish (the audit failed, or a step before it did)."""
+    with psycopg.connect(s.url()) as conn, conn.transaction():
+        _record(conn, run_id, "refused", reason, None)
+
+
+def rollback(s: Settings, run_id: str) -> Publication:
+    """Put the previous published build back into ``marts`` (the current one is kept instead)."""
+    with psycopg.connect(s.url()) as conn, conn.transaction():
+        conn.execute("select pg_advisory_xact_lock(hashtext('dangjian.publish'))")
+        if not _tables(conn, PREVIOUS):
+            raise PublishRefused("没有可回退的上一版 / there is no previous build to roll back to")
+        conn.execute(
+            sql.SQL("alter schema {} rename to {}").format(
+                sql.Identifier(PREVIOUS), sql.Identifier("marts_rollback")
+            )
+        )
+        _swap(conn, "marts_rollback", PREVIOUS)
+        counts = row_counts(conn, PUBLISHED)
+        _record(conn, run_id, "rolled_back", None, counts)
+    return Publication(run_id, counts)

@@ -1,0 +1,199 @@
+"""Workbook reader: find the contract's sheets and headers in a county workbook and parse its rows.
+
+Reading uses python-calamine (Rust), which returns codes typed as text as text. Every problem
+found becomes a :class:`Problem` naming the sheet and the cell, in Chinese, for the clerk.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ingest import contract
+from ingest.contract import COUNTIES, COVER_FIELDS, COVER_SHEET, Column, Sheet
+from ingest.parse import ParseError, is_blank, normalise_text, parse_value
+
+_HEADER_SCAN_ROWS = 30
+_FILE_NAME = re.compile(r"^(?P<county>\d{6})_(?P<period>[^_]+)_")
+
+
+class WorkbookRejected(Exception):
+    """The whole workbook is quarantined; ``reason`` says why, in Chinese."""
+
+    def __init__(self, reason: str, rule: str, sheet: str | None = None, cell: str | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.rule = rule
+        self.sheet = sheet
+        self.cell = cell
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One rejected cell (or row), traceable to ``sheet!cell`` in the original file."""
+
+    sheet: str
+    cell: str
+    column: str | None
+    original: str | None
+    rule: str
+    message: str
+    severity: str = "error"
+
+
+@dataclass
+class SheetData:
+    sheet: Sheet
+    title: str
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class Workbook:
+    path: Path
+    county_code: str
+    period: str
+    sheets: dict[str, SheetData]
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [p for data in self.sheets.values() for p in data.problems]
+
+
+def column_letter(index: int) -> str:
+    """0-based column index to the spreadsheet letter: 0 → A, 27 → AB."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def cell_ref(row: int, col: int) -> str:
+    """0-based row and column to ``B12``."""
+    return f"{column_letter(col)}{row + 1}"
+
+
+def _header_key(text: Any) -> str:
+    """What a header cell means, stripped of units in brackets, spaces and line breaks."""
+    key = normalise_text(text)
+    key = re.sub(r"[(（][^()（）]*[)）]$", "", key)
+    return re.sub(r"[\s*：:]", "", key)
+
+
+def _header_index(s: Sheet) -> dict[str, Column]:
+    index: dict[str, Column] = {}
+    for col in s.columns:
+        for name in (col.header, *col.aliases):
+            index[_header_key(name)] = col
+    return index
+
+
+def _find_header(s: Sheet, grid: list[list[Any]]) -> tuple[int, dict[int, Column]]:
+    index = _header_index(s)
+    best: tuple[int, dict[int, Column]] = (-1, {})
+    for r, row in enumerate(grid[:_HEADER_SCAN_ROWS]):
+        found = {c: index[_header_key(v)] for c, v in enumerate(row) if _header_key(v) in index}
+        if len(found) > len(best[1]):
+            best = (r, found)
+    return best
+
+
+def _cover(book: Any, path: Path) -> tuple[str, str]:
+    if COVER_SHEET not in book.sheet_names:
+        raise WorkbookRejected(
+            f"缺少「{COVER_SHEET}」工作表（应写明县（区）代码和报送期间）", "missing_cover"
+        )
+    values: dict[str, tuple[str, str]] = {}
+    labels = {_header_key(label): name for name, label in COVER_FIELDS.items()}
+    for r, row in enumerate(book.get_sheet_by_name(COVER_SHEET).to_python(skip_empty_area=False)):
+        for c, cell in enumerate(row[:-1]):
+            name = labels.get(_header_key(cell))
+            if name:
+                value = row[c + 1]
+                if isinstance(value, float) and value.is_integer():
+                    value = int(value)
+                values[name] = (normalise_text(value), cell_ref(r, c + 1))
+    for name, label in COVER_FIELDS.items():
+        if name not in values or not values[name][0]:
+            raise WorkbookRejected(f"「{COVER_SHEET}」未填写{label}", "missing_cover_field", COVER_SHEET)
+    county, county_cell = values["county_code"]
+    if county not in COUNTIES:
+        raise WorkbookRejected(
+            f"{COVER_SHEET}!{county_cell}：县（区）代码「{county}」不是铜仁市的县（区）代码",
+            "unknown_county",
+            COVER_SHEET,
+            county_cell,
+        )
+    try:
+        period = contract.parse_period(values["period"][0])
+    except ValueError as exc:
+        raise WorkbookRejected(
+            f"{COVER_SHEET}!{values['period'][1]}：{exc}", "bad_period", COVER_SHEET, values["period"][1]
+        ) from None
+    named = _FILE_NAME.match(path.name)
+    if named and (named["county"], named["period"].upper()) != (county, period):
+        raise WorkbookRejected(
+            f"文件名「{path.name}」与封面不一致：封面为 {county} {period}", "cover_mismatch", COVER_SHEET
+        )
+    return county, period
+
+
+def _read_sheet(s: Sheet, title: str, grid: list[list[Any]]) -> SheetData:
+    data = SheetData(s, title)
+    header_row, columns = _find_header(s, grid)
+    missing = [c.template_header for c in s.columns if c.required and c not in columns.values()]
+    if header_row < 0 or missing:
+        raise WorkbookRejected(f"工作表「{title}」缺少必填列：{'、'.join(missing)}", "missing_column", title)
+    for r in range(header_row + 1, len(grid)):
+        row = grid[r]
+        cells = {c: row[c] if c < len(row) else None for c in columns}
+        if all(is_blank(v) for v in cells.values()):
+            continue
+        record: dict[str, Any] = {"source_row": r + 1}
+        problems = []
+        for c, col in columns.items():
+            try:
+                record[col.name] = parse_value(cells[c], col)
+            except ParseError as exc:
+                original = None if cells[c] is None else str(cells[c])
+                problems.append(
+                    Problem(
+                        title,
+                        cell_ref(r, c),
+                        col.name,
+                        original,
+                        f"parse_{col.type}",
+                        f"{title}!{cell_ref(r, c)}「{col.header}」{exc}",
+                    )
+                )
+        if problems:
+            data.problems.extend(problems)
+        else:
+            data.rows.append(record)
+    return data
+
+
+def read_workbook(path: Path) -> Workbook:
+    """Read and parse a county workbook; raises WorkbookRejected when it cannot be used at all."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises several types for broken files
+        raise WorkbookRejected(
+            f"无法打开文件「{path.name}」：不是有效的 Excel 工作簿（{exc}）", "unreadable"
+        ) from None
+    county, period = _cover(book, path)
+    sheets: dict[str, SheetData] = {}
+    for s in contract.SHEETS:
+        title = next((t for t in (s.title, *s.aliases) if t in book.sheet_names), None)
+        if title is None:
+            raise WorkbookRejected(f"缺少「{s.title}」工作表", "missing_sheet", s.title)
+        grid = book.get_sheet_by_name(title).to_python(skip_empty_area=False)
+        sheets[s.key] = _read_sheet(s, title, grid)
+    return Workbook(path, county, period, sheets)

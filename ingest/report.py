@@ -1,0 +1,83 @@
+"""Reports for people: what the warehouse received, rejected and published."""
+
+from __future__ import annotations
+
+import psycopg
+from rich.console import Console
+from rich.table import Table
+
+from ingest.config import Settings
+from ingest.contract import COUNTIES
+from ingest.publish import PUBLISHED, row_counts
+
+#: The sample analyst query the demo runs as the ``analyst`` role (see README).
+ANALYST_QUERY = """
+select
+    county_code,
+    count(*) as village_level_orgs,
+    count(*) filter (where is_lagging) as lagging_orgs,
+    count(*) filter (where is_lagging and is_rectified) as rectified,
+    count(*) filter (where unit_type = '行政村') as administrative_villages,
+    count(*) filter (where has_strong_collective_economy) as strong_villages,
+    round(100.0 * count(*) filter (where has_strong_collective_economy)
+          / nullif(count(*) filter (where unit_type = '行政村'), 0), 2) as strong_share_pct,
+    sum(grid_count) as grids,
+    sum(party_group_count) as party_groups
+from marts.fct_village_indicators
+group by county_code
+order by county_code
+"""
+
+
+def submission_counts(conn: psycopg.Connection) -> dict[str, int]:
+    row = conn.execute(
+        "select count(*),"
+        " count(*) filter (where status = 'accepted'),"
+        " count(*) filter (where status = 'quarantined'),"
+        " count(*) filter (where superseded_by is not null)"
+        " from raw.submission"
+    ).fetchone()
+    return dict(zip(["seen", "accepted", "quarantined", "superseded"], row, strict=True))
+
+
+def print_summary(s: Settings, console: Console) -> None:
+    with psycopg.connect(s.url()) as conn:
+        files = submission_counts(conn)
+        published = row_counts(conn, PUBLISHED)
+        last = conn.execute(
+            "select run_id, status, coalesce(reason, ''), decided_at from quality.publication"
+            " order by publication_id desc limit 1"
+        ).fetchone()
+        rejected = conn.execute("select count(*) from quality.rejected_cells").fetchone()[0]
+
+    t = Table(title="报送文件 / files")
+    for key in files:
+        t.add_column(key, justify="right")
+    t.add_row(*(str(v) for v in files.values()))
+    console.print(t)
+    console.print(f"rejected cells recorded: {rejected}")
+
+    t = Table(title="已发布 / published (marts)")
+    t.add_column("table")
+    t.add_column("rows", justify="right")
+    for name, n in published.items():
+        t.add_row(f"marts.{name}", f"{n:,}")
+    console.print(t)
+    if last:
+        console.print(
+            f"last publication: {last[1]} at {last[3]:%Y-%m-%d %H:%M:%S %Z} (run {last[0]}) {last[2]}"
+        )
+
+    if "fct_village_indicators" not in published:
+        return
+    with psycopg.connect(s.url("analyst")) as conn:
+        cur = conn.execute(ANALYST_QUERY)
+        names = [d.name for d in cur.description]
+        rows = cur.fetchall()
+    t = Table(title="分析员查询示例 / sample analyst query (as role analyst)")
+    t.add_column("county")
+    for name in names[1:]:
+        t.add_column(name, justify="right")
+    for row in rows:
+        t.add_row(f"{row[0]} {COUNTIES.get(row[0], '')}", *(str(v) for v in row[1:]))
+    console.print(t)

@@ -1,0 +1,93 @@
+-- Warehouse bootstrap: schemas, privileges and the loader's own tables.
+-- Idempotent: run on every `dangjian warehouse up`; the login roles are created beforehand
+-- (ingest/warehouse.py) because their passwords come from the environment.
+
+create schema if not exists raw;            -- loader: files received and rows as submitted
+create schema if not exists quality;        -- loader, auditor: rejections, checks, publications
+create schema if not exists staging;        -- dbt: staging and intermediate views (internal)
+create schema if not exists analytics_next; -- dbt: the candidate build (write-audit-publish)
+create schema if not exists marts;          -- publish step: the audited build analysts query
+create schema if not exists restricted;     -- dbt: person identities, stewards only
+
+revoke create on schema public from public;
+revoke all on schema raw, quality, staging, analytics_next, marts, restricted from public;
+
+-- loader: writes raw and quality
+grant usage on schema raw, quality to loader;
+
+-- transformer (dbt, audit): reads raw and quality, builds staging, analytics_next, restricted
+grant usage on schema raw, quality to transformer;
+grant usage, create on schema staging, analytics_next, restricted to transformer;
+
+-- analyst: the published marts only
+grant usage on schema marts to analyst, steward;
+
+-- steward: quality and restricted as well
+grant usage on schema quality, restricted to steward;
+alter default privileges for role transformer in schema restricted grant select on tables to steward;
+
+create table if not exists raw.submission (
+    submission_id bigint generated always as identity primary key,
+    sha256 text not null unique,
+    file_name text not null,
+    archive_path text not null,
+    county_code text,
+    period text,
+    received_at timestamptz not null default now(),
+    status text not null check (status in ('accepted', 'quarantined')),
+    status_reason text,
+    superseded_by bigint references raw.submission (submission_id),
+    row_count integer not null default 0
+);
+comment on table raw.submission is '收到的每个报送文件一行（按 sha256 去重）/ one row per received workbook';
+create index if not exists submission_county_period on raw.submission (county_code, period);
+
+create table if not exists quality.rejected_cells (
+    rejected_cell_id bigint generated always as identity primary key,
+    submission_id bigint not null references raw.submission (submission_id),
+    sheet text,
+    cell text,
+    column_name text,
+    original_text text,
+    rule text not null,
+    severity text not null check (severity in ('error', 'warning')),
+    message text not null,
+    recorded_at timestamptz not null default now()
+);
+comment on table quality.rejected_cells is '被拒绝的单元格与原因（中文）/ rejected cells with the reason';
+
+create table if not exists quality.validation_result (
+    validation_result_id bigint generated always as identity primary key,
+    run_id text not null,
+    suite text not null,
+    expectation text not null,
+    column_name text,
+    severity text not null check (severity in ('critical', 'warning')),
+    success boolean not null,
+    unexpected_count bigint,
+    details jsonb,
+    checked_at timestamptz not null default now()
+);
+comment on table quality.validation_result is '质量检查结果（每条期望一行）/ one row per expectation checked';
+
+create table if not exists quality.publication (
+    publication_id bigint generated always as identity primary key,
+    run_id text not null,
+    status text not null check (status in ('published', 'refused', 'rolled_back')),
+    reason text,
+    row_counts jsonb,
+    source_high_water bigint,
+    decided_at timestamptz not null default now()
+);
+comment on table quality.publication is '每次发布或拒绝发布的记录 / every publish and refusal';
+-- Columns added after a table's first release are added here, so an old warehouse catches up.
+alter table quality.publication add column if not exists source_high_water bigint;
+comment on column quality.publication.source_high_water is
+    '发布时已登记的最大报送编号 / highest submission_id the published build had seen';
+
+-- @grants: re-applied after the contract's per-sheet raw tables are created
+grant select, insert, update on all tables in schema raw to loader;
+grant select on all tables in schema raw to transformer;
+grant select, insert on quality.rejected_cells to loader;
+grant select on all tables in schema quality to transformer, steward;
+grant insert on quality.validation_result to transformer;
