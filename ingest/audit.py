@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass, field
 
 import psycopg
+from psycopg import sql
 
 from ingest.config import Settings
 
@@ -43,11 +44,36 @@ class AuditOutcome:
         return not self.critical_failures
 
 
-def _row(suite: str, res) -> dict:
+def _failing_keys(cfg, result: dict, conn: psycopg.Connection, table: tuple[str, str]) -> list[dict]:
+    """The failing rows' lineage keys. GX returns them for most expectations; for compound
+    uniqueness on SQL it returns only a query (which does not run on PostgreSQL), so those
+    rows are found here directly."""
+    keys = result.get("unexpected_index_list")
+    if keys or not result.get("unexpected_count") or cfg.type != "expect_compound_columns_to_be_unique":
+        return (keys or [])[:MAX_KEYS_KEPT]
+    from expectations import KEY_COLUMNS
+
+    cols = sql.SQL(", ").join(map(sql.Identifier, cfg.kwargs["column_list"]))
+    query = sql.SQL(
+        "select {keys} from {table} where ({cols}) in"
+        " (select {cols} from {table} group by {cols} having count(*) > 1)"
+        " order by {keys} limit {limit}"
+    ).format(
+        keys=sql.SQL(", ").join(map(sql.Identifier, KEY_COLUMNS)),
+        cols=cols,
+        table=sql.Identifier(*table),
+        limit=sql.Literal(MAX_KEYS_KEPT),
+    )
+    cur = conn.execute(query)
+    names = [d.name for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def _row(suite: str, res, conn: psycopg.Connection, table: tuple[str, str]) -> dict:
     cfg = res.expectation_config
     meta = cfg.meta or {}
     result = res.result or {}
-    keys = result.get("unexpected_index_list") or []
+    keys = _failing_keys(cfg, result, conn, table)
     return {
         "suite": suite,
         "expectation": cfg.type,
@@ -59,7 +85,7 @@ def _row(suite: str, res) -> dict:
             "explanation": meta.get("explanation"),
             "kwargs": {k: v for k, v in cfg.kwargs.items() if k != "batch_id"},
             "observed_value": result.get("observed_value"),
-            "failing_rows": keys[:MAX_KEYS_KEPT],
+            "failing_rows": keys,
             "exception": (res.exception_info or {}).get("exception_message")
             if isinstance(res.exception_info, dict)
             else None,
@@ -70,15 +96,17 @@ def _row(suite: str, res) -> dict:
 def audit(s: Settings, run_id: str, schema: str = "analytics_next") -> AuditOutcome:
     """Validate every mart in ``schema``; record results; raise AuditFailed on a critical failure."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-    os.environ.setdefault("TQDM_DISABLE", "1")
     import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
 
     from expectations import KEY_COLUMNS, mart_suites
 
     context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
     source = context.data_sources.add_postgres(name="warehouse", connection_string=s.url("transformer"))
     outcome = AuditOutcome(run_id)
     rows: list[dict] = []
+    conn = psycopg.connect(s.url("transformer"), autocommit=True)
     for table, build in mart_suites().items():
         batch = source.add_table_asset(name=table, table_name=table, schema_name=schema)
         definition = batch.add_batch_definition_whole_table("whole_table")
@@ -94,7 +122,7 @@ def audit(s: Settings, run_id: str, schema: str = "analytics_next") -> AuditOutc
             }
         )
         for res in result.results:
-            row = _row(suite.name, res)
+            row = _row(suite.name, res, conn, (schema, table))
             if res.exception_info and any(
                 (info or {}).get("raised_exception") for info in _infos(res.exception_info)
             ):
@@ -103,7 +131,7 @@ def audit(s: Settings, run_id: str, schema: str = "analytics_next") -> AuditOutc
             rows.append(row)
     outcome.checked = len(rows)
     outcome.failures = [r for r in rows if not r["success"]]
-    with psycopg.connect(s.url("transformer")) as conn, conn.cursor() as cur:
+    with conn, conn.cursor() as cur:
         cur.executemany(
             "insert into quality.validation_result (run_id, suite, expectation, column_name,"
             " severity, success, unexpected_count, details)"

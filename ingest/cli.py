@@ -7,6 +7,7 @@ import os
 import shlex
 import sys
 import uuid
+from datetime import datetime
 from pathlib import Path
 
 from rich.console import Console
@@ -16,7 +17,17 @@ from rich.table import Table
 from ingest import warehouse
 from ingest.config import ROLES, Settings
 
-console = Console()
+
+def _terminal_console() -> Console:
+    """A console on its own copy of the terminal, so it stays visible while the nightly run's
+    output (fd 1 and 2) is sent to a log file."""
+    try:
+        return Console(file=open(os.dup(sys.stdout.fileno()), "w", encoding="utf-8", buffering=1))  # noqa: SIM115
+    except (AttributeError, OSError, ValueError):  # no real stdout (captured by a test runner)
+        return Console()
+
+
+console = _terminal_console()
 
 
 def _progress() -> Progress:
@@ -126,14 +137,42 @@ def cmd_airflow_env(args: argparse.Namespace, s: Settings) -> int:
     return 0
 
 
+def _log_file(s: Settings) -> Path:
+    return s.home / "logs" / f"nightly-{datetime.now():%Y%m%d-%H%M%S}.log"
+
+
+def _report_run(state: str, log: Path) -> int:
+    if state == "success":
+        console.print(f"nightly run: [green]{state}[/] (log: {log})")
+        return 0
+    console.print(f"[red]nightly run: {state}[/]; the end of its log ({log}):")
+    console.print(
+        "".join(log.read_text(encoding="utf-8", errors="replace").splitlines(True)[-40:]),
+        markup=False,
+        highlight=False,
+    )
+    return 1
+
+
 def cmd_nightly(args: argparse.Namespace, s: Settings) -> int:
     from ingest import dbt, runner
 
     dbt.ensure_manifest(s)
     runner.ensure_airflow_db(s)
-    state = runner.run_nightly(s)
-    console.print(f"DAG run finished: [bold]{state}[/]")
-    return 0 if state == "success" else 1
+    log = _log_file(s)
+    with console.status("running the nightly DAG…"):
+        state = runner.run_nightly(s, log)
+    return _report_run(state, log)
+
+
+def cmd_airflow(args: argparse.Namespace, s: Settings) -> int:
+    from ingest import dbt, runner
+
+    warehouse.up(s)
+    dbt.ensure_manifest(s)
+    runner.ensure_airflow_db(s)
+    console.print(f"Airflow UI on http://127.0.0.1:{args.port} (Ctrl-C stops it)")
+    return runner.serve(s, args.port)
 
 
 def cmd_demo(args: argparse.Namespace, s: Settings) -> int:
@@ -161,13 +200,11 @@ def cmd_demo(args: argparse.Namespace, s: Settings) -> int:
         runner.ensure_airflow_db(s)
         progress.advance(task)
         step(f"{steps[4]} ({len(COUNTIES)} counties)")
-        state = runner.run_nightly(s)
+        log = _log_file(s)
+        state = runner.run_nightly(s, log)
         progress.advance(task)
     print_summary(s, console)
-    if state != "success":
-        console.print(f"[red]the nightly run ended {state}[/]")
-        return 1
-    return 0
+    return _report_run(state, log)
 
 
 def cmd_summary(args: argparse.Namespace, s: Settings) -> int:
@@ -214,6 +251,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("airflow-env", help="print the local Airflow environment as exports")
     p.set_defaults(func=cmd_airflow_env)
+
+    p = sub.add_parser("airflow", help="run a local Airflow UI, scheduler and dag-processor")
+    p.add_argument("--port", type=int, default=8080)
+    p.set_defaults(func=cmd_airflow)
 
     p = sub.add_parser("nightly", help="run the nightly DAG once (dag.test) on the inbox")
     p.set_defaults(func=cmd_nightly)

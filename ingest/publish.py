@@ -117,16 +117,20 @@ def publish(s: Settings, run_id: str, high_water: int | None = None) -> Publicat
             conn.execute("select pg_advisory_xact_lock(hashtext('dangjian.publish'))")
             high_water = high_water or _high_water(conn)
             counts = row_counts(conn, CANDIDATE)
-            if not counts:
-                reason = "候选构建 analytics_next 中没有表 / the candidate build is empty"
+            if counts:
+                _swap(conn, CANDIDATE, PREVIOUS)
+                conn.execute(sql.SQL("create schema {}").format(sql.Identifier(CANDIDATE)))
+                conn.execute(
+                    sql.SQL("grant usage, create on schema {} to transformer").format(
+                        sql.Identifier(CANDIDATE)
+                    )
+                )
+                _record(conn, run_id, "published", None, counts, high_water)
+        if not counts:
+            reason = "候选构建 analytics_next 中没有表 / the candidate build is empty"
+            with conn.transaction():
                 _record(conn, run_id, "refused", reason, None)
-                raise PublishRefused(reason)
-            _swap(conn, CANDIDATE, PREVIOUS)
-            conn.execute(sql.SQL("create schema {}").format(sql.Identifier(CANDIDATE)))
-            conn.execute(
-                sql.SQL("grant usage, create on schema {} to transformer").format(sql.Identifier(CANDIDATE))
-            )
-            _record(conn, run_id, "published", None, counts, high_water)
+            raise PublishRefused(reason)
     return Publication(run_id, counts)
 
 

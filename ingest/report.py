@@ -28,6 +28,17 @@ group by county_code
 order by county_code
 """
 
+ANALYST_HEADERS = {
+    "village_level_orgs": "村级组织",
+    "lagging_orgs": "后进",
+    "rectified": "已整顿",
+    "administrative_villages": "行政村",
+    "strong_villages": "强村",
+    "strong_share_pct": "强村%",
+    "grids": "网格",
+    "party_groups": "党小组",
+}
+
 
 def submission_counts(conn: psycopg.Connection) -> dict[str, int]:
     row = conn.execute(
@@ -74,10 +85,10 @@ def print_summary(s: Settings, console: Console) -> None:
         cur = conn.execute(ANALYST_QUERY)
         names = [d.name for d in cur.description]
         rows = cur.fetchall()
-    t = Table(title="分析员查询示例 / sample analyst query (as role analyst)")
-    t.add_column("county")
+    t = Table(title="分析员查询示例 / sample analyst query, as role analyst (README)")
+    t.add_column("县（区）")
     for name in names[1:]:
-        t.add_column(name, justify="right")
+        t.add_column(ANALYST_HEADERS.get(name, name), justify="right")
     for row in rows:
-        t.add_row(f"{row[0]} {COUNTIES.get(row[0], '')}", *(str(v) for v in row[1:]))
+        t.add_row(COUNTIES.get(row[0], row[0]), *(str(v) for v in row[1:]))
     console.print(t)

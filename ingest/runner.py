@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from ingest.config import PROJECT_ROOT, Settings
@@ -39,6 +42,7 @@ def airflow_env(s: Settings) -> dict[str, str]:
         "GX_ANALYTICS_ENABLED": "False",
         "TQDM_DISABLE": "1",
         "NO_PROXY": "*",
+        "XDG_RUNTIME_DIR": str(s.home / "run"),
     }
     return {**env, **{k: v for k, v in os.environ.items() if k in env}}
 
@@ -50,23 +54,74 @@ def airflow_executable() -> str:
 def ensure_airflow_db(s: Settings) -> None:
     """Create or upgrade the local Airflow metadata database (idempotent)."""
     s.airflow_home.mkdir(parents=True, exist_ok=True)
+    (s.home / "run").mkdir(mode=0o700, exist_ok=True)
     env = {**os.environ, **airflow_env(s)}
     result = subprocess.run([airflow_executable(), "db", "migrate"], env=env, capture_output=True, text=True)
     if result.returncode != 0:
         raise RuntimeError(f"airflow db migrate failed:\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
 
 
-def run_nightly(s: Settings) -> str:
+def run_nightly(s: Settings, log_file: Path | None = None) -> str:
     """Run the nightly DAG once with ``dag.test()`` in this process; returns the run's state.
 
     Must be called before anything imports Airflow in this process: Airflow reads its
-    configuration from the environment at import time.
+    configuration from the environment at import time. With ``log_file``, everything the
+    run prints (task logs, dbt output) goes there instead of the terminal.
     """
     os.environ.update(airflow_env(s))
-    from airflow.dag_processing.dagbag import DagBag
+    with _output_to(log_file):
+        from airflow.dag_processing.dagbag import DagBag
 
-    bag = DagBag(dag_folder=os.environ["AIRFLOW__CORE__DAGS_FOLDER"])
-    if bag.import_errors:
-        raise RuntimeError(f"DAG import errors: {bag.import_errors}")
-    dag_run = bag.get_dag(DAG_ID).test()
+        bag = DagBag(dag_folder=os.environ["AIRFLOW__CORE__DAGS_FOLDER"])
+        if bag.import_errors:
+            raise RuntimeError(f"DAG import errors: {bag.import_errors}")
+        dag_run = bag.get_dag(DAG_ID).test()
     return str(dag_run.state)
+
+
+@contextlib.contextmanager
+def _output_to(log_file: Path | None):
+    """Send this process's stdout and stderr (file descriptors 1 and 2) to ``log_file``."""
+    if log_file is None:
+        yield
+        return
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    with log_file.open("ab") as fh:
+        os.dup2(fh.fileno(), 1)
+        os.dup2(fh.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            os.close(saved[0])
+            os.close(saved[1])
+
+
+def serve(s: Settings, port: int = 8080) -> int:
+    """Run a local Airflow (api-server, scheduler, dag-processor) until interrupted."""
+    env = {**os.environ, **airflow_env(s), "AIRFLOW__API__PORT": str(port)}
+    procs = [
+        subprocess.Popen([airflow_executable(), *cmd], env=env)
+        for cmd in (["api-server", "--port", str(port)], ["scheduler"], ["dag-processor"])
+    ]
+    try:
+        while all(p.poll() is None for p in procs):
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        for p in procs:
+            try:
+                p.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                p.kill()
+    return max((p.returncode or 0) for p in procs)

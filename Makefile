@@ -1,0 +1,46 @@
+# Two commands set everything up on a fresh machine: `make demo` and `make test`.
+# Every target creates .venv and installs the pinned stack into it when missing.
+
+SHELL  := /bin/bash
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install demo test lint format airflow psql down clean
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	@touch $@
+
+install: $(STAMP)  ## create .venv with the pinned stack
+
+demo: $(STAMP)  ## warehouse up, sample workbooks, one nightly DAG run, summary
+	$(BIN)/dangjian demo
+
+test: $(STAMP)  ## the whole test suite (starts its own PostgreSQL on port 55433)
+	$(BIN)/pytest
+
+lint: $(STAMP)  ## ruff and SQLFluff
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint dbt_project
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+airflow: $(STAMP)  ## local Airflow UI on http://127.0.0.1:8080 (api-server, scheduler, dag-processor)
+	$(BIN)/dangjian airflow
+
+psql: $(STAMP)  ## an analyst's psql session on the published marts
+	$(BIN)/dangjian warehouse up
+	$(BIN)/dangjian warehouse psql --role analyst
+
+down:  ## stop what demo started
+	@if [ -x $(BIN)/dangjian ]; then $(BIN)/dangjian warehouse down; fi
+
+clean: down  ## remove local state (warehouse data, inbox, archive, Airflow metadata) and build output
+	rm -rf .local dbt_project/target dbt_project/logs

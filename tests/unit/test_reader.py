@@ -1,0 +1,110 @@
+import random
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from ingest import contract, sample
+from ingest.reader import WorkbookRejected, cell_ref, column_letter, read_workbook
+
+
+def _sample_rows(n: int = 5) -> list[dict]:
+    return sample.village_rows("520603", random.Random(1))[:n]
+
+
+def _write(tmp_path: Path, rows: list[dict], name: str | None = None) -> Path:
+    path = tmp_path / (name or contract.file_name("520603", "2025"))
+    return sample.write_workbook(path, "520603", "2025", {"villages": rows})
+
+
+def test_column_letters():
+    assert [column_letter(i) for i in (0, 25, 26, 27, 701)] == ["A", "Z", "AA", "AB", "ZZ"]
+    assert cell_ref(11, 1) == "B12"
+
+
+def test_round_trip_of_a_generated_workbook(tmp_path):
+    rows = _sample_rows()
+    book = read_workbook(_write(tmp_path, rows))
+    assert (book.county_code, book.period) == ("520603", "2025")
+    data = book.sheets["villages"]
+    assert data.problems == []
+    assert [r["source_row"] for r in data.rows] == [2, 3, 4, 5, 6]
+    for got, want in zip(data.rows, rows, strict=True):
+        for col in contract.VILLAGES.columns:
+            expected = want[col.name]
+            if isinstance(expected, float):
+                expected = Decimal(str(expected))
+            assert got[col.name] == expected, col.name
+
+
+def test_title_rows_synonym_headers_and_footer_blank_rows(tmp_path):
+    path = _write(tmp_path, _sample_rows(3))
+    wb = load_workbook(path)
+    ws = wb["村情"]
+    ws.insert_rows(1, amount=2)
+    ws["A1"] = "2025年村（社区）情况统计表"
+    ws.cell(row=3, column=1, value="村代码")  # an alias for 村（社区）代码
+    ws.cell(row=3, column=7, value="集体经济\n经营收入（万元）")  # line break in the header
+    ws.append([])
+    wb.save(path)
+    data = read_workbook(path).sheets["villages"]
+    assert data.problems == []
+    assert [r["source_row"] for r in data.rows] == [4, 5, 6]
+
+
+def test_bad_cells_are_reported_with_sheet_cell_and_chinese_reason(tmp_path):
+    rows = _sample_rows(3)
+    rows[1]["grid_count"] = "很多"
+    rows[2]["party_org_rating"] = "较好"
+    data = read_workbook(_write(tmp_path, rows)).sheets["villages"]
+    assert [r["source_row"] for r in data.rows] == [2]
+    by_cell = {p.cell: p for p in data.problems}
+    grid_col = column_letter([c.name for c in contract.VILLAGES.columns].index("grid_count"))
+    assert by_cell[f"{grid_col}3"].original == "很多"
+    assert by_cell[f"{grid_col}3"].message.startswith(f"村情!{grid_col}3「网格数」应为数字")
+    assert "先进、一般、后进" in by_cell["E4"].message
+
+
+def test_missing_required_column_quarantines_the_workbook(tmp_path):
+    path = _write(tmp_path, _sample_rows(2))
+    wb = load_workbook(path)
+    wb["村情"].delete_cols(1)
+    wb.save(path)
+    with pytest.raises(WorkbookRejected, match="缺少必填列：村（社区）代码") as err:
+        read_workbook(path)
+    assert err.value.rule == "missing_column"
+
+
+def test_cover_must_agree_with_the_file_name(tmp_path):
+    path = _write(tmp_path, _sample_rows(1), name="520624_2025_思南县.xlsx")
+    with pytest.raises(WorkbookRejected, match="文件名.*与封面不一致"):
+        read_workbook(path)
+
+
+def test_unknown_county_on_the_cover(tmp_path):
+    path = _write(tmp_path, _sample_rows(1), name="anything.xlsx")
+    wb = load_workbook(path)
+    wb["封面"]["B2"] = "110101"
+    wb.save(path)
+    with pytest.raises(WorkbookRejected, match="封面!B2.*110101") as err:
+        read_workbook(path)
+    assert err.value.rule == "unknown_county"
+
+
+def test_not_a_workbook_is_rejected_not_crashed(tmp_path):
+    path = tmp_path / "520603_2025_万山区.xlsx"
+    path.write_bytes(b"this is not a zip file")
+    with pytest.raises(WorkbookRejected, match="无法打开文件"):
+        read_workbook(path)
+
+
+def test_missing_sheet(tmp_path):
+    path = tmp_path / "x.xlsx"
+    wb = Workbook()
+    wb.active.title = "封面"
+    wb.active.append(["县（区）代码", "520603"])
+    wb.active.append(["报送期间", "2025"])
+    wb.save(path)
+    with pytest.raises(WorkbookRejected, match="缺少「村情」工作表"):
+        read_workbook(path)
