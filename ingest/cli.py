@@ -272,6 +272,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     s = Settings.from_env()
+    if not os.environ.get("XDG_RUNTIME_DIR"):  # some libraries warn when it is missing
+        (s.home / "run").mkdir(parents=True, mode=0o700, exist_ok=True)
+        os.environ["XDG_RUNTIME_DIR"] = str(s.home / "run")
     if getattr(args, "out", "x") is None:
         args.out = str(s.inbox)
     try:

@@ -103,3 +103,8 @@ def test_rollback_restores_the_previous_build(built):
 
 def test_village_codes_in_the_contract_pattern(built):
     pattern = contract.VILLAGES.column("org_unit_code").pattern
+    assert query(
+        built,
+        "select count(*) from analytics_next.fct_village_indicators where org_unit_code !~ %s",
+        (pattern,),
+    ) == [(0,)]

@@ -1,0 +1,109 @@
+"""Every DAG imports cleanly and obeys the team's policy."""
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ingest.config import PROJECT_ROOT
+
+DAGS_DIR = PROJECT_ROOT / "dags"
+DAG_FILES = sorted(DAGS_DIR.glob("*.py"))
+HEAVY = ("pandas", "great_expectations", "openpyxl", "python_calamine", "psycopg", "dbt.cli")
+
+
+@pytest.fixture(scope="module")
+def dagbag(settings):
+    from ingest import dbt
+    from ingest.runner import airflow_env
+
+    dbt.ensure_manifest(settings)  # the Cosmos task group is rendered from it
+    import os
+
+    os.environ.update(airflow_env(settings))
+    from airflow.dag_processing.dagbag import DagBag
+
+    return DagBag(dag_folder=str(DAGS_DIR))
+
+
+def test_dag_files_import_without_errors(dagbag):
+    assert dagbag.import_errors == {}
+    assert set(dagbag.dag_ids) >= {"county_submissions_nightly"}
+
+
+def test_file_name_is_the_dag_id(dagbag):
+    for dag_id, dag in dagbag.dags.items():
+        assert Path(dag.fileloc).stem == dag_id
+
+
+def test_policy_owner_tags_retries_schedule(dagbag):
+    for dag in dagbag.dags.values():
+        assert dag.tags, dag.dag_id
+        assert dag.catchup is False
+        assert dag.max_active_runs == 1
+        assert "Asia/Shanghai" in str(dag.timezone)
+        for t in dag.tasks:
+            assert t.owner == "dangjian-data", t.task_id
+            if t.task_id not in ("audit", "summary"):  # a failed audit must not be retried
+                assert t.retries >= 2, t.task_id
+
+
+def test_audit_is_never_retried(dagbag):
+    dag = dagbag.dags["county_submissions_nightly"]
+    assert dag.get_task("audit").retries == 0
+
+
+def test_nightly_runs_at_two_in_the_morning_shanghai_time(dagbag):
+    dag = dagbag.dags["county_submissions_nightly"]
+    assert dag.timetable.expression == "0 2 * * *"
+    assert "Asia/Shanghai" in str(dag.timetable.timezone)
+
+
+def test_dbt_runs_through_cosmos_in_dependency_order(dagbag):
+    dag = dagbag.dags["county_submissions_nightly"]
+    ids = set(dag.task_ids)
+    assert any(i.startswith("dbt.stg_county_submissions__villages") for i in ids)
+    fct = next(t for t in dag.tasks if t.task_id.startswith("dbt.fct_village_indicators"))
+    upstream = {u for u in fct.get_flat_relative_ids(upstream=True)}
+    assert any(u.startswith("dbt.stg_county_submissions__villages") for u in upstream)
+    assert "publish" in {d for d in fct.get_flat_relative_ids(upstream=False)}
+
+
+@pytest.mark.parametrize("path", DAG_FILES, ids=lambda p: p.name)
+def test_no_heavy_imports_at_module_level(path):
+    """Parsing a DAG file must not import pandas, GX, openpyxl, calamine or a DB driver."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+            for name in names:
+                assert not name.startswith(HEAVY), f"{path.name} imports {name} at module level"
+
+
+@pytest.mark.parametrize("path", DAG_FILES, ids=lambda p: p.name)
+def test_parsing_loads_no_heavy_module_and_touches_no_network(path, settings):
+    """Import the file in a fresh interpreter with sockets disabled; list what got imported."""
+    from ingest import dbt
+    from ingest.runner import airflow_env
+
+    dbt.ensure_manifest(settings)
+    probe = f"""
+import socket, sys
+def _no_network(*a, **k):
+    raise RuntimeError("network access at DAG parse time")
+socket.socket.connect = _no_network
+socket.create_connection = _no_network
+import runpy
+runpy.run_path({str(path)!r})
+heavy = sorted(m for m in sys.modules if m.split('.')[0] in {set(h.split(".")[0] for h in HEAVY if h != "dbt.cli")!r})
+print("HEAVY:" + ",".join(heavy))
+"""
+    import os
+
+    env = {**os.environ, **airflow_env(settings)}
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-3000:]
+    line = next(ln for ln in out.stdout.splitlines() if ln.startswith("HEAVY:"))
+    assert line == "HEAVY:", line
