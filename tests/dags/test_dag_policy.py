@@ -89,6 +89,7 @@ def test_parsing_loads_no_heavy_module_and_touches_no_network(path, settings):
     from ingest.runner import airflow_env
 
     dbt.ensure_manifest(settings)
+    roots = sorted({h.split(".")[0] for h in HEAVY if h != "dbt.cli"})
     probe = f"""
 import socket, sys
 def _no_network(*a, **k):
@@ -97,7 +98,7 @@ socket.socket.connect = _no_network
 socket.create_connection = _no_network
 import runpy
 runpy.run_path({str(path)!r})
-heavy = sorted(m for m in sys.modules if m.split('.')[0] in {set(h.split(".")[0] for h in HEAVY if h != "dbt.cli")!r})
+heavy = sorted(m for m in sys.modules if m.split('.')[0] in {roots!r})
 print("HEAVY:" + ",".join(heavy))
 """
     import os

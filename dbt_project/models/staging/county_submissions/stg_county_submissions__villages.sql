@@ -22,14 +22,14 @@ final as (
         villages.unit_type,
         villages.township_code,
         villages.party_org_rating,
-        coalesce(villages.is_rectified, false) as is_rectified,
         villages.collective_operating_income,
         villages.collective_net_income,
         villages.grid_count,
         villages.party_group_count,
         villages.submission_id,
         villages.sheet as source_sheet,
-        villages.source_row
+        villages.source_row,
+        coalesce(villages.is_rectified, false) as is_rectified
 
     from villages
     inner join submissions
