@@ -223,7 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--role", choices=ROLES, default=None, help="connect as this login role (default: the owner)"
     )
-    p.add_argument("psql_args", nargs=argparse.REMAINDER, help="extra arguments for psql")
+    p.add_argument("psql_args", nargs="*", help="for psql: extra arguments after --, e.g. -- -c 'select 1'")
     p.set_defaults(func=cmd_warehouse)
 
     p = sub.add_parser("sample", help="write sample county workbooks")

@@ -32,13 +32,17 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> Settings:
+        external = os.environ.get("WAREHOUSE_URL") or None
+        database = _env("WAREHOUSE_DB", "warehouse")
+        if external:  # the database is the one the URL names
+            database = urlsplit(external).path.lstrip("/") or database
         return cls(
             home=Path(_env("DANGJIAN_HOME", str(PROJECT_ROOT / ".local"))).resolve(),
             port=int(_env("WAREHOUSE_PORT", "55432")),
-            database=_env("WAREHOUSE_DB", "warehouse"),
+            database=database,
             admin_user=_env("WAREHOUSE_ADMIN_USER", "dangjian"),
             admin_password=_env("WAREHOUSE_ADMIN_PASSWORD", "dangjian-local"),
-            external_url=os.environ.get("WAREHOUSE_URL") or None,
+            external_url=external,
             dbt_project_dir=Path(_env("DBT_PROJECT_DIR", str(PROJECT_ROOT / "dbt_project"))),
         )
 

@@ -265,12 +265,15 @@ def bootstrap(s: Settings) -> None:
         conn.execute("select pg_advisory_lock(hashtext('dangjian.bootstrap'))")
         try:
             for role in ROLES:
-                password = s.role_password(role)
                 exists = conn.execute("select 1 from pg_roles where rolname = %s", (role,)).fetchone()
+                # A new role gets its password (set or local default); an existing one is changed
+                # only when its password is set explicitly, never reset to the local default.
+                if exists and not os.environ.get(f"WAREHOUSE_{role.upper()}_PASSWORD"):
+                    continue
                 verb = "alter" if exists else "create"
                 conn.execute(
                     sql.SQL(verb + " role {} login password {}").format(
-                        sql.Identifier(role), sql.Literal(password)
+                        sql.Identifier(role), sql.Literal(s.role_password(role))
                     )
                 )
             conn.execute(
