@@ -23,9 +23,10 @@ demo: $(STAMP)  ## warehouse up, sample workbooks, one nightly DAG run, summary
 test: $(STAMP)  ## the whole test suite (starts its own PostgreSQL on port 55433)
 	$(BIN)/pytest
 
-lint: $(STAMP)  ## ruff and SQLFluff
+lint: $(STAMP)  ## ruff and SQLFluff (SQLFluff's dbt templater compiles against the warehouse)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/dangjian warehouse up
 	$(BIN)/sqlfluff lint dbt_project
 
 format: $(STAMP)
