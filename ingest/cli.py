@@ -70,19 +70,46 @@ def cmd_warehouse(args: argparse.Namespace, s: Settings) -> int:
 
 
 def cmd_sample(args: argparse.Namespace, s: Settings) -> int:
-    from ingest import sample
-    from ingest.contract import COUNTIES
+    from ingest import orgunits, sample
 
+    counties = list(orgunits.counties(args.scale))
     with _progress() as progress:
-        task = progress.add_task("生成样例工作簿 / sample workbooks", total=len(COUNTIES))
+        task = progress.add_task("生成样例工作簿 / sample workbooks", total=len(counties))
         paths = sample.generate(
             args.period,
             Path(args.out),
             seed=args.seed,
+            scale=args.scale,
+            defects=args.defects,
             overwrite=not args.keep_existing,
             progress=lambda: progress.advance(task),
         )
     console.print(f"wrote {len(paths)} workbook(s) to {args.out}")
+    if args.defects:
+        console.print(f"injected defects are listed in {Path(args.out) / sample.DEFECTS_MANIFEST}")
+    return 0
+
+
+def cmd_template(args: argparse.Namespace, s: Settings) -> int:
+    from ingest import contract, orgunits, template
+
+    if args.county not in orgunits.counties():
+        console.print(f"[red]unknown county code {args.county}[/]")
+        return 2
+    period = contract.parse_period(args.period)
+    out = Path(args.output or contract.file_name(args.county, period, orgunits.county_name(args.county)))
+    template.write(out, args.county, period)
+    console.print(f"wrote the blank template for {orgunits.county_name(args.county)} {period}: {out}")
+    return 0
+
+
+def cmd_seed_figures(args: argparse.Namespace, s: Settings) -> int:
+    from ingest.config import PROJECT_ROOT
+    from ingest.seed_figures import render_markdown
+
+    path = PROJECT_ROOT / "docs" / "seed_figures.md"
+    path.write_text(render_markdown(), encoding="utf-8")
+    console.print(f"wrote {path}")
     return 0
 
 
@@ -226,12 +253,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("psql_args", nargs="*", help="for psql: extra arguments after --, e.g. -- -c 'select 1'")
     p.set_defaults(func=cmd_warehouse)
 
-    p = sub.add_parser("sample", help="write sample county workbooks")
+    p = sub.add_parser("sample", help="write sample county workbooks (calibrated to the article)")
     p.add_argument("--period", default="2025")
     p.add_argument("--out", default=None, help="folder (default: the inbox)")
+    p.add_argument(
+        "--scale",
+        choices=["city", "province", "national"],
+        default="city",
+        help="Tongren's 10 counties, a province of 88, or a national sample of 2,800",
+    )
     p.add_argument("--seed", type=int, default=2025)
+    p.add_argument(
+        "--defects",
+        type=float,
+        default=0.0,
+        metavar="RATE",
+        help="share of workbooks (and of cells in them) given real-world mess, 0–1",
+    )
     p.add_argument("--keep-existing", action="store_true", help="do not overwrite files")
     p.set_defaults(func=cmd_sample)
+
+    p = sub.add_parser("template", help="write the blank submission template for a county")
+    p.add_argument("--county", required=True, help="6-digit county code, e.g. 520624")
+    p.add_argument("--period", required=True, help="2025, 2025Q4 or 2025-07")
+    p.add_argument("-o", "--output", default=None, help="file (default: the naming convention)")
+    p.set_defaults(func=cmd_template)
+
+    p = sub.add_parser("seed-figures", help="write docs/seed_figures.md from ingest/seed_figures.py")
+    p.set_defaults(func=cmd_seed_figures)
 
     p = sub.add_parser("ingest", help="ingest workbooks (default: new files in the inbox)")
     p.add_argument("files", nargs="*")

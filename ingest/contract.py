@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-ColumnType = Literal["text", "code", "integer", "decimal", "boolean", "date"]
+ColumnType = Literal["text", "code", "id_number", "credit_code", "integer", "decimal", "boolean", "date"]
 
 #: Tongren city's ten county-level units (GB/T 2260 codes), in official order.
 COUNTIES: dict[str, str] = {
@@ -33,6 +33,8 @@ PERIOD_PATTERN = re.compile(r"^(?P<year>20\d\d)(?:Q(?P<quarter>[1-4])|-(?P<month
 _SQL_TYPES: dict[str, str] = {
     "text": "text",
     "code": "text",
+    "id_number": "text",
+    "credit_code": "text",
     "integer": "bigint",
     "decimal": "numeric",
     "boolean": "boolean",
@@ -97,30 +99,269 @@ LINEAGE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("loaded_at", "timestamptz not null default now()"),
 )
 
+
+def _c(name: str, header: str, type_: ColumnType, description: str, **kw) -> Column:
+    return Column(name, header, type_, description, **kw)
+
+
+_ORG_UNIT_CODE = r"^\d{6}(\d{3}(\d{3})?)?$"  # county (6), township (9) or village (12 digits)
+
+#: Roles a cadre can hold (岗位类别), as the template's dropdown offers them.
+ROLE_CODES = (
+    "村（社区）党组织书记",
+    "村（居）委会主任",
+    "两委委员",
+    "后备力量",
+    "驻村第一书记",
+    "驻村工作队队员",
+    "乡村振兴专干",
+    "社区工作者",
+    "党建指导员",
+)
+
+CADRES = Sheet(
+    key="cadres",
+    title="干部名册",
+    description="每人每个岗位一行（含本期内结束的任职），记录任职、变动、帮带、岗级与考核",
+    aliases=("干部花名册", "干部信息"),
+    columns=(
+        _c(
+            "id_number",
+            "身份证号",
+            "id_number",
+            "18 位公民身份号码（GB 11643 校验）/ resident ID number",
+            required=True,
+            aliases=("公民身份号码", "身份证号码"),
+        ),
+        _c("name", "姓名", "text", "姓名 / name", required=True),
+        _c("sex", "性别", "code", "男或女 / sex", required=True, codes=("男", "女")),
+        _c(
+            "birth_date", "出生日期", "date", "出生日期 / date of birth", required=True, aliases=("出生年月",)
+        ),
+        _c("ethnicity", "民族", "text", "民族，如汉族、土家族、苗族 / ethnicity"),
+        _c(
+            "education",
+            "学历",
+            "code",
+            "最高学历 / highest education",
+            codes=("研究生", "大学本科", "大学专科", "中专或高中", "初中及以下"),
+            aliases=("文化程度",),
+        ),
+        _c(
+            "political_status",
+            "政治面貌",
+            "code",
+            "政治面貌 / political status",
+            codes=("中共党员", "中共预备党员", "共青团员", "群众", "民主党派"),
+        ),
+        _c(
+            "org_unit_code",
+            "单位代码",
+            "code",
+            "任职单位代码：村（社区）12 位、乡镇（街道）9 位、县 6 位 / org unit code",
+            required=True,
+            aliases=("村（社区）代码", "任职单位代码"),
+            pattern=_ORG_UNIT_CODE,
+        ),
+        _c(
+            "role",
+            "岗位类别",
+            "code",
+            "岗位类别 / role",
+            required=True,
+            codes=ROLE_CODES,
+            aliases=("岗位", "职务"),
+        ),
+        _c(
+            "source_category",
+            "来源类别",
+            "code",
+            "选拔来源 / where the cadre was recruited from",
+            codes=("退役军人", "返乡大学生", "致富带头人", "一村一大", "公开招聘", "机关选派", "其他"),
+            aliases=("来源",),
+        ),
+        _c(
+            "start_date",
+            "任职开始日期",
+            "date",
+            "本岗位任职开始日期 / start of this role",
+            required=True,
+            aliases=("任职时间", "开始日期"),
+        ),
+        _c(
+            "end_date",
+            "任职结束日期",
+            "date",
+            "本岗位任职结束日期，在任留空 / end of this role",
+            aliases=("离任时间", "结束日期"),
+        ),
+        _c(
+            "change_type",
+            "变动类型",
+            "code",
+            "新任、调整、离任或留任 / change in this role",
+            required=True,
+            codes=("新任", "调整", "离任", "留任"),
+            aliases=("变动情况",),
+        ),
+        _c(
+            "work_team_id",
+            "驻村工作队编号",
+            "text",
+            "所属驻村工作队编号 / village work team id",
+            aliases=("工作队编号",),
+        ),
+        _c(
+            "mentor1_id_number",
+            "导师一身份证号",
+            "id_number",
+            "“2+1”帮带导师一 / first mentor",
+            aliases=("导师1身份证号",),
+        ),
+        _c(
+            "mentor2_id_number",
+            "导师二身份证号",
+            "id_number",
+            "“2+1”帮带导师二 / second mentor",
+            aliases=("导师2身份证号",),
+        ),
+        _c(
+            "job_post",
+            "岗位等级",
+            "integer",
+            "社区工作者“5岗20级”中的岗（1–5）/ post level",
+            unit="岗",
+            aliases=("岗",),
+        ),
+        _c(
+            "job_grade",
+            "薪级",
+            "integer",
+            "社区工作者“5岗20级”中的级（1–20）/ pay grade",
+            unit="级",
+            aliases=("级",),
+        ),
+        _c(
+            "rank_class",
+            "职级类别",
+            "code",
+            "两委主要成员职级：一类、二类、三类 / rank class",
+            codes=("一类", "二类", "三类"),
+        ),
+        _c(
+            "appraisal",
+            "年度考核",
+            "code",
+            "年度考核结果 / annual appraisal",
+            codes=("优秀", "称职", "基本称职", "不称职"),
+            aliases=("考核结果",),
+        ),
+        _c("honours", "荣誉", "text", "所获荣誉，多项用分号分隔 / honours, separated by ；"),
+        _c(
+            "is_early_promotion",
+            "是否提前晋档",
+            "boolean",
+            "考核优秀提前晋升档次 / promoted early",
+            aliases=("提前晋档",),
+        ),
+        _c(
+            "is_degree_upgrading",
+            "是否学历提升",
+            "boolean",
+            "参加学历提升 / upgrading their degree",
+            aliases=("学历提升",),
+        ),
+        _c(
+            "certificates",
+            "职业资格证书",
+            "text",
+            "职业资格证书，多项用分号分隔 / certificates",
+            aliases=("证书",),
+        ),
+    ),
+)
+
+TRAINING = Sheet(
+    key="training",
+    title="培训记录",
+    description="每人每次参训一行：班次、类型、主办层级、时间、学时、是否结业",
+    aliases=("培训情况", "培训台账"),
+    columns=(
+        _c("class_id", "班次编号", "text", "培训班次编号（同一班次相同）/ class id", required=True),
+        _c(
+            "class_name",
+            "班次名称",
+            "text",
+            "培训班次名称 / class name",
+            required=True,
+            aliases=("培训班名称",),
+        ),
+        _c(
+            "training_type",
+            "培训类型",
+            "code",
+            "培训类型 / kind of training",
+            required=True,
+            codes=(
+                "学历提升",
+                "后备书记培训班",
+                "业务培训",
+                "跟岗锻炼",
+                "现场教学",
+                "驻村干部培训",
+                "轮岗锻炼",
+                "专题培训",
+            ),
+        ),
+        _c(
+            "organiser_level",
+            "主办层级",
+            "code",
+            "市级、县级或乡镇（街道）级 / organiser level",
+            required=True,
+            codes=("市级", "县级", "乡镇级"),
+            aliases=("主办单位层级",),
+        ),
+        _c("start_date", "开始日期", "date", "培训开始日期 / start", required=True, aliases=("培训时间",)),
+        _c("end_date", "结束日期", "date", "培训结束日期 / end"),
+        _c("hours", "学时", "decimal", "学时 / hours", unit="学时"),
+        _c(
+            "id_number",
+            "学员身份证号",
+            "id_number",
+            "参训人身份证号 / attendee ID number",
+            required=True,
+            aliases=("身份证号",),
+        ),
+        _c("name", "学员姓名", "text", "参训人姓名 / attendee name", aliases=("姓名",)),
+        _c("is_completed", "是否结业", "boolean", "是否完成培训 / completed", aliases=("结业",)),
+    ),
+)
+
 VILLAGES = Sheet(
     key="villages",
     title="村情",
-    description="每个村（社区）每个报送期间一行：组织建设、集体经济与基层治理指标",
+    description="每个村（社区）、小区党支部每个报送期间一行：组织建设、集体经济与基层治理指标",
     aliases=("村情统计", "村（社区）情况"),
     columns=(
-        Column(
+        _c(
             "org_unit_code",
             "村（社区）代码",
             "code",
             "12 位统计用区划代码 / 12-digit village or community code",
             required=True,
             aliases=("村代码", "社区代码", "区划代码"),
-            pattern=r"^52\d{10}$",
+            pattern=r"^\d{12}$",
         ),
-        Column(
+        _c(
             "org_unit_name",
             "村（社区）名称",
             "text",
-            "村或社区名称 / village or community name",
+            "村、社区或小区党支部名称 / name",
             required=True,
             aliases=("村名", "村（社区）", "名称"),
         ),
-        Column(
+        _c(
             "unit_type",
             "类型",
             "code",
@@ -129,16 +370,16 @@ VILLAGES = Sheet(
             aliases=("单位类型",),
             codes=("行政村", "社区", "小区党支部"),
         ),
-        Column(
+        _c(
             "township_code",
             "乡镇（街道）代码",
             "code",
-            "所属乡镇（街道）9 位代码 / 9-digit township or street code",
+            "所属乡镇（街道）9 位代码 / township or street code",
             required=True,
             aliases=("乡镇代码", "街道代码"),
-            pattern=r"^52\d{7}$",
+            pattern=r"^\d{9}$",
         ),
-        Column(
+        _c(
             "party_org_rating",
             "党组织定级",
             "code",
@@ -147,14 +388,14 @@ VILLAGES = Sheet(
             aliases=("定级", "党组织等级"),
             codes=("先进", "一般", "后进"),
         ),
-        Column(
+        _c(
             "is_rectified",
             "是否完成整顿",
             "boolean",
             "后进党组织是否已整顿销号 / lagging organisation rectified",
             aliases=("整顿销号",),
         ),
-        Column(
+        _c(
             "collective_operating_income",
             "集体经济经营收入",
             "decimal",
@@ -162,7 +403,7 @@ VILLAGES = Sheet(
             unit="万元",
             aliases=("经营收入",),
         ),
-        Column(
+        _c(
             "collective_net_income",
             "集体经济收益",
             "decimal",
@@ -170,15 +411,66 @@ VILLAGES = Sheet(
             unit="万元",
             aliases=("收益", "集体经济净收入"),
         ),
-        Column(
-            "grid_count",
-            "网格数",
-            "integer",
-            "划分的网格数 / number of grids",
-            unit="个",
-            aliases=("网格",),
+        _c(
+            "collective_accumulation",
+            "集体经济积累",
+            "decimal",
+            "村集体经济累计积累 / accumulated assets",
+            unit="万元",
+            aliases=("集体积累",),
         ),
-        Column(
+        _c(
+            "collective_investment",
+            "集体对外投资",
+            "decimal",
+            "村集体入股企业等对外投资 / investments",
+            unit="万元",
+            aliases=("入股金额",),
+        ),
+        _c(
+            "collective_dividends",
+            "集体累计分红",
+            "decimal",
+            "村集体获得的累计分红 / dividends received",
+            unit="万元",
+            aliases=("分红",),
+        ),
+        _c(
+            "subsidies_applied",
+            "帮助申报奖补资金",
+            "decimal",
+            "帮助农户申报的产业奖补 / subsidies applied for",
+            unit="万元",
+            aliases=("产业奖补",),
+        ),
+        _c(
+            "support_projects",
+            "扶持集体经济项目数",
+            "integer",
+            "扶持壮大村集体经济项目 / support projects",
+            unit="个",
+            aliases=("扶持项目数",),
+        ),
+        _c("support_funds", "扶持资金", "decimal", "扶持项目统筹资金 / support funds", unit="万元"),
+        _c(
+            "party_fee_venue_funds",
+            "党费阵地修缮资金",
+            "decimal",
+            "划拨党费用于村级阵地修缮 / party fees for venues",
+            unit="万元",
+            aliases=("阵地修缮党费",),
+        ),
+        _c(
+            "signboards_cleared",
+            "清理牌子制度数",
+            "integer",
+            "清理规范的村级牌子、规章制度 / signboards cleared",
+            unit="块",
+            aliases=("清理牌子数",),
+        ),
+        _c("villager_groups", "村民组数", "integer", "村民小组数 / villager groups", unit="个"),
+        _c("grid_count", "网格数", "integer", "划分的网格数 / number of grids", unit="个", aliases=("网格",)),
+        _c(
             "party_group_count",
             "党小组数",
             "integer",
@@ -186,10 +478,116 @@ VILLAGES = Sheet(
             unit="个",
             aliases=("党小组",),
         ),
+        _c(
+            "party_members_in_grids",
+            "下沉网格党员数",
+            "integer",
+            "下沉网格服务的党员 / party members in grids",
+            unit="人",
+            aliases=("下沉党员数",),
+        ),
+        _c("household_heads", "联户长数", "integer", "联户长 / household heads", unit="人"),
+        _c("volunteer_teams", "志愿服务队数", "integer", "志愿服务队 / volunteer teams", unit="支"),
+        _c(
+            "volunteer_services",
+            "志愿服务次数",
+            "integer",
+            "开展志愿服务次数 / volunteer services",
+            unit="次",
+        ),
+        _c(
+            "livelihood_items",
+            "办理民生实事数",
+            "integer",
+            "办理民生实事 / livelihood matters done",
+            unit="件",
+        ),
+        _c("talents_recruited", "回引人才数", "integer", "回引各类人才 / talents recruited back", unit="人"),
     ),
 )
 
-SHEETS: tuple[Sheet, ...] = (VILLAGES,)
+ENTERPRISES = Sheet(
+    key="enterprises",
+    title="新兴领域",
+    description="每个“三有”企业或社会组织一行：党组织建立情况与党建指导员的指导成效",
+    aliases=("企业和社会组织", "新兴领域党建"),
+    columns=(
+        _c(
+            "credit_code",
+            "统一社会信用代码",
+            "credit_code",
+            "18 位统一社会信用代码（GB 32100 校验）/ credit code",
+            required=True,
+            aliases=("信用代码",),
+        ),
+        _c(
+            "name",
+            "名称",
+            "text",
+            "企业或社会组织名称 / name",
+            required=True,
+            aliases=("企业名称", "单位名称"),
+        ),
+        _c(
+            "org_type",
+            "类型",
+            "code",
+            "“三有”企业或社会组织 / enterprise or social organisation",
+            required=True,
+            codes=("三有企业", "社会组织"),
+        ),
+        _c(
+            "township_code",
+            "乡镇（街道）代码",
+            "code",
+            "所在乡镇（街道）9 位代码 / township code",
+            required=True,
+            pattern=r"^\d{9}$",
+            aliases=("所在乡镇代码",),
+        ),
+        _c("industry", "行业", "text", "所属行业 / industry"),
+        _c(
+            "has_party_org",
+            "是否建立党组织",
+            "boolean",
+            "已建立党组织 / has a party organisation",
+            aliases=("建立党组织",),
+        ),
+        _c(
+            "instructor_id_number",
+            "党建指导员身份证号",
+            "id_number",
+            "联系的党建指导员 / instructor",
+            required=True,
+            aliases=("指导员身份证号",),
+        ),
+        _c("guidance_visits", "指导次数", "integer", "党建指导员累计指导次数 / guidance visits", unit="次"),
+        _c(
+            "problems_solved",
+            "解决经营难题数",
+            "integer",
+            "帮助解决经营难题 / problems solved",
+            unit="个",
+            aliases=("解决问题数",),
+        ),
+        _c(
+            "members_reporting",
+            "到社区报到党员数",
+            "integer",
+            "主动到社区报到的党员 / members reporting",
+            unit="人",
+        ),
+        _c(
+            "volunteer_person_times",
+            "志愿服务人次",
+            "integer",
+            "开展志愿服务人次 / volunteer person-times",
+            unit="人次",
+        ),
+    ),
+)
+
+SHEETS: tuple[Sheet, ...] = (CADRES, TRAINING, VILLAGES, ENTERPRISES)
 
 
 def sheet(key: str) -> Sheet:
@@ -210,9 +608,9 @@ def parse_period(text: str) -> str:
     return cleaned
 
 
-def file_name(county_code: str, period: str) -> str:
+def file_name(county_code: str, period: str, county_name: str | None = None) -> str:
     """The file name convention for a submission: ``<county code>_<period>_<county name>.xlsx``."""
-    return f"{county_code}_{period}_{COUNTIES[county_code]}.xlsx"
+    return f"{county_code}_{period}_{county_name or COUNTIES.get(county_code, county_code)}.xlsx"
 
 
 def raw_table_ddl(s: Sheet) -> str:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from ingest import codes
 from ingest.contract import Column
 
 
@@ -95,10 +96,33 @@ def parse_code(value: Any, col: Column) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = normalise_text(value).replace(" ", "")
-    if col.codes and text not in col.codes:
-        raise ParseError(f"应为以下之一：{'、'.join(col.codes)}，实际为「{value}」")
+    if col.codes:
+        canonical = {normalise_text(code): code for code in col.codes}.get(text)
+        if canonical is None:
+            raise ParseError(f"应为以下之一：{'、'.join(col.codes)}，实际为「{value}」")
+        return canonical
     if col.pattern and not re.fullmatch(col.pattern, text):
         raise ParseError(f"代码格式不符（应符合 {col.pattern}），实际为「{value}」")
+    return text
+
+
+def parse_id_number(value: Any, col: Column) -> str:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise ParseError(f"身份证号被存成了数字（{value}），后几位已丢失；请把该列设为文本后重新填写")
+    text = normalise_text(value).replace(" ", "").upper()
+    if len(text) != 18 or not text[:17].isdigit():
+        raise ParseError(f"应为 18 位身份证号，实际为「{value}」")
+    if not codes.is_valid_id_number(text):
+        raise ParseError(f"身份证号「{value}」校验位不正确，请核对")
+    return text
+
+
+def parse_credit_code(value: Any, col: Column) -> str:
+    text = normalise_text(value).replace(" ", "").upper()
+    if len(text) != 18:
+        raise ParseError(f"应为 18 位统一社会信用代码，实际为「{value}」")
+    if not codes.is_valid_credit_code(text):
+        raise ParseError(f"统一社会信用代码「{value}」校验位不正确或含无效字符，请核对")
     return text
 
 
@@ -109,6 +133,8 @@ def parse_text(value: Any, col: Column) -> str:
 PARSERS: dict[str, Callable[[Any, Column], Any]] = {
     "text": parse_text,
     "code": parse_code,
+    "id_number": parse_id_number,
+    "credit_code": parse_credit_code,
     "integer": parse_integer,
     "decimal": parse_decimal,
     "boolean": parse_boolean,

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ingest import contract
-from ingest.contract import COUNTIES, COVER_FIELDS, COVER_SHEET, Column, Sheet
+from ingest import contract, orgunits
+from ingest.contract import COVER_FIELDS, COVER_SHEET, Column, Sheet
 from ingest.parse import ParseError, is_blank, normalise_text, parse_value
 
 _HEADER_SCAN_ROWS = 30
@@ -122,9 +122,9 @@ def _cover(book: Any, path: Path) -> tuple[str, str]:
         if name not in values or not values[name][0]:
             raise WorkbookRejected(f"「{COVER_SHEET}」未填写{label}", "missing_cover_field", COVER_SHEET)
     county, county_cell = values["county_code"]
-    if county not in COUNTIES:
+    if county not in orgunits.counties():
         raise WorkbookRejected(
-            f"{COVER_SHEET}!{county_cell}：县（区）代码「{county}」不是铜仁市的县（区）代码",
+            f"{COVER_SHEET}!{county_cell}：县（区）代码「{county}」不在本系统受理的县（区）之列",
             "unknown_county",
             COVER_SHEET,
             county_cell,
@@ -189,11 +189,15 @@ def read_workbook(path: Path) -> Workbook:
             f"无法打开文件「{path.name}」：不是有效的 Excel 工作簿（{exc}）", "unreadable"
         ) from None
     county, period = _cover(book, path)
+    titles = {
+        s.key: next((t for t in (s.title, *s.aliases) if t in book.sheet_names), None)
+        for s in contract.SHEETS
+    }
+    missing = [s.title for s in contract.SHEETS if titles[s.key] is None]
+    if missing:
+        raise WorkbookRejected(f"缺少工作表：{'、'.join(missing)}", "missing_sheet", missing[0])
     sheets: dict[str, SheetData] = {}
     for s in contract.SHEETS:
-        title = next((t for t in (s.title, *s.aliases) if t in book.sheet_names), None)
-        if title is None:
-            raise WorkbookRejected(f"缺少「{s.title}」工作表", "missing_sheet", s.title)
-        grid = book.get_sheet_by_name(title).to_python(skip_empty_area=False)
-        sheets[s.key] = _read_sheet(s, title, grid)
+        grid = book.get_sheet_by_name(titles[s.key]).to_python(skip_empty_area=False)
+        sheets[s.key] = _read_sheet(s, titles[s.key], grid)
     return Workbook(path, county, period, sheets)

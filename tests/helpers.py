@@ -27,3 +27,27 @@ def reset_warehouse(s: Settings) -> None:
 def query(s: Settings, sql: str, params=(), role: str | None = None) -> list[tuple]:
     with psycopg.connect(s.url(role)) as conn:
         return conn.execute(sql, params).fetchall()
+
+
+def village_rows(
+    county: str = "520603", period: str = "2025", n: int | None = None, seed: int = 1
+) -> list[dict]:
+    """The first ``n`` village rows the sample generator makes for a county."""
+    from ingest import sample
+
+    return sample.county_rows(county, period, seed)["villages"][:n]
+
+
+def villages_workbook(path, rows: list[dict], county: str = "520603", period: str = "2025"):
+    """A template workbook holding only these village rows (the other sheets empty)."""
+    from ingest import template
+
+    return template.write(path, county, period, {"villages": rows})
+
+
+def column_of(sheet_key: str, name: str) -> str:
+    """The spreadsheet column letter of a contract column, e.g. ``I``."""
+    from ingest import contract
+    from ingest.reader import column_letter
+
+    return column_letter([c.name for c in contract.sheet(sheet_key).columns].index(name))

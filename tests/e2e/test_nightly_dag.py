@@ -1,7 +1,6 @@
 """The nightly DAG end to end through the real Airflow (dag.test), dbt, GX and PostgreSQL."""
 
 import os
-import random
 import subprocess
 import sys
 
@@ -52,12 +51,12 @@ def test_three_nights(wh):
     # arrives from 思南县; the correction replaces the earlier submission, the broken file is
     # quarantined, and the other counties' data is untouched.
     county = "520603"
-    rows = sample.village_rows(county, random.Random("2025/520603/2025"))
+    rows = sample.county_rows(county, "2025")
     before = query(wh, "select count(*) from marts.fct_village_indicators where county_code = %s", (county,))[
         0
     ][0]
     corrected = wh.inbox / "corrected" / contract.file_name(county, "2025")
-    sample.write_workbook(corrected, county, "2025", {"villages": rows[:-5]})
+    sample.write_workbook(corrected, county, "2025", {**rows, "villages": rows["villages"][:-5]})
     os.replace(corrected, wh.inbox / f"更正_{corrected.name}")
     (wh.inbox / "520624_2025_思南县_损坏.xlsx").write_bytes(b"not a workbook")
     night3 = _nightly(wh)

@@ -1,19 +1,17 @@
 """Loading workbooks into raw with lineage: exactly once, nothing lost, bad cells recorded."""
 
-import random
 from pathlib import Path
 
 from openpyxl import load_workbook
 
-from ingest import contract, sample
+from ingest import contract
 from ingest.load import discover, ingest_file, sha256_of
-from tests.helpers import query
+from tests.helpers import column_of, query, village_rows, villages_workbook
 
 
 def _workbook(inbox: Path, county: str = "520603", period: str = "2025", n: int = 6, seed: int = 1):
-    rows = sample.village_rows(county, random.Random(seed))[:n]
-    path = inbox / contract.file_name(county, period)
-    return sample.write_workbook(path, county, period, {"villages": rows}), rows
+    rows = village_rows(county, period, n, seed)
+    return villages_workbook(inbox / contract.file_name(county, period), rows, county, period), rows
 
 
 def test_accepted_workbook_is_archived_registered_and_copied_with_lineage(wh):
@@ -46,7 +44,8 @@ def test_the_same_file_twice_loads_once(wh):
 def test_bad_cells_are_held_back_and_recorded_and_the_rest_loads(wh):
     path, rows = _workbook(wh.inbox)
     wb = load_workbook(path)
-    wb["村情"]["I4"] = "十来个"  # grid_count of the second village
+    grid = column_of("villages", "grid_count")
+    wb["村情"][f"{grid}4"] = "十来个"  # grid_count of the second village
     wb.save(path)
     result = ingest_file(path, wh)
     assert (result.status, result.rows_loaded, result.cells_rejected) == ("accepted", 5, 1)
@@ -54,8 +53,14 @@ def test_bad_cells_are_held_back_and_recorded_and_the_rest_loads(wh):
     [(sheet, cell, column, original, rule, message)] = query(
         wh, "select sheet, cell, column_name, original_text, rule, message from quality.rejected_cells"
     )
-    assert (sheet, cell, column, original, rule) == ("村情", "I4", "grid_count", "十来个", "parse_integer")
-    assert message == "村情!I4「网格数」应为数字（单位：个），实际为「十来个」"
+    assert (sheet, cell, column, original, rule) == (
+        "村情",
+        f"{grid}4",
+        "grid_count",
+        "十来个",
+        "parse_integer",
+    )
+    assert message == f"村情!{grid}4「网格数」应为数字（单位：个），实际为「十来个」"
 
 
 def test_unreadable_file_is_quarantined_with_its_reason_and_kept(wh):

@@ -1,0 +1,264 @@
+"""Real-world mess for sample workbooks, with a manifest of exactly what was injected.
+
+County clerks type in Excel or WPS: titles above the header, merged group headers, notes and
+footers (填表人/审核人/日期), blank rows, synonyms and line breaks in headers, renamed,
+reordered and hidden sheets, full-width digits, "1.1万", "600余", units in cells, dates in
+every notation, a lowercase x in ID numbers; and real errors: wrong check characters,
+duplicated rows, unknown org-unit codes, negative or text values in numeric columns.
+
+Every injected defect becomes one :class:`Defect` (file, sheet, cell as finally written,
+kind, whether a reader must ``parse`` it to the original value or ``reject`` it). The
+manifest is the ground truth for the reader's tests: every defect is listed, nothing else.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import math
+import random
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
+
+from ingest import contract, orgunits
+from ingest.contract import Column, Sheet
+
+PARSE, REJECT = "parse", "reject"
+_FULLWIDTH = str.maketrans("0123456789.", "０１２３４５６７８９．")
+SHEET_KINDS = (
+    "title_rows",
+    "merged_header",
+    "instruction_row",
+    "footer_rows",
+    "blank_rows",
+    "header_synonym",
+    "header_whitespace",
+    "renamed_sheet",
+)
+BOOK_KINDS = ("reordered_sheets", "hidden_sheet")
+MANIFEST_FIELDS = ("file", "sheet", "cell", "kind", "expect", "original", "written")
+
+
+@dataclass
+class Defect:
+    file: str
+    sheet: str
+    row: int  # 1-based, as finally written; 0 for a whole-sheet or whole-workbook defect
+    col: int  # 1-based; 0 for a whole row
+    kind: str
+    expect: str
+    original: str = ""
+    written: str = ""
+
+    @property
+    def cell(self) -> str:
+        if not self.row:
+            return ""
+        return f"{get_column_letter(self.col)}{self.row}" if self.col else f"A{self.row}"
+
+    def record(self) -> dict[str, str]:
+        return {**{k: str(v) for k, v in asdict(self).items() if k in MANIFEST_FIELDS}, "cell": self.cell}
+
+
+# --- cell defects ------------------------------------------------------------------------
+
+
+def _cell_variants(value: Any, col: Column, county: str, rng: random.Random) -> list[tuple[str, str, Any]]:
+    """What a clerk might have typed instead of ``value``: (kind, expect, written)."""
+    out: list[tuple[str, str, Any]] = []
+    if value is None or isinstance(value, bool):
+        return out
+    if col.type in ("integer", "decimal"):
+        text = f"{value:g}" if isinstance(value, float) else str(value)
+        out.append(("fullwidth_digits", PARSE, text.translate(_FULLWIDTH)))
+        out.append(("thousands_separator", PARSE, f"{value:,}") if float(value) >= 1000 else ("", "", None))
+        if col.unit:
+            out.append(("unit_in_cell", PARSE, f"{text}{col.unit}"))
+        if col.type == "integer" and value >= 10000 and value % 1000 == 0:
+            out.append(("chinese_magnitude", PARSE, f"{value / 10000:g}万"))
+        if col.type == "integer" and value >= 10:
+            out.append(("approximate", PARSE, f"{value}余"))
+        out.append(("negative_number", REJECT, -value if value else -1))
+        out.append(("text_in_number", REJECT, rng.choice(("不详", "无数据", "见附件"))))
+    elif col.type == "date":
+        out.append(("date_chinese", PARSE, f"{value.year}年{value.month}月{value.day}日"))
+        out.append(("date_dots", PARSE, f"{value.year}.{value.month}.{value.day}"))
+        out.append(("date_serial", PARSE, (value - dt.date(1899, 12, 30)).days))
+        out.append(("date_text", PARSE, f"{value.year}/{value.month}/{value.day}"))
+    elif col.type == "id_number":
+        if value.endswith("X"):
+            out.append(("lowercase_x", PARSE, value[:-1] + "x"))
+        wrong = str((int(value[16]) + 1) % 10)
+        out.append(("wrong_check_digit", REJECT, value[:16] + wrong + value[17]))
+    elif col.type == "credit_code":
+        alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+        out.append(("wrong_check_digit", REJECT, value[:17] + alphabet[(alphabet.index(value[17]) + 1) % 31]))
+    elif col.name == "org_unit_code" and col.pattern and len(str(value)) == 12:
+        known = {u.code for u in orgunits.units(county)}
+        unknown = next(f"{value[:9]}{k:03d}" for k in range(999, 0, -1) if f"{value[:9]}{k:03d}" not in known)
+        out.append(("unknown_org_unit", REJECT, unknown))
+    return [v for v in out if v[0]]
+
+
+def _inject_cells(
+    ws, s: Sheet, n_rows: int, county: str, rng: random.Random, count: int, file: str
+) -> list[Defect]:
+    found: list[Defect] = []
+    tried = 0
+    used: set[tuple[int, int]] = set()
+    while len(found) < count and tried < count * 20 and n_rows:
+        tried += 1
+        r = rng.randint(2, n_rows + 1)
+        c = rng.randrange(len(s.columns))
+        if (r, c) in used:
+            continue
+        cell = ws.cell(r, c + 1)
+        value = cell.value
+        if isinstance(value, dt.datetime):
+            value = value.date()
+        variants = _cell_variants(value, s.columns[c], county, rng)
+        if not variants:
+            continue
+        kind, expect, written = rng.choice(variants)
+        used.add((r, c))
+        cell.value = written
+        cell.number_format = "General"
+        found.append(Defect(file, ws.title, r, c + 1, kind, expect, str(value), str(written)))
+    return found
+
+
+def _duplicate_row(ws, n_rows: int, rng: random.Random, file: str) -> Defect | None:
+    if not n_rows:
+        return None
+    source = rng.randint(2, n_rows + 1)
+    target = n_rows + 2
+    for c in range(1, ws.max_column + 1):
+        ws.cell(target, c, ws.cell(source, c).value)
+    return Defect(file, ws.title, target, 0, "duplicate_row", REJECT, f"same as row {source}", "")
+
+
+# --- layout defects ----------------------------------------------------------------------
+
+
+def _shift(defects: list[Defect], sheet: str, from_row: int, by: int) -> None:
+    for d in defects:
+        if d.sheet == sheet and d.row >= from_row:
+            d.row += by
+
+
+def _layout(wb: Workbook, s: Sheet, kind: str, rng: random.Random, file: str, defects: list[Defect]) -> None:
+    ws = wb[s.title]
+    if kind == "reordered_sheets":
+        wb.move_sheet(ws, offset=-(wb.index(ws)))
+        defects.append(Defect(file, ws.title, 0, 0, kind, PARSE, "", "moved first"))
+    elif kind == "hidden_sheet":
+        hidden = wb.create_sheet("旧版数据（勿删）")
+        hidden.append(["这是上一期的数据"])
+        hidden.sheet_state = "hidden"
+        defects.append(Defect(file, hidden.title, 0, 0, kind, PARSE, "", "hidden sheet"))
+    elif kind == "title_rows":
+        ws.insert_rows(1, 2)
+        _shift(defects, ws.title, 1, 2)
+        ws["A1"] = f"{s.title}统计表"
+        ws["A2"] = "填报单位：（盖章）"
+        defects.append(Defect(file, ws.title, 1, 1, kind, PARSE, "", "title rows 1–2"))
+    elif kind == "merged_header":
+        header = _header_row(ws, s)
+        ws.insert_rows(header, 1)
+        _shift(defects, ws.title, header, 1)
+        start = rng.randrange(max(1, len(s.columns) - 3))
+        ws.cell(header, start + 1, "基本情况")
+        ws.merge_cells(start_row=header, start_column=start + 1, end_row=header, end_column=start + 3)
+        defects.append(Defect(file, ws.title, header, start + 1, kind, PARSE, "", "merged group header"))
+    elif kind == "instruction_row":
+        row = _header_row(ws, s) + 1
+        ws.insert_rows(row, 1)
+        _shift(defects, ws.title, row, 1)
+        ws.cell(row, 1, "填写说明：带*为必填项，代码按文本填写，金额单位为万元")
+        defects.append(Defect(file, ws.title, row, 1, kind, PARSE, "", "instruction row"))
+    elif kind == "footer_rows":
+        last = ws.max_row + 2
+        for i, label in enumerate(("填表人：张某某", "审核人：李某某", "日期：2026年1月10日")):
+            ws.cell(last + i, 1, label)
+        defects.append(Defect(file, ws.title, last, 1, kind, PARSE, "", "footer rows"))
+    elif kind == "blank_rows":
+        header = _header_row(ws, s)
+        if ws.max_row > header + 3:
+            row = rng.randint(header + 2, ws.max_row)
+            ws.insert_rows(row, 1)
+            _shift(defects, ws.title, row, 1)
+            defects.append(Defect(file, ws.title, row, 0, kind, PARSE, "", "blank row"))
+    elif kind in ("header_synonym", "header_whitespace"):
+        header = _header_row(ws, s)
+        choices = (
+            [i for i, c in enumerate(s.columns) if c.aliases]
+            if kind == "header_synonym"
+            else list(range(len(s.columns)))
+        )
+        i = rng.choice(choices)
+        col = s.columns[i]
+        before = ws.cell(header, i + 1).value
+        after = (
+            rng.choice(col.aliases)
+            if kind == "header_synonym"
+            else (f" {col.header[:2]}\n{col.header[2:]} " + (f"（{col.unit}）" if col.unit else ""))
+        )
+        ws.cell(header, i + 1, after)
+        defects.append(Defect(file, ws.title, header, i + 1, kind, PARSE, str(before), after))
+    elif kind == "renamed_sheet" and s.aliases:
+        new = rng.choice(s.aliases)
+        for d in defects:
+            if d.sheet == ws.title:
+                d.sheet = new
+        ws.title = new
+        defects.append(Defect(file, new, 0, 0, kind, PARSE, s.title, new))
+
+
+def _header_row(ws, s: Sheet) -> int:
+    first = s.columns[0].header
+    for r in range(1, 12):
+        value = ws.cell(r, 1).value
+        if isinstance(value, str) and first in value.replace("\n", "").replace(" ", ""):
+            return r
+    return 1
+
+
+def inject(
+    wb: Workbook, file: str, county: str, rows_by_sheet: dict[str, list], rate: float, rng: random.Random
+) -> list[Defect]:
+    """Make ``wb`` messy at ``rate`` (0–1); returns every defect injected."""
+    defects: list[Defect] = []
+    if rate <= 0 or rng.random() >= min(1.0, rate * 2):
+        return defects
+    per_sheet = max(1, math.ceil(rate * 20))
+    for s in contract.SHEETS:
+        ws = wb[s.title]
+        n = len(rows_by_sheet.get(s.key, []))
+        defects += _inject_cells(ws, s, n, county, rng, per_sheet, file)
+        if rng.random() < rate and (dup := _duplicate_row(ws, n, rng, file)):
+            defects.append(dup)
+    # layout last, shifting the recorded cells of what moves; sheets renamed at the very end
+    for s in contract.SHEETS:
+        for kind in SHEET_KINDS[:-1]:
+            if rng.random() < rate / 2:
+                _layout(wb, s, kind, rng, file, defects)
+    for kind in BOOK_KINDS:
+        if rng.random() < rate / 2:
+            _layout(wb, rng.choice(contract.SHEETS), kind, rng, file, defects)
+    for s in contract.SHEETS:
+        if rng.random() < rate / 2:
+            _layout(wb, s, "renamed_sheet", rng, file, defects)
+    return defects
+
+
+def write_manifest(path: Path, defects: list[Defect]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=MANIFEST_FIELDS)
+        writer.writeheader()
+        for d in defects:
+            writer.writerow({k: d.record()[k] for k in MANIFEST_FIELDS})
+    return path
