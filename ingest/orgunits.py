@@ -191,14 +191,17 @@ def township_by_name(county: str, name: str) -> Township:
 REGIONS = ("city", "province", "national")
 
 
-@cache
 def counties(region: str | None = None) -> dict[str, str]:
     """Counties a deployment accepts: Tongren's ten (``city``, the default), or for scale
     tests a province (about 88) or national (about 2,800) set of synthetic county codes.
 
     ``DANGJIAN_REGION`` chooses the default.
     """
-    region = region or os.environ.get("DANGJIAN_REGION", "city")
+    return _counties(region or os.environ.get("DANGJIAN_REGION") or "city")
+
+
+@cache
+def _counties(region: str) -> dict[str, str]:
     if region not in REGIONS:
         raise ValueError(f"unknown region {region!r}; expected one of {REGIONS}")
     known = dict(COUNTIES)

@@ -127,7 +127,10 @@ def parse_credit_code(value: Any, col: Column) -> str:
 
 
 def parse_text(value: Any, col: Column) -> str:
-    return normalise_text(value)
+    """Free text keeps its characters (full-width brackets stay); only spacing is tidied."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return re.sub(r"\s+", " ", str(value)).strip()
 
 
 PARSERS: dict[str, Callable[[Any, Column], Any]] = {

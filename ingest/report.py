@@ -14,7 +14,7 @@ from ingest.publish import PUBLISHED, row_counts
 ANALYST_QUERY = """
 select
     county_code,
-    count(*) as village_level_orgs,
+    count(*) filter (where unit_type in ('行政村', '社区')) as village_level_orgs,
     count(*) filter (where is_lagging) as lagging_orgs,
     count(*) filter (where is_lagging and is_rectified) as rectified,
     count(*) filter (where unit_type = '行政村') as administrative_villages,

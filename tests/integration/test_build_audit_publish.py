@@ -27,11 +27,13 @@ def test_candidate_build_matches_raw(built):
     assert query(
         built,
         """
-        select count(*), count(*) filter (where is_lagging), count(*) filter (where is_rectified),
+        select count(*) filter (where unit_type in ('行政村', '社区')),
+               count(*) filter (where unit_type = '小区党支部'),
+               count(*) filter (where is_lagging), count(*) filter (where is_rectified),
                count(*) filter (where has_strong_collective_economy),
-               count(distinct township_code), sum(grid_count), sum(party_group_count)
+               count(distinct township_code), sum(grid_count)::int, sum(party_group_count)::int
         from analytics_next.fct_village_indicators where county_code = '520624'""",
-    ) == [(530, 53, 53, 173, 28, 1665, 1580)]
+    ) == [(530, 58, 53, 53, 173, 28, 1665, 1580)]
 
 
 def test_audit_passes_and_records_every_expectation(built):

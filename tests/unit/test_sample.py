@@ -1,0 +1,148 @@
+"""The sample generator: calibrated to the article, deterministic, valid, and honest about defects."""
+
+import csv
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+
+from ingest import codes, contract, orgunits, sample, seed_figures
+from ingest.config import PROJECT_ROOT
+from ingest.reader import read_workbook
+
+ARTICLE_COUNTIES = sorted({f.county for f in seed_figures.FIGURES})
+
+
+@pytest.fixture(scope="module")
+def article_rows(tmp_path_factory) -> dict[str, dict[str, list[dict]]]:
+    """The article counties' 2025 workbooks, written and read back as the warehouse would."""
+    out = tmp_path_factory.mktemp("article")
+    paths = sample.generate(seed_figures.PERIOD, out, counties=ARTICLE_COUNTIES)
+    books = [read_workbook(p) for p in paths]
+    assert all(b.problems == [] for b in books)
+    return {b.county_code: {k: d.rows for k, d in b.sheets.items()} for b in books}
+
+
+@pytest.mark.parametrize(
+    "figure", seed_figures.FIGURES, ids=lambda f: f"{f.place}:{f.figure}:{f.sentence[:12]}"
+)
+def test_every_article_figure_is_reproduced_from_the_rows(article_rows, figure):
+    value = figure.compute(article_rows[figure.county])
+    assert figure.holds(value), f"{figure.place} {figure.figure}: computed {value}"
+
+
+def test_the_figures_document_is_current():
+    committed = (PROJECT_ROOT / "docs" / "seed_figures.md").read_text(encoding="utf-8")
+    assert committed == seed_figures.render_markdown(), "run `dangjian seed-figures` and commit"
+
+
+@pytest.mark.parametrize(
+    ("figure", "value", "ok"),
+    [
+        ("580余", 586, True),
+        ("580余", 590, False),
+        ("1.1万余", 11999, True),
+        ("1.1万余", 10999, False),
+        ("100余", 199, True),
+        ("33.39%", "33.39", True),
+    ],
+)
+def test_approximate_figures_have_a_documented_tolerance(figure, value, ok):
+    f = seed_figures.Figure("x", "x", figure, "", "", lambda r: 0, approximate="余" in figure)
+    assert f.holds(value) is ok
+
+
+def test_generation_is_deterministic_for_a_seed():
+    assert sample.county_rows("520602", "2025", seed=7) == sample.county_rows("520602", "2025", seed=7)
+    assert sample.county_rows("520602", "2025", seed=7) != sample.county_rows("520602", "2025", seed=8)
+
+
+@pytest.mark.parametrize("county", list(contract.COUNTIES))
+def test_rows_are_valid_and_consistent(county):
+    rows = sample.county_rows(county, "2025")
+    assert all(len(rows[k]) > 0 for k in ("cadres", "training", "villages", "enterprises"))
+    roster = {r["id_number"] for r in rows["cadres"]}
+    assert all(codes.is_valid_id_number(i) for i in roster)
+    assert {r["id_number"] for r in rows["training"]} <= roster  # every attendee is in the roster
+    mentors = {r[k] for r in rows["cadres"] for k in ("mentor1_id_number", "mentor2_id_number") if r.get(k)}
+    assert mentors <= roster
+    assert {r["instructor_id_number"] for r in rows["enterprises"]} <= roster
+    assert all(codes.is_valid_credit_code(r["credit_code"]) for r in rows["enterprises"])
+    known = {u.code for u in orgunits.units(county)}
+    assert {r["org_unit_code"] for r in rows["villages"]} == known
+    assert all(r["start_date"] <= sample.period_end("2025") for r in rows["cadres"] + rows["training"])
+    for r in rows["cadres"]:  # sex agrees with the ID number's 17th digit
+        assert (int(r["id_number"][16]) % 2 == 1) == (r["sex"] == "男")
+    strong = [r for r in rows["villages"] if r.get("collective_net_income") is not None]
+    assert all(r["collective_net_income"] <= r["collective_operating_income"] for r in strong)
+
+
+def test_province_scale_reuses_the_generator(tmp_path, monkeypatch):
+    province = orgunits.counties("province")
+    assert len(province) == 88 and set(contract.COUNTIES) <= set(province)
+    others = [c for c in province if c not in contract.COUNTIES][:2]
+    paths = sample.generate("2025", tmp_path, counties=others, workers=1)
+    monkeypatch.setenv("DANGJIAN_REGION", "province")
+    assert [read_workbook(p).county_code for p in paths] == others
+    assert len(orgunits.counties("national")) == 2800
+
+
+def _grid(path: Path, title: str) -> list[list]:
+    wb = load_workbook(path)
+    ws = wb[title]
+    return [[c.value for c in row] for row in ws.iter_rows()]
+
+
+def test_the_defect_manifest_lists_every_injected_defect_and_nothing_else(tmp_path):
+    clean_dir, messy_dir = tmp_path / "clean", tmp_path / "messy"
+    counties = ["520602", "520622"]
+    sample.generate("2025", clean_dir, counties=counties, seed=3, workers=1)
+    sample.generate("2025", messy_dir, counties=counties, seed=3, defects=0.5, workers=1)
+    with (messy_dir / sample.DEFECTS_MANIFEST).open(encoding="utf-8") as fh:
+        manifest = list(csv.DictReader(fh))
+    assert manifest, "a 0.5 defect rate injects something"
+    kinds = Counter(d["kind"] for d in manifest)
+    assert {"wrong_check_digit", "negative_number"} & set(kinds)
+    for path in sorted(messy_dir.glob("*.xlsx")):
+        entries = [d for d in manifest if d["file"] == path.name]
+        renamed = {d["original"]: d["sheet"] for d in entries if d["kind"] == "renamed_sheet"}
+        for s in contract.SHEETS:
+            title = renamed.get(s.title, s.title)
+            mine = [d for d in entries if d["sheet"] == title]
+            clean = _grid(clean_dir / path.name, s.title)
+            messy = _grid(path, title)
+            # drop the rows the manifest says were inserted; every other difference from the
+            # clean workbook must be a listed cell, and every listed cell must differ
+            inserted: set[int] = set()
+            for d in mine:
+                if d["kind"] in ROW_SPANS and d["cell"]:
+                    row = int(d["cell"].lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+                    inserted |= set(range(row, row + ROW_SPANS[d["kind"]]))
+            listed = {d["cell"] for d in mine if d["cell"] and d["kind"] not in ROW_SPANS}
+            messy_rows = [
+                (i, row)
+                for i, row in enumerate(messy, start=1)
+                if i not in inserted and any(v is not None for v in row)
+            ]
+            clean_rows = [row for row in clean if any(v is not None for v in row)]
+            assert len(messy_rows) == len(clean_rows), (path.name, s.title)
+            for (row_no, got), want in zip(messy_rows, clean_rows, strict=True):
+                for c, (a, b) in enumerate(zip(got, want, strict=False), start=1):
+                    if a != b:
+                        cell = f"{get_column_letter(c)}{row_no}"
+                        assert cell in listed, (path.name, title, cell, a, b)
+                        listed.discard(cell)
+            assert not listed, f"listed but not changed: {listed}"
+
+
+#: Defects that insert whole rows, and how many.
+ROW_SPANS = {
+    "title_rows": 2,
+    "merged_header": 1,
+    "instruction_row": 1,
+    "blank_rows": 1,
+    "footer_rows": 3,
+    "duplicate_row": 1,
+}
