@@ -138,9 +138,15 @@ def cmd_dbt(args: argparse.Namespace, s: Settings) -> int:
 
 
 def cmd_contract(args: argparse.Namespace, s: Settings) -> int:
-    from ingest import dbt
+    from ingest import contract, dbt
+    from ingest.config import PROJECT_ROOT
 
-    console.print(f"wrote {dbt.write_sources(s)}")
+    if args.what == "dbt-sources":
+        console.print(f"wrote {dbt.write_sources(s)}")
+    else:
+        path = PROJECT_ROOT / "docs" / "contract.md"
+        path.write_text(contract.render_markdown(), encoding="utf-8")
+        console.print(f"wrote {path}")
     return 0
 
 
@@ -291,7 +297,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_dbt)
 
     p = sub.add_parser("contract", help="write artefacts generated from the contract")
-    p.add_argument("what", choices=["dbt-sources"])
+    p.add_argument("what", choices=["dbt-sources", "docs"])
     p.set_defaults(func=cmd_contract)
 
     p = sub.add_parser("publish", help="publish analytics_next into marts, or roll back")

@@ -630,3 +630,44 @@ def raw_table_ddl(s: Sheet) -> str:
 
 def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
+
+
+_TYPE_NAMES = {
+    "text": "文本",
+    "code": "代码（文本）",
+    "id_number": "身份证号",
+    "credit_code": "统一社会信用代码",
+    "integer": "整数",
+    "decimal": "数值",
+    "boolean": "是/否",
+    "date": "日期",
+}
+
+
+def render_markdown() -> str:
+    """docs/contract.md: every sheet and column of the submission contract."""
+    lines = [
+        "# The submission contract",
+        "",
+        "Generated from `ingest/contract.py` (`dangjian contract docs`); do not edit by hand.",
+        "",
+        f"A submission is one workbook per county and period, named `<county code>_<period>_<county name>.xlsx`"
+        f" (e.g. `{file_name('520624', '2025Q4')}`). Its cover sheet ({COVER_SHEET}) states"
+        f" {COVER_FIELDS['county_code']} and {COVER_FIELDS['period']} (`2025`, `2025Q3` or `2025-07`);"
+        " both must agree with the file name. `dangjian template --county C --period P` writes the blank"
+        " template with drop-downs for every code list.",
+    ]
+    for s in SHEETS:
+        lines += ["", f"## {s.title} (`{s.table}`)", "", s.description, ""]
+        if s.aliases:
+            lines += [f"Also recognised as: {'、'.join(s.aliases)}.", ""]
+        lines += [
+            "| column | header | type | unit | required | allowed values | also accepted headers | description |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for c in s.columns:
+            lines.append(
+                f"| `{c.name}` | {c.header} | {_TYPE_NAMES[c.type]} | {c.unit or ''} | {'是' if c.required else ''}"
+                f" | {'、'.join(c.codes)} | {'、'.join(c.aliases)} | {c.description} |"
+            )
+    return "\n".join(lines) + "\n"

@@ -19,7 +19,8 @@ select
     count(*) filter (where is_lagging and is_rectified) as rectified,
     count(*) filter (where unit_type = '行政村') as administrative_villages,
     count(*) filter (where has_strong_collective_economy) as strong_villages,
-    round(100.0 * count(*) filter (where has_strong_collective_economy)
+    -- truncated to two decimals, as the article prints it (173 / 518 = 33.397 % → 33.39 %)
+    trunc(100.0 * count(*) filter (where has_strong_collective_economy)
           / nullif(count(*) filter (where unit_type = '行政村'), 0), 2) as strong_share_pct,
     sum(grid_count) as grids,
     sum(party_group_count) as party_groups

@@ -11,6 +11,7 @@ a similar scale. Workbooks are written through the official template (``ingest.t
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import random
 from collections.abc import Callable, Iterator
@@ -69,6 +70,24 @@ class Person:
     ethnicity: str
     education: str
     political_status: str
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> Person:
+        """The person a roster row describes (for their next role)."""
+        return cls(
+            *(
+                row[k]
+                for k in (
+                    "id_number",
+                    "name",
+                    "sex",
+                    "birth_date",
+                    "ethnicity",
+                    "education",
+                    "political_status",
+                )
+            )
+        )
 
 
 @dataclass
@@ -654,15 +673,7 @@ def _songtao(c: County) -> None:
     hired = []
     for r in rng.sample(pool, 6):
         r.update(end_date=dt.date(2024, 6, 30), change_type="离任")
-        p = Person(
-            r["id_number"],
-            r["name"],
-            r["sex"],
-            r["birth_date"],
-            r["ethnicity"],
-            r["education"],
-            r["political_status"],
-        )
+        p = Person.of(r)
         hired.append(worker(p, dt.date(2024, 7, 1), "新任", "一村一大", 4))
     # Since 2023: 191 recruited openly, average age 28 at the period end.
     ages = _spread_total(rng, 191, 28 * 191 - 22 * 191)
@@ -686,15 +697,7 @@ def _songtao(c: County) -> None:
         if when <= r["start_date"]:
             when = r["start_date"] + dt.timedelta(days=30)
         r.update(end_date=when - dt.timedelta(days=1))
-        p = Person(
-            r["id_number"],
-            r["name"],
-            r["sex"],
-            r["birth_date"],
-            r["ethnicity"],
-            r["education"],
-            r["political_status"],
-        )
+        p = Person.of(r)
         new = worker(p, when, "调整", r["source_category"], max(1, r["job_post"] - 1))
         adjusted.append(new)
         current[current.index(r)] = new
@@ -703,15 +706,7 @@ def _songtao(c: County) -> None:
     promoted = rng.choice([r for r in current if r["source_category"] == "公开招聘"])
     promoted["end_date"] = dt.date(c.end.year, 3, 31)
     c.spell(
-        Person(
-            promoted["id_number"],
-            promoted["name"],
-            promoted["sex"],
-            promoted["birth_date"],
-            promoted["ethnicity"],
-            promoted["education"],
-            "中共党员",
-        ),
+        dataclasses.replace(Person.of(promoted), political_status="中共党员"),
         promoted["org_unit_code"],
         "两委委员",
         dt.date(c.end.year, 4, 1),

@@ -51,3 +51,8 @@ def test_raw_table_ddl_carries_lineage_and_every_contract_column():
 def test_committed_dbt_sources_match_the_contract():
     committed = (PROJECT_ROOT / "dbt_project" / dbt.SOURCES_FILE).read_text(encoding="utf-8")
     assert committed == dbt.sources_yaml(), "run `dangjian contract dbt-sources` and commit"
+
+
+def test_committed_contract_docs_match_the_contract():
+    committed = (PROJECT_ROOT / "docs" / "contract.md").read_text(encoding="utf-8")
+    assert committed == contract.render_markdown(), "run `dangjian contract docs` and commit"
