@@ -55,6 +55,9 @@ class Column:
     aliases: tuple[str, ...] = ()
     codes: tuple[str, ...] = ()
     pattern: str | None = None
+    #: For org-unit codes: which of the county's units the code must name
+    #: ("unit": a village, community or branch; "township"; "any": those or the county itself).
+    org_level: Literal["unit", "township", "any"] | None = None
 
     @property
     def sql_type(self) -> str:
@@ -75,6 +78,8 @@ class Sheet:
     description: str
     columns: tuple[Column, ...]
     aliases: tuple[str, ...] = field(default=())
+    #: Columns that identify a row; a second row with the same values is a duplicate.
+    row_key: tuple[str, ...] = ()
 
     @property
     def table(self) -> str:
@@ -96,6 +101,7 @@ LINEAGE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("submission_id", "bigint not null references raw.submission (submission_id)"),
     ("sheet", "text not null"),
     ("source_row", "integer not null"),
+    ("approximate_columns", "text[] not null default '{}'"),
     ("loaded_at", "timestamptz not null default now()"),
 )
 
@@ -124,6 +130,7 @@ CADRES = Sheet(
     title="干部名册",
     description="每人每个岗位一行（含本期内结束的任职），记录任职、变动、帮带、岗级与考核",
     aliases=("干部花名册", "干部信息"),
+    row_key=("id_number", "role", "org_unit_code", "start_date"),
     columns=(
         _c(
             "id_number",
@@ -162,6 +169,7 @@ CADRES = Sheet(
             required=True,
             aliases=("村（社区）代码", "任职单位代码"),
             pattern=_ORG_UNIT_CODE,
+            org_level="any",
         ),
         _c(
             "role",
@@ -286,6 +294,7 @@ TRAINING = Sheet(
     title="培训记录",
     description="每人每次参训一行：班次、类型、主办层级、时间、学时、是否结业",
     aliases=("培训情况", "培训台账"),
+    row_key=("class_id", "id_number"),
     columns=(
         _c("class_id", "班次编号", "text", "培训班次编号（同一班次相同）/ class id", required=True),
         _c(
@@ -343,6 +352,7 @@ VILLAGES = Sheet(
     title="村情",
     description="每个村（社区）、小区党支部每个报送期间一行：组织建设、集体经济与基层治理指标",
     aliases=("村情统计", "村（社区）情况"),
+    row_key=("org_unit_code",),
     columns=(
         _c(
             "org_unit_code",
@@ -352,6 +362,7 @@ VILLAGES = Sheet(
             required=True,
             aliases=("村代码", "社区代码", "区划代码"),
             pattern=r"^\d{12}$",
+            org_level="unit",
         ),
         _c(
             "org_unit_name",
@@ -378,6 +389,7 @@ VILLAGES = Sheet(
             required=True,
             aliases=("乡镇代码", "街道代码"),
             pattern=r"^\d{9}$",
+            org_level="township",
         ),
         _c(
             "party_org_rating",
@@ -511,6 +523,7 @@ ENTERPRISES = Sheet(
     title="新兴领域",
     description="每个“三有”企业或社会组织一行：党组织建立情况与党建指导员的指导成效",
     aliases=("企业和社会组织", "新兴领域党建"),
+    row_key=("credit_code",),
     columns=(
         _c(
             "credit_code",
@@ -543,6 +556,7 @@ ENTERPRISES = Sheet(
             "所在乡镇（街道）9 位代码 / township code",
             required=True,
             pattern=r"^\d{9}$",
+            org_level="township",
             aliases=("所在乡镇代码",),
         ),
         _c("industry", "行业", "text", "所属行业 / industry"),
@@ -614,12 +628,18 @@ def file_name(county_code: str, period: str, county_name: str | None = None) -> 
 
 
 def raw_table_ddl(s: Sheet) -> str:
+    """Idempotent DDL for a sheet's raw table; columns added to the contract later are added too."""
     cols = [f"{name} {ddl}" for name, ddl in LINEAGE_COLUMNS]
     cols += [f"{c.name} {c.sql_type}" for c in s.columns]
     body = ",\n    ".join(cols)
+    added = "".join(
+        f"alter table {s.table} add column if not exists {name} {ddl.replace(' not null', '')};\n"
+        for name, ddl in LINEAGE_COLUMNS[3:]
+    ) + "".join(f"alter table {s.table} add column if not exists {c.name} {c.sql_type};\n" for c in s.columns)
     return (
         f"create table if not exists {s.table} (\n    {body}\n);\n"
-        f"create index if not exists {s.key}_submission on {s.table} (submission_id);\n"
+        + added
+        + f"create index if not exists {s.key}_submission on {s.table} (submission_id);\n"
         f"comment on table {s.table} is {_literal(s.title + '：' + s.description)};\n"
         + "".join(
             f"comment on column {s.table}.{c.name} is {_literal(c.template_header + '：' + c.description)};\n"

@@ -131,10 +131,12 @@ def _inject_cells(
     return found
 
 
-def _duplicate_row(ws, n_rows: int, rng: random.Random, file: str) -> Defect | None:
-    if not n_rows:
+def _duplicate_row(ws, n_rows: int, rng: random.Random, file: str, avoid: set[int]) -> Defect | None:
+    """Copy a clean row (one without injected cell defects) below the data."""
+    clean = [r for r in range(2, n_rows + 2) if r not in avoid]
+    if not clean:
         return None
-    source = rng.randint(2, n_rows + 1)
+    source = rng.choice(clean)
     target = n_rows + 2
     for c in range(1, ws.max_column + 1):
         ws.cell(target, c, ws.cell(source, c).value)
@@ -238,8 +240,9 @@ def inject(
     for s in contract.SHEETS:
         ws = wb[s.title]
         n = len(rows_by_sheet.get(s.key, []))
-        defects += _inject_cells(ws, s, n, county, rng, per_sheet, file)
-        if rng.random() < rate and (dup := _duplicate_row(ws, n, rng, file)):
+        cells = _inject_cells(ws, s, n, county, rng, per_sheet, file)
+        defects += cells
+        if rng.random() < rate and (dup := _duplicate_row(ws, n, rng, file, {d.row for d in cells})):
             defects.append(dup)
     # layout last, shifting the recorded cells of what moves; sheets renamed at the very end
     for s in contract.SHEETS:

@@ -119,10 +119,12 @@ def _register(
 ) -> int | None:
     row = cur.execute(
         "insert into raw.submission"
-        " (sha256, file_name, archive_path, county_code, period, status, status_reason)"
-        " values (%s, %s, %s, %s, %s, %s, %s)"
+        " (sha256, file_name, archive_path, county_code, period, status, status_reason, version)"
+        " select %s, %s, %s, %s, %s, %s, %s,"
+        " case when %s::text is null then null else 1 + (select count(*) from raw.submission"
+        "  where county_code = %s and period = %s and status = 'accepted') end"
         " on conflict (sha256) do nothing returning submission_id",
-        (sha, path.name, str(archived), county, period, status, reason),
+        (sha, path.name, str(archived), county, period, status, reason, county, county, period),
     ).fetchone()
     return row[0] if row else None
 

@@ -32,6 +32,19 @@ def is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and normalise_text(value) == "")
 
 
+_APPROXIMATE = re.compile(r"^(?:约|大约)|(?:余|多|左右)$")
+
+
+def is_approximate(value: Any) -> bool:
+    """Whether a number was written as an approximation: "600余", "20多", "约30", "100左右"."""
+    if not isinstance(value, str):
+        return False
+    text = normalise_text(value).replace(" ", "")
+    for unit in ("万元", "元", "个", "人次", "人", "次", "件", "块", "支", "家", "学时"):
+        text = text.removesuffix(unit)
+    return bool(_APPROXIMATE.search(text))
+
+
 def _number_text(value: Any, col: Column) -> Decimal:
     if isinstance(value, bool):
         raise ParseError(f"应为数字，实际为「{value}」")
@@ -39,6 +52,9 @@ def _number_text(value: Any, col: Column) -> Decimal:
         return Decimal(str(value))
     text = normalise_text(value).replace(",", "").replace(" ", "")
     if col.unit and text.endswith(col.unit):
+        text = text[: -len(col.unit)]
+    text = _APPROXIMATE.sub("", text)
+    if col.unit and text.endswith(col.unit):  # "55万元余" as well as "55余万元"
         text = text[: -len(col.unit)]
     scale = Decimal(1)
     if text.endswith("万") and col.unit != "万元":

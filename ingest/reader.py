@@ -6,6 +6,7 @@ found becomes a :class:`Problem` naming the sheet and the cell, in Chinese, for 
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,7 +14,7 @@ from typing import Any
 
 from ingest import contract, orgunits
 from ingest.contract import COVER_FIELDS, COVER_SHEET, Column, Sheet
-from ingest.parse import ParseError, is_blank, normalise_text, parse_value
+from ingest.parse import ParseError, is_approximate, is_blank, normalise_text, parse_value
 
 _HEADER_SCAN_ROWS = 30
 _FILE_NAME = re.compile(r"^(?P<county>\d{6})_(?P<period>[^_]+)_")
@@ -49,6 +50,10 @@ class SheetData:
     title: str
     rows: list[dict[str, Any]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    #: where each contract column was found (0-based), as the clerk laid the sheet out
+    column_index: dict[str, int] = field(default_factory=dict)
+    rejected_rows: int = 0
+    held_back: bool = False
 
 
 @dataclass
@@ -143,43 +148,132 @@ def _cover(book: Any, path: Path) -> tuple[str, str]:
     return county, period
 
 
-def _read_sheet(s: Sheet, title: str, grid: list[list[Any]]) -> SheetData:
-    data = SheetData(s, title)
+#: Rows that are notes, not data: instructions below the header, footers under the table.
+_NOTE_ROW = re.compile(
+    r"^(填表说明|填写说明|说明|注[:：]|备注[:：]|填表人|审核人|负责人|联系电话|填报日期|日期[:：]|制表)"
+)
+
+
+def _is_note_row(row: list[Any]) -> bool:
+    filled = [v for v in row if not is_blank(v)]
+    return (
+        0 < len(filled) <= 2
+        and isinstance(filled[0], str)
+        and bool(_NOTE_ROW.match(normalise_text(filled[0])))
+    )
+
+
+def _known_units(county: str) -> dict[str, set[str]]:
+    towns = orgunits.townships(county)
+    units = {u.code for t in towns for u in t.units}
+    townships = {t.unit.code for t in towns}
+    return {"unit": units, "township": townships, "any": units | townships | {county}}
+
+
+def _problem(title: str, r: int, c: int, col: Column | None, original: Any, rule: str, text: str) -> Problem:
+    ref = cell_ref(r, c)
+    label = f"「{col.header}」" if col else ""
+    return Problem(
+        title,
+        ref,
+        col.name if col else None,
+        None if original is None else str(original),
+        rule,
+        f"{title}!{ref}{label}{text}",
+    )
+
+
+def _read_sheet(s: Sheet, title: str, grid: list[list[Any]], county: str) -> SheetData:
     header_row, columns = _find_header(s, grid)
     missing = [c.template_header for c in s.columns if c.required and c not in columns.values()]
     if header_row < 0 or missing:
         raise WorkbookRejected(f"工作表「{title}」缺少必填列：{'、'.join(missing)}", "missing_column", title)
+    data = SheetData(s, title, column_index={col.name: c for c, col in columns.items()})
+    known = _known_units(county)
+    seen: dict[tuple, int] = {}
+    key_cols = [c for c, col in columns.items() if col.name in s.row_key]
     for r in range(header_row + 1, len(grid)):
         row = grid[r]
         cells = {c: row[c] if c < len(row) else None for c in columns}
-        if all(is_blank(v) for v in cells.values()):
+        if all(is_blank(v) for v in cells.values()) or _is_note_row(row):
             continue
-        record: dict[str, Any] = {"source_row": r + 1}
+        record: dict[str, Any] = {"source_row": r + 1, "approximate_columns": []}
         problems = []
         for c, col in columns.items():
             try:
-                record[col.name] = parse_value(cells[c], col)
+                value = record[col.name] = parse_value(cells[c], col)
             except ParseError as exc:
-                original = None if cells[c] is None else str(cells[c])
+                problems.append(_problem(title, r, c, col, cells[c], f"parse_{col.type}", str(exc)))
+                continue
+            if col.org_level and value is not None and value not in known[col.org_level]:
                 problems.append(
-                    Problem(
+                    _problem(
                         title,
-                        cell_ref(r, c),
-                        col.name,
-                        original,
-                        f"parse_{col.type}",
-                        f"{title}!{cell_ref(r, c)}「{col.header}」{exc}",
+                        r,
+                        c,
+                        col,
+                        cells[c],
+                        "unknown_org_unit",
+                        f"代码「{value}」不是{orgunits.county_name(county)}已登记的单位",
                     )
                 )
+            if col.type in ("integer", "decimal") and is_approximate(cells[c]):
+                record["approximate_columns"].append(col.name)
+        if not problems and key_cols:
+            key = tuple(record[columns[c].name] for c in key_cols)
+            if key in seen:
+                problems.append(
+                    _problem(
+                        title,
+                        r,
+                        0,
+                        None,
+                        None,
+                        "duplicate_row",
+                        f"：与第 {seen[key]} 行重复（{'、'.join(columns[c].header for c in key_cols)}相同）",
+                    )
+                )
+            else:
+                seen[key] = r + 1
         if problems:
             data.problems.extend(problems)
+            data.rejected_rows += 1
         else:
             data.rows.append(record)
     return data
 
 
-def read_workbook(path: Path) -> Workbook:
-    """Read and parse a county workbook; raises WorkbookRejected when it cannot be used at all."""
+def _find_sheets(book: Any) -> dict[str, str]:
+    """Each subject's sheet: by name or alias, else (renamed) by the best header fingerprint."""
+    visible = [m.name for m in book.sheets_metadata if str(m.visible).endswith("Visible")]
+    titles: dict[str, str] = {}
+    for s in contract.SHEETS:
+        found = next((t for t in (s.title, *s.aliases) if t in book.sheet_names), None)
+        if found:
+            titles[s.key] = found
+    for s in contract.SHEETS:
+        if s.key in titles:
+            continue
+        required = [c for c in s.columns if c.required]
+        best, best_hits = None, len(required) // 2
+        for name in visible:
+            if name in titles.values() or name == COVER_SHEET:
+                continue
+            grid = book.get_sheet_by_name(name).to_python(skip_empty_area=False)[:_HEADER_SCAN_ROWS]
+            hits = sum(1 for c in set(_find_header(s, grid)[1].values()) if c.required)
+            if hits > best_hits:
+                best, best_hits = name, hits
+        if best:
+            titles[s.key] = best
+    return titles
+
+
+def read_workbook(path: Path, max_rejected_share: float | None = None) -> Workbook:
+    """Read and parse a county workbook; raises WorkbookRejected when it cannot be used at all.
+
+    A sheet whose share of rejected rows exceeds ``max_rejected_share`` (default
+    ``DANGJIAN_MAX_REJECTED_SHARE`` or 0.5) is held back whole: none of its rows load.
+    """
     from python_calamine import CalamineWorkbook
 
     try:
@@ -189,15 +283,30 @@ def read_workbook(path: Path) -> Workbook:
             f"无法打开文件「{path.name}」：不是有效的 Excel 工作簿（{exc}）", "unreadable"
         ) from None
     county, period = _cover(book, path)
-    titles = {
-        s.key: next((t for t in (s.title, *s.aliases) if t in book.sheet_names), None)
-        for s in contract.SHEETS
-    }
-    missing = [s.title for s in contract.SHEETS if titles[s.key] is None]
+    titles = _find_sheets(book)
+    missing = [s.title for s in contract.SHEETS if s.key not in titles]
     if missing:
         raise WorkbookRejected(f"缺少工作表：{'、'.join(missing)}", "missing_sheet", missing[0])
+    limit = max_rejected_share
+    if limit is None:
+        limit = float(os.environ.get("DANGJIAN_MAX_REJECTED_SHARE") or 0.5)
     sheets: dict[str, SheetData] = {}
     for s in contract.SHEETS:
         grid = book.get_sheet_by_name(titles[s.key]).to_python(skip_empty_area=False)
-        sheets[s.key] = _read_sheet(s, titles[s.key], grid)
+        data = sheets[s.key] = _read_sheet(s, titles[s.key], grid, county)
+        total = len(data.rows) + data.rejected_rows
+        if total and data.rejected_rows / total > limit:
+            data.problems.append(
+                Problem(
+                    data.title,
+                    "",
+                    None,
+                    None,
+                    "sheet_held_back",
+                    f"工作表「{data.title}」{total} 行中有 {data.rejected_rows} 行有误（超过 {limit:.0%}），整表暂不入库，"
+                    "请更正后重新报送",
+                )
+            )
+            data.held_back = True
+            data.rows = []
     return Workbook(path, county, period, sheets)

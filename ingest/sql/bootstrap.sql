@@ -82,6 +82,8 @@ create table if not exists quality.publication (
 comment on table quality.publication is '每次发布或拒绝发布的记录 / every publish and refusal';
 -- Columns added after a table's first release are added here, so an old warehouse catches up.
 alter table quality.publication add column if not exists source_high_water bigint;
+alter table raw.submission add column if not exists version integer;
+comment on column raw.submission.version is '该县该期的第几份报送（1 起）/ version of the county-period submission';
 comment on column quality.publication.source_high_water is
     '发布时已登记的最大报送编号 / highest submission_id the published build had seen';
 

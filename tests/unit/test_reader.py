@@ -56,7 +56,7 @@ def test_bad_cells_are_reported_with_sheet_cell_and_chinese_reason(tmp_path):
     rows = _sample_rows(3)
     rows[1]["grid_count"] = "很多"
     rows[2]["party_org_rating"] = "较好"
-    data = read_workbook(_write(tmp_path, rows)).sheets["villages"]
+    data = read_workbook(_write(tmp_path, rows), max_rejected_share=1).sheets["villages"]
     assert [r["source_row"] for r in data.rows] == [2]
     by_cell = {p.cell: p for p in data.problems}
     grid_col = column_of("villages", "grid_count")
@@ -107,3 +107,45 @@ def test_missing_sheet(tmp_path):
     wb.save(path)
     with pytest.raises(WorkbookRejected, match="缺少工作表：干部名册、培训记录、村情、新兴领域"):
         read_workbook(path)
+
+
+def test_a_sheet_with_too_many_bad_rows_is_held_back_whole(tmp_path):
+    rows = _sample_rows(4)
+    for r in rows[:3]:
+        r["grid_count"] = "不详"
+    data = read_workbook(_write(tmp_path, rows), max_rejected_share=0.5).sheets["villages"]
+    assert data.held_back and data.rows == []
+    held = [p for p in data.problems if p.rule == "sheet_held_back"]
+    assert len(held) == 1 and "4 行中有 3 行有误" in held[0].message and "整表暂不入库" in held[0].message
+    assert read_workbook(_write(tmp_path, rows), max_rejected_share=0.8).sheets["villages"].rows != []
+
+
+def test_duplicates_unknown_units_notes_and_approximations(tmp_path):
+    rows = _sample_rows(4)
+    rows.append(dict(rows[0]))  # row 6 repeats row 2
+    rows[1]["org_unit_code"] = "520603199999"
+    rows[2]["grid_count"] = "20余"
+    path = _write(tmp_path, rows)
+    wb = load_workbook(path)
+    ws = wb["村情"]
+    ws.append([])
+    ws.append(["填表人：张三", None, "审核人：李四"])
+    ws.insert_rows(2)
+    ws["A2"] = "填写说明：带*为必填项"
+    wb.save(path)
+    data = read_workbook(path, max_rejected_share=1).sheets["villages"]
+    by_rule = {p.rule: p for p in data.problems}
+    assert set(by_rule) == {"duplicate_row", "unknown_org_unit"}
+    assert by_rule["duplicate_row"].cell == "A7" and "与第 3 行重复" in by_rule["duplicate_row"].message
+    assert by_rule["unknown_org_unit"].cell == "A4" and "520603199999" in by_rule["unknown_org_unit"].message
+    approx = next(r for r in data.rows if r["source_row"] == 5)
+    assert approx["grid_count"] == 20 and approx["approximate_columns"] == ["grid_count"]
+
+
+def test_a_renamed_sheet_is_found_by_its_header_fingerprint(tmp_path):
+    path = _write(tmp_path, _sample_rows(2))
+    wb = load_workbook(path)
+    wb["村情"].title = "Sheet3"
+    wb.save(path)
+    book = read_workbook(path)
+    assert book.sheets["villages"].title == "Sheet3" and len(book.sheets["villages"].rows) == 2
