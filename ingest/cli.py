@@ -118,14 +118,45 @@ def cmd_ingest(args: argparse.Namespace, s: Settings) -> int:
 
     files = [Path(f) for f in args.files] or discover(s)
     table = Table("文件 file", "状态 status", "行 rows", "问题 problems", "说明 reason")
+    failed = 0
     with _progress() as progress:
         task = progress.add_task("入库 / ingest", total=len(files))
         for path in files:
-            r = ingest_file(path, s)
+            r = ingest_file(path, s, strict=args.strict)
+            failed += r.status == "quarantined" or (args.strict and r.cells_rejected > 0)
             table.add_row(r.file, r.status, str(r.rows_loaded), str(r.cells_rejected), r.reason or "")
             progress.advance(task)
     console.print(table)
-    return 0
+    return 1 if failed and args.strict else 0
+
+
+def cmd_check(args: argparse.Namespace, s: Settings) -> int:
+    """The clerk's dry run: read and check workbooks, print every problem, load nothing."""
+    from ingest.reader import WorkbookRejected, read_workbook
+
+    bad = 0
+    for name in args.files:
+        path = Path(name)
+        try:
+            book = read_workbook(path)
+        except WorkbookRejected as rejected:
+            console.print(f"[red]✗ {path.name}：整份不能受理[/] {rejected.reason}")
+            bad += 1
+            continue
+        rows = sum(len(d.rows) for d in book.sheets.values())
+        if not book.problems:
+            console.print(f"[green]✓ {path.name}[/]：{book.county_code} {book.period}，{rows} 行，未发现问题")
+            continue
+        bad += 1
+        table = Table("单元格 cell", "问题 problem", title=f"{path.name}：{len(book.problems)} 处问题")
+        for p in book.problems[: args.limit]:
+            where = f"{p.sheet}!{p.cell}" if p.cell else p.sheet
+            table.add_row(where, p.message.removeprefix(where))
+        console.print(table)
+        if len(book.problems) > args.limit:
+            console.print(f"… 另有 {len(book.problems) - args.limit} 处（--limit 可调整）")
+        console.print(f"{rows} 行可入库；有问题的行将被退回，请更正后重新报送。")
+    return 1 if bad else 0
 
 
 def cmd_dbt(args: argparse.Namespace, s: Settings) -> int:
@@ -290,7 +321,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ingest", help="ingest workbooks (default: new files in the inbox)")
     p.add_argument("files", nargs="*")
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="quarantine a workbook with any rejected cell whole; exit 1 if any file was",
+    )
     p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("check", help="dry run for a clerk: print every problem in workbooks, load nothing")
+    p.add_argument("files", nargs="+")
+    p.add_argument("--limit", type=int, default=200, help="problems shown per file")
+    p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("dbt", help="run dbt as the transformer role, e.g. `dangjian dbt build`")
     p.add_argument("dbt_args", nargs=argparse.REMAINDER)

@@ -17,7 +17,7 @@ from pathlib import Path
 import psycopg
 
 from ingest.config import Settings
-from ingest.reader import Problem, WorkbookRejected, read_workbook
+from ingest.reader import Problem, SheetData, WorkbookRejected, read_workbook
 
 
 @dataclass(frozen=True)
@@ -84,13 +84,19 @@ def registered(paths: list[Path], s: Settings) -> dict[str, str]:
     return {hashes[sha]: status for sha, status in rows}
 
 
-def _copy_rows(cur: psycopg.Cursor, submission_id: int, data) -> int:
+def _copy_rows(cur: psycopg.Cursor, submission_id: int, data: SheetData) -> int:
     s = data.sheet
-    names = ["submission_id", "sheet", "source_row", *(c.name for c in s.columns)]
+    names = ["submission_id", "sheet", "source_row", "approximate_columns", *(c.name for c in s.columns)]
     with cur.copy(f"copy {s.table} ({', '.join(names)}) from stdin") as copy:
         for row in data.rows:
             copy.write_row(
-                [submission_id, data.title, row["source_row"], *(row.get(c.name) for c in s.columns)]
+                [
+                    submission_id,
+                    data.title,
+                    row["source_row"],
+                    row["approximate_columns"],
+                    *(row.get(c.name) for c in s.columns),
+                ]
             )
     return len(data.rows)
 
@@ -129,12 +135,21 @@ def _register(
     return row[0] if row else None
 
 
-def ingest_file(path: Path, s: Settings) -> IngestResult:
-    """Archive, read, check and load one workbook. Never raises for bad content: it quarantines."""
+def ingest_file(path: Path, s: Settings, strict: bool = False) -> IngestResult:
+    """Archive, read, check and load one workbook. Never raises for bad content: it quarantines.
+
+    With ``strict``, a workbook with any rejected cell is quarantined whole instead of loading
+    its good rows.
+    """
     sha = sha256_of(path)
     archived = archive(path, sha, s.archive)
     try:
         book = read_workbook(path)
+        if strict and book.problems:
+            raise WorkbookRejected(
+                f"严格模式：工作簿有 {len(book.problems)} 处错误，整份暂不入库（首处：{book.problems[0].message}）",
+                "strict",
+            )
     except WorkbookRejected as rejected:
         book, reason = None, rejected
     with psycopg.connect(s.url("loader")) as conn, conn.transaction(), conn.cursor() as cur:

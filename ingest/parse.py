@@ -28,6 +28,15 @@ def normalise_text(value: Any) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def shown(value: Any) -> str:
+    """A cell's value as the clerk sees it in Excel (5, not 5.0; dates as 2025-03-11)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return f"{value:%Y-%m-%d}" if value.time() == dt.time() else f"{value:%Y-%m-%d %H:%M}"
+    return str(value)
+
+
 def is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and normalise_text(value) == "")
 
@@ -47,7 +56,7 @@ def is_approximate(value: Any) -> bool:
 
 def _number_text(value: Any, col: Column) -> Decimal:
     if isinstance(value, bool):
-        raise ParseError(f"应为数字，实际为「{value}」")
+        raise ParseError(f"应为数字，实际为「{shown(value)}」")
     if isinstance(value, int | float):
         return Decimal(str(value))
     text = normalise_text(value).replace(",", "").replace(" ", "")
@@ -63,20 +72,20 @@ def _number_text(value: Any, col: Column) -> Decimal:
         return Decimal(text) * scale
     except InvalidOperation:
         unit = f"（单位：{col.unit}）" if col.unit else ""
-        raise ParseError(f"应为数字{unit}，实际为「{value}」") from None
+        raise ParseError(f"应为数字{unit}，实际为「{shown(value)}」") from None
 
 
 def parse_decimal(value: Any, col: Column) -> Decimal:
     number = _number_text(value, col)
     if number < 0:
-        raise ParseError(f"不能为负数，实际为「{value}」")
+        raise ParseError(f"不能为负数，实际为「{shown(value)}」")
     return number
 
 
 def parse_integer(value: Any, col: Column) -> int:
     number = parse_decimal(value, col)
     if number != number.to_integral_value():
-        raise ParseError(f"应为整数，实际为「{value}」")
+        raise ParseError(f"应为整数，实际为「{shown(value)}」")
     return int(number)
 
 
@@ -88,7 +97,7 @@ def parse_boolean(value: Any, col: Column) -> bool:
         return True
     if text in _FALSE:
         return False
-    raise ParseError(f"应填「是」或「否」，实际为「{value}」")
+    raise ParseError(f"应填「是」或「否」，实际为「{shown(value)}」")
 
 
 def parse_date(value: Any, col: Column) -> dt.date:
@@ -105,7 +114,7 @@ def parse_date(value: Any, col: Column) -> dt.date:
             return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3) or 1))
         except ValueError:
             pass
-    raise ParseError(f"应为日期（如 2025-03-11 或 2025年3月11日），实际为「{value}」")
+    raise ParseError(f"应为日期（如 2025-03-11 或 2025年3月11日），实际为「{shown(value)}」")
 
 
 def parse_code(value: Any, col: Column) -> str:
@@ -115,10 +124,10 @@ def parse_code(value: Any, col: Column) -> str:
     if col.codes:
         canonical = {normalise_text(code): code for code in col.codes}.get(text)
         if canonical is None:
-            raise ParseError(f"应为以下之一：{'、'.join(col.codes)}，实际为「{value}」")
+            raise ParseError(f"应为以下之一：{'、'.join(col.codes)}，实际为「{shown(value)}」")
         return canonical
     if col.pattern and not re.fullmatch(col.pattern, text):
-        raise ParseError(f"代码格式不符（应符合 {col.pattern}），实际为「{value}」")
+        raise ParseError(f"代码格式不符（应符合 {col.pattern}），实际为「{shown(value)}」")
     return text
 
 
@@ -127,18 +136,18 @@ def parse_id_number(value: Any, col: Column) -> str:
         raise ParseError(f"身份证号被存成了数字（{value}），后几位已丢失；请把该列设为文本后重新填写")
     text = normalise_text(value).replace(" ", "").upper()
     if len(text) != 18 or not text[:17].isdigit():
-        raise ParseError(f"应为 18 位身份证号，实际为「{value}」")
+        raise ParseError(f"应为 18 位身份证号，实际为「{shown(value)}」")
     if not codes.is_valid_id_number(text):
-        raise ParseError(f"身份证号「{value}」校验位不正确，请核对")
+        raise ParseError(f"身份证号「{shown(value)}」校验位不正确，请核对")
     return text
 
 
 def parse_credit_code(value: Any, col: Column) -> str:
     text = normalise_text(value).replace(" ", "").upper()
     if len(text) != 18:
-        raise ParseError(f"应为 18 位统一社会信用代码，实际为「{value}」")
+        raise ParseError(f"应为 18 位统一社会信用代码，实际为「{shown(value)}」")
     if not codes.is_valid_credit_code(text):
-        raise ParseError(f"统一社会信用代码「{value}」校验位不正确或含无效字符，请核对")
+        raise ParseError(f"统一社会信用代码「{shown(value)}」校验位不正确或含无效字符，请核对")
     return text
 
 

@@ -33,7 +33,9 @@ def test_every_rejectable_defect_is_reported_at_its_cell_and_nothing_else(messy,
     out, manifest = messy
     path = next(out.glob(f"{county}_*.xlsx"))
     book = read_workbook(path)
-    expected = {(d["sheet"], d["cell"]) for d in manifest if d["file"] == path.name and d["expect"] == "reject"}
+    expected = {
+        (d["sheet"], d["cell"]) for d in manifest if d["file"] == path.name and d["expect"] == "reject"
+    }
     reported = {(p.sheet, p.cell) for p in book.problems}
     assert reported == expected, {"missed": expected - reported, "unexpected": reported - expected}
 
@@ -53,14 +55,26 @@ def test_tolerable_mess_parses_to_the_original_value(messy, county):
     for data in book.sheets.values():
         names = [c.name for c in data.sheet.columns]
         for row in data.rows:
-            for i, name in enumerate(names):
-                by_cell[(data.title, f"{column_letter(data.column_index[name])}{row['source_row']}")] = (row, name)
-    cell_defects = [d for d in manifest if d["file"] == path.name and d["expect"] == "parse"
-                    and d["original"] and d["kind"] not in LAYOUT]
-    rejected_rows = {(d["sheet"], d["cell"].lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
-                     for d in manifest if d["file"] == path.name and d["expect"] == "reject"}
-    cell_defects = [d for d in cell_defects
-                    if (d["sheet"], d["cell"].lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")) not in rejected_rows]
+            for name in names:
+                by_cell[(data.title, f"{column_letter(data.column_index[name])}{row['source_row']}")] = (
+                    row,
+                    name,
+                )
+    cell_defects = [
+        d
+        for d in manifest
+        if d["file"] == path.name and d["expect"] == "parse" and d["original"] and d["kind"] not in LAYOUT
+    ]
+    rejected_rows = {
+        (d["sheet"], d["cell"].lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+        for d in manifest
+        if d["file"] == path.name and d["expect"] == "reject"
+    }
+    cell_defects = [
+        d
+        for d in cell_defects
+        if (d["sheet"], d["cell"].lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")) not in rejected_rows
+    ]
     assert cell_defects
     for d in cell_defects:
         row, name = by_cell[(d["sheet"], d["cell"])]

@@ -87,7 +87,29 @@ def test_a_resubmission_supersedes_the_earlier_one(wh):
     ingest_file(first, wh)
     second, _ = _workbook(wh.inbox / "later", seed=2, n=4)
     ingest_file(second, wh)
+    assert query(wh, "select version from raw.submission order by 1") == [(1,), (2,)]
     assert query(wh, "select submission_id, superseded_by from raw.submission order by 1") == [
         (1, 2),
         (2, None),
+    ]
+
+
+def test_strict_mode_quarantines_a_workbook_with_any_bad_cell(wh):
+    path, _ = _workbook(wh.inbox)
+    wb = load_workbook(path)
+    wb["村情"][f"{column_of('villages', 'grid_count')}3"] = "-2"
+    wb.save(path)
+    result = ingest_file(path, wh, strict=True)
+    assert result.status == "quarantined" and result.reason.startswith("严格模式：工作簿有 1 处错误")
+    assert query(wh, "select count(*) from raw.villages") == [(0,)]
+
+
+def test_approximations_are_loaded_with_their_flag(wh):
+    path, _ = _workbook(wh.inbox)
+    wb = load_workbook(path)
+    wb["村情"][f"{column_of('villages', 'grid_count')}2"] = "20余"
+    wb.save(path)
+    ingest_file(path, wh)
+    assert query(wh, "select grid_count, approximate_columns from raw.villages where source_row = 2") == [
+        (20, ["grid_count"])
     ]
