@@ -59,15 +59,20 @@ def known_hashes(conn: psycopg.Connection) -> set[str]:
     return {row[0] for row in conn.execute("select sha256 from raw.submission")}
 
 
+def _in_progress(name: str) -> bool:
+    """Lock files of Excel/WPS/LibreOffice and half-written temporary files: not submissions."""
+    return name.startswith(("~$", ".~lock")) or name.endswith((".tmp", ".part", ".crdownload"))
+
+
 def discover(s: Settings) -> list[Path]:
-    """Workbooks in the inbox that the warehouse has not registered yet, oldest first."""
+    """Files in the inbox that the warehouse has not registered yet, oldest first.
+
+    Every regular file counts, whatever its name or extension, so that nothing dropped into
+    the inbox is silently ignored: what is not a workbook is quarantined with its reason.
+    """
     if not s.inbox.exists():
         return []
-    files = [
-        p
-        for p in s.inbox.iterdir()
-        if p.suffix.lower() in {".xlsx", ".xls"} and p.is_file() and not p.name.startswith(("~$", "."))
-    ]
+    files = [p for p in s.inbox.iterdir() if p.is_file() and not _in_progress(p.name)]
     with psycopg.connect(s.url("loader")) as conn:
         seen = known_hashes(conn)
     fresh = [p for p in files if sha256_of(p) not in seen]

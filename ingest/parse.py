@@ -151,11 +151,21 @@ def parse_credit_code(value: Any, col: Column) -> str:
     return text
 
 
+MAX_TEXT = 500
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def parse_text(value: Any, col: Column) -> str:
     """Free text keeps its characters (full-width brackets stay); only spacing is tidied."""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return re.sub(r"\s+", " ", str(value)).strip()
+    text = str(value)
+    if _CONTROL.search(text):
+        raise ParseError("含有不可见的控制字符（可能是从其他系统复制而来），请重新输入")
+    text = re.sub(r"\s+", " ", text).strip()
+    if len(text) > MAX_TEXT:
+        raise ParseError(f"内容过长（{len(text)} 字，上限 {MAX_TEXT} 字）")
+    return text
 
 
 PARSERS: dict[str, Callable[[Any, Column], Any]] = {

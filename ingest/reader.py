@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -268,6 +269,119 @@ def _find_sheets(book: Any) -> dict[str, str]:
     return titles
 
 
+def _limit(name: str, default: float) -> float:
+    return float(os.environ.get(name) or default)
+
+
+def _preflight(path: Path) -> None:
+    """Refuse, before any parsing, what is not a plain workbook or would exhaust the machine."""
+    size = path.stat().st_size
+    if size == 0:
+        raise WorkbookRejected(f"文件「{path.name}」是空文件（0 字节）", "empty_file")
+    max_mb = _limit("DANGJIAN_MAX_FILE_MB", 200)
+    if size > max_mb * 1024 * 1024:
+        raise WorkbookRejected(
+            f"文件「{path.name}」大小 {size / 1048576:.0f} MB，超过上限 {max_mb:.0f} MB", "too_large"
+        )
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+    if head.startswith(b"\xd0\xcf\x11\xe0"):  # OLE compound file: legacy .xls, or an encrypted workbook
+        with path.open("rb") as fh:
+            encrypted = b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00e\x00d\x00P\x00a\x00c\x00k" in fh.read(1 << 20)
+        if encrypted:
+            raise WorkbookRejected(
+                f"文件「{path.name}」设置了打开密码，系统无法读取；请取消密码后重新报送", "encrypted"
+            )
+        if path.suffix.lower() != ".xls":
+            raise WorkbookRejected(
+                f"文件「{path.name}」实为旧版 .xls 格式却以 {path.suffix} 命名；请另存为 .xlsx", "xls_renamed"
+            )
+        return
+    if not head.startswith(b"PK\x03\x04"):
+        sniff = head.lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \r\n\t").lower()
+        if sniff.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml")):
+            kind = "网页或 XML 文件（常见于从网上系统导出的“伪 Excel”）"
+        elif b"\x00" not in head and (b"," in head or b"\t" in head):
+            kind = "纯文本或 CSV 文件"
+        else:
+            kind = "未知格式的文件"
+        raise WorkbookRejected(
+            f"无法打开文件「{path.name}」：它不是 Excel 工作簿，而是{kind}；请用 Excel 另存为 .xlsx",
+            "unreadable",
+        )
+    try:
+        with zipfile.ZipFile(path) as zf:
+            entries = zf.infolist()
+            names = {e.filename for e in entries}
+    except zipfile.BadZipFile:
+        raise WorkbookRejected(
+            f"无法打开文件「{path.name}」：文件已损坏或不完整（可能上传中断）", "unreadable"
+        ) from None
+    if "xl/workbook.xml" not in names and "xl/workbook.bin" not in names:
+        raise WorkbookRejected(
+            f"无法打开文件「{path.name}」：压缩包里没有 Excel 工作簿（可能是 Word 等其他文件）", "unreadable"
+        )
+    if "xl/vbaProject.bin" in names:
+        raise WorkbookRejected(
+            f"文件「{path.name}」含宏（VBA 代码），出于安全不予受理；请另存为不含宏的 .xlsx", "macros"
+        )
+    if any(n.startswith("xl/externalLinks/") for n in names):
+        raise WorkbookRejected(
+            f"文件「{path.name}」含指向其他文件的外部链接，数值可能不完整；请断开链接（粘贴为数值）后重新报送",
+            "external_links",
+        )
+    unpacked = sum(e.file_size for e in entries)
+    max_unpacked = _limit("DANGJIAN_MAX_UNPACKED_MB", 1024) * 1024 * 1024
+    ratio = max((e.file_size / max(e.compress_size, 1) for e in entries), default=0)
+    if unpacked > max_unpacked or (ratio > 500 and unpacked > 50 * 1024 * 1024):
+        raise WorkbookRejected(
+            f"文件「{path.name}」解压后达 {unpacked / 1048576:.0f} MB（压缩比 {ratio:.0f}），疑似“压缩炸弹”，不予读取",
+            "decompression_bomb",
+        )
+    _no_uncalculated_formulas(path)
+
+
+_FORMULA_WITHOUT_VALUE = re.compile(
+    rb'<c r="([A-Z]+[0-9]+)"[^>]*>\s*<f[^>]*(?:/>|>[^<]*</f>)\s*(?:<v\s*/>\s*|<v>\s*</v>\s*)?</c>'
+)
+
+
+def _attributes(tag: bytes) -> dict[bytes, bytes]:
+    return dict(re.findall(rb'([\w:]+)="([^"]*)"', tag))
+
+
+def _attributes(tag: bytes) -> dict[bytes, bytes]:
+    return dict(re.findall(rb'([\w:]+)="([^"]*)"', tag))
+
+
+def _no_uncalculated_formulas(path: Path) -> None:
+    """A formula saved without its result would read as an empty cell: refuse it, naming the cell."""
+    with zipfile.ZipFile(path) as zf:
+        names = set(zf.namelist())
+        rels_part = "xl/_rels/workbook.xml.rels"
+        rels: dict[bytes, bytes] = {}
+        if rels_part in names:
+            for tag in re.findall(rb"<Relationship [^>]*>", zf.read(rels_part)):
+                a = _attributes(tag)
+                rels[a.get(b"Id", b"")] = a.get(b"Target", b"")
+        for tag in re.findall(rb"<sheet [^>]*>", zf.read("xl/workbook.xml")):
+            a = _attributes(tag)
+            target = rels.get(a.get(b"r:id", b""), b"").decode().lstrip("/")
+            part = target if target.startswith("xl/") else f"xl/{target}"
+            if part not in names:
+                continue
+            found = _FORMULA_WITHOUT_VALUE.search(zf.read(part))
+            if found:
+                sheet, cell = a.get(b"name", b"").decode(), found.group(1).decode()
+                raise WorkbookRejected(
+                    f"{sheet}!{cell} 是公式但文件中没有保存计算结果，无法读取其数值；请在 Excel 中打开、"
+                    "重新计算并保存（或粘贴为数值）后重新报送",
+                    "uncalculated_formula",
+                    sheet,
+                    cell,
+                )
+
+
 def read_workbook(path: Path, max_rejected_share: float | None = None) -> Workbook:
     """Read and parse a county workbook; raises WorkbookRejected when it cannot be used at all.
 
@@ -276,6 +390,7 @@ def read_workbook(path: Path, max_rejected_share: float | None = None) -> Workbo
     """
     from python_calamine import CalamineWorkbook
 
+    _preflight(path)
     try:
         book = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises several types for broken files
@@ -290,9 +405,18 @@ def read_workbook(path: Path, max_rejected_share: float | None = None) -> Workbo
     limit = max_rejected_share
     if limit is None:
         limit = float(os.environ.get("DANGJIAN_MAX_REJECTED_SHARE") or 0.5)
+    max_rows = int(_limit("DANGJIAN_MAX_ROWS", 300_000))
     sheets: dict[str, SheetData] = {}
     for s in contract.SHEETS:
-        grid = book.get_sheet_by_name(titles[s.key]).to_python(skip_empty_area=False)
+        sheet = book.get_sheet_by_name(titles[s.key])
+        if sheet.height > max_rows or sheet.width > 200:
+            raise WorkbookRejected(
+                f"工作表「{titles[s.key]}」有 {sheet.height} 行、{sheet.width} 列，超过上限（{max_rows} 行、200 列）；"
+                "请检查是否误填了整列或整行",
+                "too_many_rows",
+                titles[s.key],
+            )
+        grid = sheet.to_python(skip_empty_area=False)
         data = sheets[s.key] = _read_sheet(s, titles[s.key], grid, county)
         total = len(data.rows) + data.rejected_rows
         if total and data.rejected_rows / total > limit:
@@ -309,4 +433,6 @@ def read_workbook(path: Path, max_rejected_share: float | None = None) -> Workbo
             )
             data.held_back = True
             data.rows = []
+    if not any(d.rows or d.problems for d in sheets.values()):
+        raise WorkbookRejected(f"工作簿「{path.name}」只有表头，没有任何数据行", "no_data")
     return Workbook(path, county, period, sheets)

@@ -7,7 +7,7 @@ from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
 from ingest import cli, contract, orgunits, sample, template
-from ingest.reader import read_workbook
+from ingest.reader import WorkbookRejected, read_workbook
 
 COUNTY, PERIOD = "520624", "2026Q4"
 
@@ -67,10 +67,11 @@ def test_drop_downs_cover_every_code_list_and_the_countys_own_units(blank):
             assert (letter in validated) == needs, (s.title, col.name)
 
 
-def test_the_blank_template_reads_back_empty_and_clean(blank):
-    book = read_workbook(blank)
-    assert (book.county_code, book.period) == (COUNTY, PERIOD)
-    assert all(not d.rows and not d.problems for d in book.sheets.values())
+def test_the_blank_template_reads_back_with_every_header_found_and_no_rows(blank):
+    # the reader gets past the cover, every sheet and every required header before it
+    # refuses a submission without data
+    with pytest.raises(WorkbookRejected, match="只有表头，没有任何数据行"):
+        read_workbook(blank)
     assert len(CalamineWorkbook.from_path(str(blank)).sheet_names) == 7  # calamine opens it too
 
 
