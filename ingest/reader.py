@@ -156,12 +156,9 @@ _NOTE_ROW = re.compile(
 
 
 def _is_note_row(row: list[Any]) -> bool:
+    """A row whose every filled cell is a note: 填写说明……, 填表人：, 审核人：, 日期： …"""
     filled = [v for v in row if not is_blank(v)]
-    return (
-        0 < len(filled) <= 2
-        and isinstance(filled[0], str)
-        and bool(_NOTE_ROW.match(normalise_text(filled[0])))
-    )
+    return bool(filled) and all(isinstance(v, str) and _NOTE_ROW.match(normalise_text(v)) for v in filled)
 
 
 def _known_units(county: str) -> dict[str, set[str]]:

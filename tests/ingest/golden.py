@@ -1,0 +1,28 @@
+"""Helpers for golden cases: each case folder has ``build.py`` (a ``build(path)`` function that
+writes ``input.xlsx``), ``expected.csv`` (sheet, source_row, column, value: every value the
+reader must produce) and ``expected_errors.csv`` (sheet, cell, rule: every rejection).
+Adding a case is adding a folder; no test code changes."""
+
+from __future__ import annotations
+
+from openpyxl import Workbook
+
+from ingest import contract, template
+
+COUNTY, PERIOD = "520603", "2025"
+
+
+def blank(county: str = COUNTY, period: str = PERIOD) -> Workbook:
+    """The official template for a county, empty, ready to be typed into."""
+    return template.build(county, period)
+
+
+def village_columns() -> list[str]:
+    return [c.name for c in contract.VILLAGES.columns]
+
+
+def put(ws, row: int, values: dict[str, object], sheet: contract.Sheet = contract.VILLAGES) -> None:
+    """Type ``values`` into ``row`` of a sheet laid out as the template lays it out."""
+    names = [c.name for c in sheet.columns]
+    for name, value in values.items():
+        ws.cell(row, names.index(name) + 1, value)
