@@ -55,6 +55,9 @@ class Column:
     aliases: tuple[str, ...] = ()
     codes: tuple[str, ...] = ()
     pattern: str | None = None
+    #: Plausible range (inclusive) for numbers, checked by the contract suite in expectations/.
+    min_value: float | None = None
+    max_value: float | None = None
     #: For org-unit codes: which of the county's units the code must name
     #: ("unit": a village, community or branch; "township"; "any": those or the county itself).
     org_level: Literal["unit", "township", "any"] | None = None
@@ -80,6 +83,8 @@ class Sheet:
     aliases: tuple[str, ...] = field(default=())
     #: Columns that identify a row; a second row with the same values is a duplicate.
     row_key: tuple[str, ...] = ()
+    #: Row rules between two columns: (A, B, message) means A ≥ B wherever both are filled.
+    order_rules: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def table(self) -> str:
@@ -131,6 +136,10 @@ CADRES = Sheet(
     description="每人每个岗位一行（含本期内结束的任职），记录任职、变动、帮带、岗级与考核",
     aliases=("干部花名册", "干部信息"),
     row_key=("id_number", "role", "org_unit_code", "start_date"),
+    order_rules=(
+        ("end_date", "start_date", "任职结束日期早于开始日期"),
+        ("start_date", "birth_date", "任职开始日期早于出生日期"),
+    ),
     columns=(
         _c(
             "id_number",
@@ -240,6 +249,8 @@ CADRES = Sheet(
             "社区工作者“5岗20级”中的岗（1–5）/ post level",
             unit="岗",
             aliases=("岗",),
+            min_value=1,
+            max_value=5,
         ),
         _c(
             "job_grade",
@@ -248,6 +259,8 @@ CADRES = Sheet(
             "社区工作者“5岗20级”中的级（1–20）/ pay grade",
             unit="级",
             aliases=("级",),
+            min_value=1,
+            max_value=20,
         ),
         _c(
             "rank_class",
@@ -295,6 +308,7 @@ TRAINING = Sheet(
     description="每人每次参训一行：班次、类型、主办层级、时间、学时、是否结业",
     aliases=("培训情况", "培训台账"),
     row_key=("class_id", "id_number"),
+    order_rules=(("end_date", "start_date", "培训结束日期早于开始日期"),),
     columns=(
         _c("class_id", "班次编号", "text", "培训班次编号（同一班次相同）/ class id", required=True),
         _c(
@@ -333,7 +347,7 @@ TRAINING = Sheet(
         ),
         _c("start_date", "开始日期", "date", "培训开始日期 / start", required=True, aliases=("培训时间",)),
         _c("end_date", "结束日期", "date", "培训结束日期 / end"),
-        _c("hours", "学时", "decimal", "学时 / hours", unit="学时"),
+        _c("hours", "学时", "decimal", "学时 / hours", unit="学时", min_value=0.5, max_value=2000),
         _c(
             "id_number",
             "学员身份证号",
@@ -353,6 +367,7 @@ VILLAGES = Sheet(
     description="每个村（社区）、小区党支部每个报送期间一行：组织建设、集体经济与基层治理指标",
     aliases=("村情统计", "村（社区）情况"),
     row_key=("org_unit_code",),
+    order_rules=(("collective_operating_income", "collective_net_income", "集体经济收益大于经营收入"),),
     columns=(
         _c(
             "org_unit_code",

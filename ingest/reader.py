@@ -241,6 +241,25 @@ def _read_sheet(s: Sheet, title: str, grid: list[list[Any]], county: str) -> She
     return data
 
 
+def _contract_checks(data: SheetData) -> None:
+    """Run the contract suite (Great Expectations, expectations/contract.py) on the parsed rows;
+    a failing row is held back and reported at the cell of the column the rule names."""
+    from expectations.contract import check
+
+    failures = check(data.sheet, data.rows)
+    if not failures:
+        return
+    failed_rows = set()
+    for f in failures:
+        r, c = f.source_row - 1, data.column_index[f.column]
+        col = data.sheet.column(f.column)
+        original = next((row.get(f.column) for row in data.rows if row["source_row"] == f.source_row), None)
+        data.problems.append(_problem(data.title, r, c, col, original, f.rule, f.message))
+        failed_rows.add(f.source_row)
+    data.rows = [row for row in data.rows if row["source_row"] not in failed_rows]
+    data.rejected_rows += len(failed_rows)
+
+
 def _find_sheets(book: Any) -> dict[str, str]:
     """Each subject's sheet: by name or alias, else (renamed) by the best header fingerprint."""
     visible = [m.name for m in book.sheets_metadata if str(m.visible).endswith("Visible")]
@@ -415,6 +434,7 @@ def read_workbook(path: Path, max_rejected_share: float | None = None) -> Workbo
             )
         grid = sheet.to_python(skip_empty_area=False)
         data = sheets[s.key] = _read_sheet(s, titles[s.key], grid, county)
+        _contract_checks(data)
         total = len(data.rows) + data.rejected_rows
         if total and data.rejected_rows / total > limit:
             data.problems.append(
