@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -22,10 +23,20 @@ _TRUE = {"是", "有", "y", "yes", "true", "1", "√", "✓"}
 _FALSE = {"否", "无", "n", "no", "false", "0", "×", "✗"}
 
 
+_SPACES = re.compile(r"\s+")
+
+
 def normalise_text(value: Any) -> str:
     """Full-width to half-width, line breaks and runs of spaces folded, ends trimmed."""
-    text = unicodedata.normalize("NFKC", str(value))
-    return re.sub(r"\s+", " ", text).strip()
+    return _normalise(value) if isinstance(value, str) else _normalise(str(value))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _normalise(text: str) -> str:
+    # cached: a sheet repeats the same codes, names and dates thousands of times
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    return _SPACES.sub(" ", text).strip()
 
 
 def shown(value: Any) -> str:
@@ -38,7 +49,7 @@ def shown(value: Any) -> str:
 
 
 def is_blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and normalise_text(value) == "")
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 _APPROXIMATE = re.compile(r"^(?:约|大约)|(?:余|多|左右)$")
@@ -117,12 +128,18 @@ def parse_date(value: Any, col: Column) -> dt.date:
     raise ParseError(f"应为日期（如 2025-03-11 或 2025年3月11日），实际为「{shown(value)}」")
 
 
+@functools.lru_cache(maxsize=256)
+def _canonical_codes(codes_: tuple[str, ...]) -> dict[str, str]:
+    """Each allowed value as typed (normalised) → as the contract spells it."""
+    return {normalise_text(code): code for code in codes_}
+
+
 def parse_code(value: Any, col: Column) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = normalise_text(value).replace(" ", "")
     if col.codes:
-        canonical = {normalise_text(code): code for code in col.codes}.get(text)
+        canonical = _canonical_codes(col.codes).get(text)
         if canonical is None:
             raise ParseError(f"应为以下之一：{'、'.join(col.codes)}，实际为「{shown(value)}」")
         return canonical
@@ -182,7 +199,7 @@ PARSERS: dict[str, Callable[[Any, Column], Any]] = {
 
 def parse_value(value: Any, col: Column) -> Any:
     """Parse one cell for ``col``; ``None`` for a blank optional cell; ParseError otherwise."""
-    if is_blank(value):
+    if value is None or (value.__class__ is str and not value.strip()):
         if col.required:
             raise ParseError("必填项不能为空")
         return None

@@ -188,37 +188,45 @@ def _read_sheet(s: Sheet, title: str, grid: list[list[Any]], county: str) -> She
         raise WorkbookRejected(f"工作表「{title}」缺少必填列：{'、'.join(missing)}", "missing_column", title)
     data = SheetData(s, title, column_index={col.name: c for c, col in columns.items()})
     known = _known_units(county)
+    county_name = orgunits.county_name(county)
     seen: dict[tuple, int] = {}
-    key_cols = [c for c, col in columns.items() if col.name in s.row_key]
+    key_names = [col.name for col in columns.values() if col.name in s.row_key]
+    key_headers = "、".join(col.header for col in columns.values() if col.name in s.row_key)
+    # per column, once: where it is, how to parse it, what else to check
+    plan = [
+        (c, col, col.org_level and known[col.org_level], col.type in ("integer", "decimal"))
+        for c, col in columns.items()
+    ]
     for r in range(header_row + 1, len(grid)):
         row = grid[r]
-        cells = {c: row[c] if c < len(row) else None for c in columns}
-        if all(is_blank(v) for v in cells.values()) or _is_note_row(row):
+        width = len(row)
+        cells = [row[c] if c < width else None for c, *_ in plan]
+        if all(is_blank(v) for v in cells):
             continue
         record: dict[str, Any] = {"source_row": r + 1, "approximate_columns": []}
         problems = []
-        for c, col in columns.items():
+        for (c, col, units, numeric), cell in zip(plan, cells, strict=True):
             try:
-                value = record[col.name] = parse_value(cells[c], col)
+                value = record[col.name] = parse_value(cell, col)
             except ParseError as exc:
-                problems.append(_problem(title, r, c, col, cells[c], f"parse_{col.type}", str(exc)))
+                problems.append(_problem(title, r, c, col, cell, f"parse_{col.type}", str(exc)))
                 continue
-            if col.org_level and value is not None and value not in known[col.org_level]:
+            if units and value is not None and value not in units:
                 problems.append(
                     _problem(
                         title,
                         r,
                         c,
                         col,
-                        cells[c],
+                        cell,
                         "unknown_org_unit",
-                        f"代码「{value}」不是{orgunits.county_name(county)}已登记的单位",
+                        f"代码「{value}」不是{county_name}已登记的单位",
                     )
                 )
-            if col.type in ("integer", "decimal") and is_approximate(cells[c]):
+            if numeric and cell.__class__ is str and is_approximate(cell):
                 record["approximate_columns"].append(col.name)
-        if not problems and key_cols:
-            key = tuple(record[columns[c].name] for c in key_cols)
+        if not problems and key_names:
+            key = tuple(record[name] for name in key_names)
             if key in seen:
                 problems.append(
                     _problem(
@@ -228,11 +236,13 @@ def _read_sheet(s: Sheet, title: str, grid: list[list[Any]], county: str) -> She
                         None,
                         None,
                         "duplicate_row",
-                        f"：与第 {seen[key]} 行重复（{'、'.join(columns[c].header for c in key_cols)}相同）",
+                        f"：与第 {seen[key]} 行重复（{key_headers}相同）",
                     )
                 )
             else:
                 seen[key] = r + 1
+        if problems and _is_note_row(row):  # a note or footer, not a data row: checked only when it fails
+            continue
         if problems:
             data.problems.extend(problems)
             data.rejected_rows += 1
