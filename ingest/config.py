@@ -52,8 +52,9 @@ class Settings:
         return Path(_env("DANGJIAN_INBOX", str(self.home / "inbox")))
 
     @property
-    def archive(self) -> Path:
-        return Path(_env("DANGJIAN_ARCHIVE", str(self.home / "archive")))
+    def archive(self) -> str:
+        """Where originals are archived: a local folder or any fsspec URL (``s3://…``)."""
+        return _env("DANGJIAN_ARCHIVE", str(self.home / "archive"))
 
     @property
     def warehouse_dir(self) -> Path:

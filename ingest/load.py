@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,18 +41,30 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def archive(path: Path, sha: str, archive_dir: Path) -> Path:
-    """Copy the original into the archive under its sha256 (write to a temp name, then rename)."""
-    target = archive_dir / sha[:2] / f"{sha}{path.suffix.lower()}"
-    if target.exists():
+def archive(path: Path, sha: str, archive_root: str | Path) -> str:
+    """Copy the original into the archive, content-addressed: ``<root>/<sha[:2]>/<sha>.<ext>``.
+
+    ``archive_root`` is a local folder or any fsspec URL (``s3://bucket/dangjian``,
+    ``memory://archive`` …). The copy is written under a temporary name and then moved into
+    place, so the archive never holds half a file; an existing copy is kept as it is.
+    Returns where the copy is.
+    """
+    import fsspec
+
+    fs, root = fsspec.core.url_to_fs(str(archive_root))
+    ext = re.sub(r"[^a-z0-9]", "", path.suffix.lower())[:8] or "bin"
+    target = f"{root.rstrip('/')}/{sha[:2]}/{sha}.{ext}"
+    if not fs.exists(target):
+        fs.makedirs(f"{root.rstrip('/')}/{sha[:2]}", exist_ok=True)
+        tmp = f"{target}.{os.getpid()}.tmp"
+        fs.put_file(str(path), tmp)
+        fs.mv(tmp, target)
+    protocol = fs.protocol if isinstance(fs.protocol, str) else fs.protocol[0]
+    if protocol in ("file", "local"):
+        with open(target, "rb") as fh:  # on disk before the database says it was received
+            os.fsync(fh.fileno())
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    shutil.copyfile(path, tmp)
-    with tmp.open("rb") as fh:
-        os.fsync(fh.fileno())
-    tmp.replace(target)
-    return target
+    return f"{protocol}://{target.lstrip('/')}"
 
 
 def known_hashes(conn: psycopg.Connection) -> set[str]:

@@ -63,7 +63,7 @@ def test_the_other_counties_still_load(batch):
 
 def test_archive_paths_never_leave_the_archive(batch):
     s, _, _, _ = batch
-    root = s.archive.resolve()
+    root = Path(s.archive).resolve()
     for (archived,) in query(s, "select archive_path from raw.submission"):
         assert Path(archived).resolve().is_relative_to(root)
         assert Path(archived).exists()

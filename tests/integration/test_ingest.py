@@ -20,7 +20,7 @@ def test_accepted_workbook_is_archived_registered_and_copied_with_lineage(wh):
     assert (result.status, result.rows_loaded, result.cells_rejected) == ("accepted", 6, 0)
 
     sha = sha256_of(path)
-    archived = wh.archive / sha[:2] / f"{sha}.xlsx"
+    archived = Path(wh.archive) / sha[:2] / f"{sha}.xlsx"
     assert archived.read_bytes() == path.read_bytes()
     assert query(
         wh, "select sha256, county_code, period, status, row_count, archive_path from raw.submission"
@@ -79,7 +79,7 @@ def test_unreadable_file_is_quarantined_with_its_reason_and_kept(wh):
     ) == [("quarantined", True)]
     assert query(wh, "select rule from quality.rejected_cells") == [("unreadable",)]
     sha = sha256_of(path)
-    assert (wh.archive / sha[:2] / f"{sha}.xlsx").exists()
+    assert (Path(wh.archive) / sha[:2] / f"{sha}.xlsx").exists()
 
 
 def test_a_resubmission_supersedes_the_earlier_one(wh):
@@ -113,3 +113,18 @@ def test_approximations_are_loaded_with_their_flag(wh):
     assert query(wh, "select grid_count, approximate_columns from raw.villages where source_row = 2") == [
         (20, ["grid_count"])
     ]
+
+
+def test_the_archive_can_be_any_fsspec_location(wh, monkeypatch):
+    import fsspec
+
+    monkeypatch.setenv("DANGJIAN_ARCHIVE", "memory://dangjian-archive")
+    s = type(wh).from_env()
+    path, _ = _workbook(wh.inbox)
+    result = ingest_file(path, s)
+    sha = sha256_of(path)
+    location = f"memory://dangjian-archive/{sha[:2]}/{sha}.xlsx"
+    assert query(
+        wh, "select archive_path from raw.submission where submission_id = %s", (result.submission_id,)
+    ) == [(location,)]
+    assert fsspec.open(location, "rb").open().read() == path.read_bytes()
