@@ -35,14 +35,18 @@ def suite(sheet: Sheet) -> gx.ExpectationSuite:
     expectations: list[gxe.Expectation] = []
     for col in sheet.columns:
         if col.min_value is not None or col.max_value is not None:
-            e = gxe.ExpectColumnValuesToBeBetween(column=col.name, min_value=col.min_value,
-                                                  max_value=col.max_value)
-            e.meta = {"column": col.name,
-                      "message": f"「{col.header}」应在 {col.min_value:g} 到 {col.max_value:g} 之间"}
+            e = gxe.ExpectColumnValuesToBeBetween(
+                column=col.name, min_value=col.min_value, max_value=col.max_value
+            )
+            e.meta = {
+                "column": col.name,
+                "message": f"「{col.header}」应在 {col.min_value:g} 到 {col.max_value:g} 之间",
+            }
             expectations.append(e)
     for a, b, message in sheet.order_rules:
-        e = gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A=a, column_B=b, or_equal=True,
-                                                         ignore_row_if="either_value_is_missing")
+        e = gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A=a, column_B=b, or_equal=True, ignore_row_if="either_value_is_missing"
+        )
         e.meta = {"column": a, "message": message}
         expectations.append(e)
     return gx.ExpectationSuite(name=f"contract.{sheet.key}", expectations=expectations)
@@ -74,9 +78,11 @@ def check(sheet: Sheet, rows: list[dict[str, Any]]) -> list[Failure]:
     definition, sheet_suite = prepared[sheet.key]
     if not sheet_suite.expectations:
         return []
-    columns = ["source_row", *(c.name for c in sheet.columns)]
+    used = {c.name for c in sheet.columns if c.min_value is not None or c.max_value is not None}
+    used |= {name for rule in sheet.order_rules for name in rule[:2]}
+    columns = ["source_row", *(c.name for c in sheet.columns if c.name in used)]
     frame = pd.DataFrame([[r.get(c) for c in columns] for r in rows], columns=columns)
-    for col in sheet.columns:  # numbers as floats, dates as datetimes: comparable in pandas
+    for col in (c for c in sheet.columns if c.name in used):  # numbers as floats, dates as datetimes
         if col.type in ("integer", "decimal"):
             frame[col.name] = pd.to_numeric(frame[col.name], errors="coerce")
         elif col.type == "date":
@@ -89,8 +95,14 @@ def check(sheet: Sheet, rows: list[dict[str, Any]]) -> list[Failure]:
     for res in result.results:
         meta = res.expectation_config.meta or {}
         for index in (res.result or {}).get("unexpected_index_list") or []:
-            failures.append(Failure(meta["column"], int(index["source_row"]),
-                                    f"gx_{res.expectation_config.type}", meta["message"]))
+            failures.append(
+                Failure(
+                    meta["column"],
+                    int(index["source_row"]),
+                    f"gx_{res.expectation_config.type}",
+                    meta["message"],
+                )
+            )
         if res.exception_info and res.exception_info.get("raised_exception"):
             raise RuntimeError(f"contract check failed to run: {res.exception_info.get('exception_message')}")
     return failures

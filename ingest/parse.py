@@ -53,11 +53,12 @@ def is_blank(value: Any) -> bool:
 
 
 _APPROXIMATE = re.compile(r"^(?:约|大约)|(?:余|多|左右)$")
+_APPROXIMATE_HINT = re.compile(r"[约余多右]")
 
 
 def is_approximate(value: Any) -> bool:
     """Whether a number was written as an approximation: "600余", "20多", "约30", "100左右"."""
-    if not isinstance(value, str):
+    if not isinstance(value, str) or not _APPROXIMATE_HINT.search(value):
         return False
     text = normalise_text(value).replace(" ", "")
     for unit in ("万元", "元", "个", "人次", "人", "次", "件", "块", "支", "家", "学时"):
@@ -129,6 +130,11 @@ def parse_date(value: Any, col: Column) -> dt.date:
 
 
 @functools.lru_cache(maxsize=256)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+@functools.lru_cache(maxsize=256)
 def _canonical_codes(codes_: tuple[str, ...]) -> dict[str, str]:
     """Each allowed value as typed (normalised) → as the contract spells it."""
     return {normalise_text(code): code for code in codes_}
@@ -143,7 +149,7 @@ def parse_code(value: Any, col: Column) -> str:
         if canonical is None:
             raise ParseError(f"应为以下之一：{'、'.join(col.codes)}，实际为「{shown(value)}」")
         return canonical
-    if col.pattern and not re.fullmatch(col.pattern, text):
+    if col.pattern and not _compiled(col.pattern).fullmatch(text):
         raise ParseError(f"代码格式不符（应符合 {col.pattern}），实际为「{shown(value)}」")
     return text
 

@@ -149,6 +149,9 @@ def _cover(book: Any, path: Path) -> tuple[str, str]:
     return county, period
 
 
+#: Column types whose values repeat enough to parse each distinct value once per sheet.
+_REPEATING = frozenset({"code", "boolean", "date", "integer", "decimal"})
+
 #: Rows that are notes, not data: instructions below the header, footers under the table.
 _NOTE_ROW = re.compile(
     r"^(填表说明|填写说明|说明|注[:：]|备注[:：]|填表人|审核人|负责人|联系电话|填报日期|日期[:：]|制表)"
@@ -194,7 +197,13 @@ def _read_sheet(s: Sheet, title: str, grid: list[list[Any]], county: str) -> She
     key_headers = "、".join(col.header for col in columns.values() if col.name in s.row_key)
     # per column, once: where it is, how to parse it, what else to check
     plan = [
-        (c, col, col.org_level and known[col.org_level], col.type in ("integer", "decimal"))
+        (
+            c,
+            col,
+            col.org_level and known[col.org_level],
+            col.type in ("integer", "decimal"),
+            {} if col.type in _REPEATING else None,
+        )
         for c, col in columns.items()
     ]
     for r in range(header_row + 1, len(grid)):
@@ -205,9 +214,14 @@ def _read_sheet(s: Sheet, title: str, grid: list[list[Any]], county: str) -> She
             continue
         record: dict[str, Any] = {"source_row": r + 1, "approximate_columns": []}
         problems = []
-        for (c, col, units, numeric), cell in zip(plan, cells, strict=True):
+        for (c, col, units, numeric, cache), cell in zip(plan, cells, strict=True):
             try:
-                value = record[col.name] = parse_value(cell, col)
+                if cache is None:
+                    value = parse_value(cell, col)
+                else:  # the same code, date or number recurs thousands of times in a sheet
+                    key = (cell.__class__, cell)
+                    value = cache[key] if key in cache else cache.setdefault(key, parse_value(cell, col))
+                record[col.name] = value
             except ParseError as exc:
                 problems.append(_problem(title, r, c, col, cell, f"parse_{col.type}", str(exc)))
                 continue
@@ -396,7 +410,8 @@ def _no_uncalculated_formulas(path: Path) -> None:
             part = target if target.startswith("xl/") else f"xl/{target}"
             if part not in names:
                 continue
-            found = _FORMULA_WITHOUT_VALUE.search(zf.read(part))
+            xml = zf.read(part)
+            found = (b"<f>" in xml or b"<f " in xml) and _FORMULA_WITHOUT_VALUE.search(xml)
             if found:
                 sheet, cell = a.get(b"name", b"").decode(), found.group(1).decode()
                 raise WorkbookRejected(
