@@ -52,8 +52,14 @@ def build_workbook(path: Path, n: int) -> None:
     for i in range(n):
         r = dict(base[i % len(base)])
         p = county.person()
-        r.update(id_number=p.id_number, name=p.name, sex=p.sex, birth_date=p.birth_date,
-                 mentor1_id_number=None, mentor2_id_number=None)
+        r.update(
+            id_number=p.id_number,
+            name=p.name,
+            sex=p.sex,
+            birth_date=p.birth_date,
+            mentor1_id_number=None,
+            mentor2_id_number=None,
+        )
         cadres.append(r)
     full = template.build(COUNTY, PERIOD, {**rows, "cadres": []})
     # write the big sheet in write-only mode (fast), the rest copied from the template
@@ -63,7 +69,12 @@ def build_workbook(path: Path, n: int) -> None:
         if ws_src.title == CADRES.title:
             ws.append([c.template_header for c in CADRES.columns])
             for r in cadres:
-                ws.append([("是" if v else "否") if isinstance(v := r.get(c.name), bool) else v for c in CADRES.columns])
+                ws.append(
+                    [
+                        ("是" if v else "否") if isinstance(v := r.get(c.name), bool) else v
+                        for c in CADRES.columns
+                    ]
+                )
         else:
             for row in ws_src.iter_rows(values_only=True):
                 ws.append(list(row))
@@ -112,7 +123,9 @@ def naive(path: Path, s: Settings) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--skip-naive", action="store_true", help="skip (c), which takes minutes")
     args = parser.parse_args()
@@ -139,12 +152,17 @@ def main() -> None:
     table = Table(title=f"Ingest throughput, {n:,}-row cadres sheet ({contract.CADRES.title})")
     for col in ("run", "seconds", "rows/s"):
         table.add_column(col, justify="right" if col != "run" else "left")
-    names = {"a": "(a) limit: calamine parse + COPY", "b": "(b) dangjian ingest (all checks)",
-             "c": "(c) naive: pandas/openpyxl + to_sql"}
+    names = {
+        "a": "(a) limit: calamine parse + COPY",
+        "b": "(b) dangjian ingest (all checks)",
+        "c": "(c) naive: pandas/openpyxl + to_sql",
+    }
     for key, secs in timings.items():
         table.add_row(names[key], f"{secs:.2f}", f"{n / secs:,.0f}")
     console.print(table)
-    console.print(f"b / a = {timings['a'] / timings['b']:.2f}  (target ≥ 0.5: throughput of ingest vs the limit)")
+    console.print(
+        f"b / a = {timings['a'] / timings['b']:.2f}  (target ≥ 0.5: throughput of ingest vs the limit)"
+    )
     if "c" in timings:
         console.print(f"b / c = {timings['c'] / timings['b']:.1f}  (target ≥ 10: ingest vs the naive peer)")
 

@@ -39,14 +39,18 @@ DEFAULT_ARGS = {
 }
 
 
-def _settings():
-    """Settings whose warehouse URL is the ``warehouse`` Airflow connection (owner)."""
+def _settings(role: str | None):
+    """Settings that reach the warehouse through one Airflow connection only: ``warehouse``
+    (the owner, for publishing), ``warehouse_loader`` or ``warehouse_transformer``."""
     from airflow.sdk import BaseHook
 
     from ingest.config import Settings
 
-    conn = BaseHook.get_connection("warehouse")
-    os.environ["WAREHOUSE_URL"] = conn.get_uri().replace("postgres://", "postgresql://", 1)
+    conn_id = "warehouse" if role is None else f"warehouse_{role}"
+    uri = (
+        BaseHook.get_connection(conn_id).get_uri().split("?", 1)[0].replace("postgres://", "postgresql://", 1)
+    )
+    os.environ["WAREHOUSE_URL" if role is None else f"WAREHOUSE_{role.upper()}_URL"] = uri
     return Settings.from_env()
 
 
@@ -66,7 +70,7 @@ def county_submissions_nightly():
     def discover() -> list[str]:
         from ingest.load import discover as find_new
 
-        return [str(p) for p in find_new(_settings())]
+        return [str(p) for p in find_new(_settings("loader"))]
 
     @task(map_index_template="{{ task.op_kwargs['path'].rsplit('/', 1)[-1] }}")
     def ingest_submission(path: str) -> dict:
@@ -74,7 +78,7 @@ def county_submissions_nightly():
 
         from ingest.load import ingest_file
 
-        return asdict(ingest_file(Path(path), _settings()))
+        return asdict(ingest_file(Path(path), _settings("loader")))
 
     @task.short_circuit(trigger_rule="all_done", ignore_downstream_trigger_rules=False)
     def rebuild_due() -> int | None:
@@ -84,7 +88,7 @@ def county_submissions_nightly():
         """
         from ingest.publish import pending
 
-        high_water = pending(_settings())
+        high_water = pending(_settings("transformer"))
         print(f"rebuild due up to submission {high_water}" if high_water else "nothing new")
         return high_water
 
@@ -114,26 +118,29 @@ def county_submissions_nightly():
         from ingest.audit import audit as run_audit
         from ingest.publish import refuse
 
-        s = _settings()
+        s = _settings("transformer")
         try:
             outcome = run_audit(s, run_id)
         except AuditFailed as failed:
             refuse(s, run_id, str(failed))
             raise AirflowFailException(str(failed)) from None
+        except Exception as exc:  # an error while auditing is a failed audit: fail closed
+            refuse(s, run_id, f"审核出错 / audit error: {type(exc).__name__}: {exc}")
+            raise AirflowFailException(f"audit error: {exc}") from exc
         return {"checked": outcome.checked, "warnings": len(outcome.failures)}
 
     @task(outlets=[MARTS])
     def publish(high_water: int, run_id: str | None = None) -> dict:
         from ingest.publish import publish as swap
 
-        return swap(_settings(), run_id, high_water).row_counts
+        return swap(_settings(None), run_id, high_water).row_counts
 
     @task(trigger_rule="all_done", retries=0)
     def summary(paths: list[str]) -> dict:
         """Say what tonight did; fail the run if any workbook could not be ingested at all."""
         from ingest.load import registered
 
-        found = registered([Path(p) for p in paths], _settings())
+        found = registered([Path(p) for p in paths], _settings("loader"))
         failed = [p for p in paths if p not in found]
         outcome = {status: list(found.values()).count(status) for status in set(found.values())}
         print(f"files: {len(paths)} new, {outcome}; failed to ingest: {failed or 'none'}")

@@ -30,6 +30,12 @@ class Failure:
     message: str
 
 
+def _bounds(low: float | None, high: float | None) -> str:
+    if low is not None and high is not None:
+        return f"在 {low:g} 到 {high:g} 之间"
+    return f"不小于 {low:g}" if low is not None else f"不大于 {high:g}"
+
+
 def suite(sheet: Sheet) -> gx.ExpectationSuite:
     """The contract suite of a sheet."""
     expectations: list[gxe.Expectation] = []
@@ -40,7 +46,7 @@ def suite(sheet: Sheet) -> gx.ExpectationSuite:
             )
             e.meta = {
                 "column": col.name,
-                "message": f"「{col.header}」应在 {col.min_value:g} 到 {col.max_value:g} 之间",
+                "message": f"「{col.header}」应{_bounds(col.min_value, col.max_value)}",
             }
             expectations.append(e)
     for a, b, message in sheet.order_rules:

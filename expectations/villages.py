@@ -5,7 +5,8 @@ from __future__ import annotations
 import great_expectations as gx
 import great_expectations.expectations as gxe
 
-from ingest.contract import COUNTIES, VILLAGES
+from ingest import orgunits
+from ingest.contract import VILLAGES
 
 TABLE = "fct_village_indicators"
 
@@ -42,8 +43,8 @@ def suite() -> gx.ExpectationSuite:
                 "乡镇（街道）代码应为 9 位代码",
             ),
             _critical(
-                gxe.ExpectColumnValuesToBeInSet(column="county_code", value_set=sorted(COUNTIES)),
-                "县（区）代码必须是铜仁市的十个县（区）之一",
+                gxe.ExpectColumnValuesToBeInSet(column="county_code", value_set=sorted(orgunits.counties())),
+                "县（区）代码必须是本系统受理的县（区）（默认：铜仁市十个县区）",
             ),
             _critical(
                 gxe.ExpectCompoundColumnsToBeUnique(column_list=["period", "org_unit_code"]),

@@ -129,6 +129,24 @@ def audit(s: Settings, run_id: str, schema: str = "analytics_next") -> AuditOutc
                 row["success"] = False
                 row["severity"] = "critical"  # an error while checking is never a pass
             rows.append(row)
+    # every table of the candidate needs a suite: an unchecked table is never published
+    from ingest.publish import relations
+
+    for name, _kind in relations(conn, schema):
+        if name not in mart_suites():
+            rows.append(
+                {
+                    "suite": "coverage",
+                    "expectation": "suite_exists",
+                    "column": None,
+                    "severity": "critical",
+                    "success": False,
+                    "unexpected_count": None,
+                    "details": {
+                        "explanation": f"表 {name} 没有质量检查套件，不予发布 / table without a suite"
+                    },
+                }
+            )
     outcome.checked = len(rows)
     outcome.failures = [r for r in rows if not r["success"]]
     with conn, conn.cursor() as cur:

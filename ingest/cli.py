@@ -183,10 +183,22 @@ def cmd_contract(args: argparse.Namespace, s: Settings) -> int:
 
 def cmd_publish(args: argparse.Namespace, s: Settings) -> int:
     from ingest import publish
+    from ingest.audit import AuditFailed, audit
 
     run_id = f"manual__{uuid.uuid4().hex[:8]}"
-    pub = publish.rollback(s, run_id) if args.rollback else publish.publish(s, run_id)
-    console.print(f"{'rolled back' if args.rollback else 'published'}: {pub.row_counts}")
+    if args.rollback:
+        pub = publish.rollback(s, run_id)
+        console.print(f"rolled back: {pub.row_counts}")
+        return 0
+    try:  # never publish what was not audited: audit the candidate as this run, then publish
+        audit(s, run_id)
+        pub = publish.publish(s, run_id, publish.pending(s))
+    except (AuditFailed, publish.PublishRefused) as refused:
+        if isinstance(refused, AuditFailed):
+            publish.refuse(s, run_id, str(refused))
+        console.print(f"[red]not published[/]: {refused}")
+        return 1
+    console.print(f"published: {pub.row_counts}")
     return 0
 
 

@@ -80,6 +80,9 @@ class Settings:
             return base
         if role not in ROLES:
             raise ValueError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
+        explicit = os.environ.get(f"WAREHOUSE_{role.upper()}_URL")
+        if explicit:  # e.g. from the role's own Airflow connection
+            return explicit
         parts = urlsplit(base)
         host = parts.hostname or "127.0.0.1"
         netloc = f"{role}:{quote(self.role_password(role), safe='')}@{host}"
@@ -90,7 +93,3 @@ class Settings:
     def airflow_conn_uri(self, role: str | None = None) -> str:
         """The same URL in the form Airflow connections take (``postgres://``)."""
         return "postgres://" + self.url(role).split("://", 1)[1]
-
-
-def settings() -> Settings:
-    return Settings.from_env()

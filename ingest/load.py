@@ -17,7 +17,7 @@ from pathlib import Path
 import psycopg
 
 from ingest.config import Settings
-from ingest.reader import Problem, SheetData, WorkbookRejected, read_workbook
+from ingest.reader import Problem, SheetData, Workbook, WorkbookRejected, read_workbook
 
 
 @dataclass(frozen=True)
@@ -92,13 +92,14 @@ def discover(s: Settings) -> list[Path]:
 
 
 def registered(paths: list[Path], s: Settings) -> dict[str, str]:
-    """Of these files, the ones the warehouse has registered, with their status."""
-    hashes = {sha256_of(p): str(p) for p in paths if p.exists()}
+    """Of these files, the ones the warehouse has registered, each with its status."""
+    hashes = {str(p): sha256_of(p) for p in paths if p.exists()}
     with psycopg.connect(s.url("loader")) as conn:
         rows = conn.execute(
-            "select sha256, status from raw.submission where sha256 = any(%s)", (list(hashes),)
+            "select sha256, status from raw.submission where sha256 = any(%s)", (list(set(hashes.values())),)
         ).fetchall()
-    return {hashes[sha]: status for sha, status in rows}
+    status = dict(rows)
+    return {path: status[sha] for path, sha in hashes.items() if sha in status}
 
 
 def _copy_rows(cur: psycopg.Cursor, submission_id: int, data: SheetData) -> int:
@@ -134,22 +135,53 @@ def _register(
     cur: psycopg.Cursor,
     path: Path,
     sha: str,
-    archived: Path,
+    archived: str,
     status: str,
-    county: str | None,
-    period: str | None,
+    book: Workbook | None,
     reason: str | None,
 ) -> int | None:
+    county, period = (book.county_code, book.period) if book else (None, None)
+    held_back = [key for key, data in book.sheets.items() if data.held_back] if book else []
     row = cur.execute(
-        "insert into raw.submission"
-        " (sha256, file_name, archive_path, county_code, period, status, status_reason, version)"
-        " select %s, %s, %s, %s, %s, %s, %s,"
+        "insert into raw.submission (sha256, file_name, archive_path, county_code, period, status,"
+        " status_reason, file_modified_at, held_back_sheets, version)"
+        " select %s, %s, %s, %s, %s, %s, %s, to_timestamp(%s), %s,"
         " case when %s::text is null then null else 1 + (select count(*) from raw.submission"
         "  where county_code = %s and period = %s and status = 'accepted') end"
         " on conflict (sha256) do nothing returning submission_id",
-        (sha, path.name, str(archived), county, period, status, reason, county, county, period),
+        (
+            sha,
+            path.name,
+            archived,
+            county,
+            period,
+            status,
+            reason,
+            path.stat().st_mtime,
+            held_back,
+            county,
+            county,
+            period,
+        ),
     ).fetchone()
     return row[0] if row else None
+
+
+def _supersede(cur: psycopg.Cursor, sid: int, county: str, period: str) -> None:
+    """Of the county-period's accepted submissions, the most recently modified file is current.
+
+    Decided by the file's own modification time (then by arrival), not by the order in which
+    parallel ingest tasks happen to finish.
+    """
+    cur.execute(
+        "with ranked as (select submission_id, first_value(submission_id) over ("
+        "  order by file_modified_at desc nulls last, submission_id desc) as newest"
+        " from raw.submission where county_code = %s and period = %s and status = 'accepted')"
+        " update raw.submission s set superseded_by = nullif(r.newest, s.submission_id)"
+        " from ranked r where s.submission_id = r.submission_id"
+        " and s.superseded_by is distinct from nullif(r.newest, s.submission_id)",
+        (county, period),
+    )
 
 
 def ingest_file(path: Path, s: Settings, strict: bool = False) -> IngestResult:
@@ -160,6 +192,7 @@ def ingest_file(path: Path, s: Settings, strict: bool = False) -> IngestResult:
     """
     sha = sha256_of(path)
     archived = archive(path, sha, s.archive)
+    book: Workbook | None = None
     try:
         book = read_workbook(path)
         if strict and book.problems:
@@ -169,9 +202,17 @@ def ingest_file(path: Path, s: Settings, strict: bool = False) -> IngestResult:
             )
     except WorkbookRejected as rejected:
         book, reason = None, rejected
+    except Exception as exc:  # a reader bug or an exotic file must not stop the night: quarantine it
+        book, reason = (
+            None,
+            WorkbookRejected(
+                f"读取文件「{path.name}」时出错（{type(exc).__name__}: {exc}），已暂存待查；请联系数据管理员",
+                "reader_error",
+            ),
+        )
     with psycopg.connect(s.url("loader")) as conn, conn.transaction(), conn.cursor() as cur:
         if book is None:
-            sid = _register(cur, path, sha, archived, "quarantined", None, None, reason.reason)
+            sid = _register(cur, path, sha, archived, "quarantined", None, reason.reason)
             if sid is None:
                 return IngestResult(path.name, sha, "duplicate")
             _record_problems(
@@ -180,20 +221,15 @@ def ingest_file(path: Path, s: Settings, strict: bool = False) -> IngestResult:
                 [Problem(reason.sheet or "", reason.cell or "", None, None, reason.rule, reason.reason)],
             )
             return IngestResult(path.name, sha, "quarantined", sid, reason=reason.reason)
-        # One county-period at a time, so "latest submission wins" is well defined.
+        # One county-period at a time, so "the newest file is current" is well defined.
         cur.execute("select pg_advisory_xact_lock(hashtext(%s))", (f"{book.county_code}/{book.period}",))
-        sid = _register(cur, path, sha, archived, "accepted", book.county_code, book.period, None)
+        sid = _register(cur, path, sha, archived, "accepted", book, None)
         if sid is None:
             return IngestResult(path.name, sha, "duplicate")
         rows = sum(_copy_rows(cur, sid, data) for data in book.sheets.values())
         _record_problems(cur, sid, book.problems)
         cur.execute("update raw.submission set row_count = %s where submission_id = %s", (rows, sid))
-        cur.execute(
-            "update raw.submission set superseded_by = %s"
-            " where county_code = %s and period = %s and submission_id < %s"
-            " and superseded_by is null",
-            (sid, book.county_code, book.period, sid),
-        )
+        _supersede(cur, sid, book.county_code, book.period)
     return IngestResult(
         path.name, sha, "accepted", sid, book.county_code, book.period, rows, len(book.problems)
     )

@@ -89,6 +89,8 @@ def _number_text(value: Any, col: Column) -> Decimal:
 
 def parse_decimal(value: Any, col: Column) -> Decimal:
     number = _number_text(value, col)
+    if not number.is_finite():
+        raise ParseError(f"应为数字，实际为「{shown(value)}」")
     if number < 0:
         raise ParseError(f"不能为负数，实际为「{shown(value)}」")
     return number
@@ -98,6 +100,8 @@ def parse_integer(value: Any, col: Column) -> int:
     number = parse_decimal(value, col)
     if number != number.to_integral_value():
         raise ParseError(f"应为整数，实际为「{shown(value)}」")
+    if number >= 2**63:
+        raise ParseError(f"数值过大，实际为「{shown(value)}」")
     return int(number)
 
 

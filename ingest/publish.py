@@ -30,7 +30,7 @@ class Publication:
     row_counts: dict[str, int]
 
 
-def _tables(conn: psycopg.Connection, schema: str) -> list[tuple[str, str]]:
+def relations(conn: psycopg.Connection, schema: str) -> list[tuple[str, str]]:
     return conn.execute(
         "select c.relname, c.relkind from pg_class c join pg_namespace n on n.oid = c.relnamespace"
         " where n.nspname = %s and c.relkind in ('r', 'v', 'm', 'p') order by c.relname",
@@ -40,16 +40,12 @@ def _tables(conn: psycopg.Connection, schema: str) -> list[tuple[str, str]]:
 
 def row_counts(conn: psycopg.Connection, schema: str) -> dict[str, int]:
     counts = {}
-    for name, kind in _tables(conn, schema):
+    for name, kind in relations(conn, schema):
         if kind in ("r", "p", "m"):
             counts[name] = conn.execute(
                 sql.SQL("select count(*) from {}.{}").format(sql.Identifier(schema), sql.Identifier(name))
             ).fetchone()[0]
     return counts
-
-
-def _high_water(conn: psycopg.Connection) -> int:
-    return conn.execute("select coalesce(max(submission_id), 0) from raw.submission").fetchone()[0]
 
 
 def _record(
@@ -74,7 +70,7 @@ def pending(s: Settings) -> int | None:
     loading but before publishing leaves its submissions pending for the next run. Pass the
     value on to :func:`publish` so that it records what the build was made from.
     """
-    with psycopg.connect(s.url()) as conn:
+    with psycopg.connect(s.url("transformer")) as conn:
         published = conn.execute(
             "select source_high_water from quality.publication where status = 'published'"
             " order by publication_id desc limit 1"
@@ -96,7 +92,7 @@ def _swap(conn: psycopg.Connection, new: str, old: str) -> None:
     conn.execute(sql.SQL("alter schema {} rename to {}").format(ident(new), ident(PUBLISHED)))
     conn.execute(sql.SQL("alter schema {} owner to current_user").format(ident(PUBLISHED)))
     conn.execute(sql.SQL("revoke all on schema {} from public, transformer").format(ident(PUBLISHED)))
-    for name, kind in _tables(conn, PUBLISHED):
+    for name, kind in relations(conn, PUBLISHED):
         what = "view" if kind == "v" else "materialized view" if kind == "m" else "table"
         conn.execute(
             sql.SQL("alter {} {}.{} owner to current_user").format(
@@ -107,17 +103,50 @@ def _swap(conn: psycopg.Connection, new: str, old: str) -> None:
     conn.execute(sql.SQL("grant select on all tables in schema {} to {}").format(ident(PUBLISHED), readers))
 
 
-def publish(s: Settings, run_id: str, high_water: int | None = None) -> Publication:
-    """Swap ``analytics_next`` into ``marts``; refuses (and records why) if it is empty.
+def _unfit(conn: psycopg.Connection, run_id: str) -> str | None:
+    """Why the candidate must not be published, or None when it may."""
+    counts = row_counts(conn, CANDIDATE)
+    if not counts:
+        return "候选构建 analytics_next 中没有表 / the candidate build is empty"
+    others = [name for name, kind in relations(conn, CANDIDATE) if kind not in ("r", "p")]
+    others += [
+        f"{name}()"
+        for (name,) in conn.execute(
+            "select p.proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace where n.nspname = %s",
+            (CANDIDATE,),
+        )
+    ]
+    if others:  # a view or function would run with the owner's rights for analysts
+        return f"候选构建中有视图或函数，不予发布 / only tables may be published: {', '.join(others)}"
+    checked, failed = conn.execute(
+        "select count(*), count(*) filter (where not success and severity = 'critical')"
+        " from quality.validation_result where run_id = %s",
+        (run_id,),
+    ).fetchone()
+    if not checked or failed:
+        return f"运行 {run_id} 未通过审核 / run {run_id} has no passing audit"
+    return None
 
-    ``high_water`` is the newest submission the build was made from (default: the newest now).
+
+def publish(s: Settings, run_id: str, high_water: int | None = None) -> Publication:
+    """Swap ``analytics_next`` into ``marts``, if the run's audit passed on a build of tables only.
+
+    Refuses, and records why, when the candidate is empty, holds views or functions, or has
+    no passing audit for ``run_id``. ``high_water`` is the newest accepted submission the
+    build was made from (default: the newest accepted submission now).
     """
     with psycopg.connect(s.url()) as conn:
         with conn.transaction():
             conn.execute("select pg_advisory_xact_lock(hashtext('dangjian.publish'))")
-            high_water = high_water or _high_water(conn)
-            counts = row_counts(conn, CANDIDATE)
-            if counts:
+            reason = _unfit(conn, run_id)
+            if reason is None:
+                counts = row_counts(conn, CANDIDATE)
+                high_water = (
+                    high_water
+                    or conn.execute(
+                        "select coalesce(max(submission_id), 0) from raw.submission where status = 'accepted'"
+                    ).fetchone()[0]
+                )
                 _swap(conn, CANDIDATE, PREVIOUS)
                 conn.execute(sql.SQL("create schema {}").format(sql.Identifier(CANDIDATE)))
                 conn.execute(
@@ -126,8 +155,7 @@ def publish(s: Settings, run_id: str, high_water: int | None = None) -> Publicat
                     )
                 )
                 _record(conn, run_id, "published", None, counts, high_water)
-        if not counts:
-            reason = "候选构建 analytics_next 中没有表 / the candidate build is empty"
+        if reason is not None:
             with conn.transaction():
                 _record(conn, run_id, "refused", reason, None)
             raise PublishRefused(reason)
@@ -136,7 +164,7 @@ def publish(s: Settings, run_id: str, high_water: int | None = None) -> Publicat
 
 def refuse(s: Settings, run_id: str, reason: str) -> None:
     """Record that a run did not publish (the audit failed, or a step before it did)."""
-    with psycopg.connect(s.url()) as conn, conn.transaction():
+    with psycopg.connect(s.url("transformer")) as conn, conn.transaction():
         _record(conn, run_id, "refused", reason, None)
 
 
@@ -144,7 +172,7 @@ def rollback(s: Settings, run_id: str) -> Publication:
     """Put the previous published build back into ``marts`` (the current one is kept instead)."""
     with psycopg.connect(s.url()) as conn, conn.transaction():
         conn.execute("select pg_advisory_xact_lock(hashtext('dangjian.publish'))")
-        if not _tables(conn, PREVIOUS):
+        if not relations(conn, PREVIOUS):
             raise PublishRefused("没有可回退的上一版 / there is no previous build to roll back to")
         conn.execute(
             sql.SQL("alter schema {} rename to {}").format(

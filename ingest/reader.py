@@ -288,8 +288,8 @@ def _find_sheets(book: Any) -> dict[str, str]:
     """Each subject's sheet: by name or alias, else (renamed) by the best header fingerprint."""
     visible = [m.name for m in book.sheets_metadata if str(m.visible).endswith("Visible")]
     titles: dict[str, str] = {}
-    for s in contract.SHEETS:
-        found = next((t for t in (s.title, *s.aliases) if t in book.sheet_names), None)
+    for s in contract.SHEETS:  # hidden sheets (old copies, scratch) are never taken for data
+        found = next((t for t in (s.title, *s.aliases) if t in visible), None)
         if found:
             titles[s.key] = found
     for s in contract.SHEETS:
@@ -384,10 +384,6 @@ def _preflight(path: Path) -> None:
 _FORMULA_WITHOUT_VALUE = re.compile(
     rb'<c r="([A-Z]+[0-9]+)"[^>]*>\s*<f[^>]*(?:/>|>[^<]*</f>)\s*(?:<v\s*/>\s*|<v>\s*</v>\s*)?</c>'
 )
-
-
-def _attributes(tag: bytes) -> dict[bytes, bytes]:
-    return dict(re.findall(rb'([\w:]+)="([^"]*)"', tag))
 
 
 def _attributes(tag: bytes) -> dict[bytes, bytes]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -27,7 +28,7 @@ def airflow_env(s: Settings) -> dict[str, str]:
         "AIRFLOW__CORE__DEFAULT_TIMEZONE": "Asia/Shanghai",
         "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{s.airflow_home / 'airflow.db'}",
-        "AIRFLOW__API_AUTH__JWT_SECRET": "dangjian-local-only",
+        "AIRFLOW__API_AUTH__JWT_SECRET": _local_secret(s),
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
         "AIRFLOW__USAGE_DATA_COLLECTION__ENABLED": "False",
         "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
@@ -45,6 +46,16 @@ def airflow_env(s: Settings) -> dict[str, str]:
         "XDG_RUNTIME_DIR": str(s.home / "run"),
     }
     return {**env, **{k: v for k, v in os.environ.items() if k in env}}
+
+
+def _local_secret(s: Settings) -> str:
+    """A random secret for the local Airflow, made once and kept in .local/airflow (never committed)."""
+    path = s.airflow_home / "jwt_secret"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 def airflow_executable() -> str:
@@ -108,7 +119,11 @@ def serve(s: Settings, port: int = 8080) -> int:
     env = {**os.environ, **airflow_env(s), "AIRFLOW__API__PORT": str(port)}
     procs = [
         subprocess.Popen([airflow_executable(), *cmd], env=env)
-        for cmd in (["api-server", "--port", str(port)], ["scheduler"], ["dag-processor"])
+        for cmd in (
+            ["api-server", "--host", "127.0.0.1", "--port", str(port)],
+            ["scheduler"],
+            ["dag-processor"],
+        )
     ]
     try:
         while all(p.poll() is None for p in procs):

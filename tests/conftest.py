@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-from pathlib import Path
 
 import pytest
 
@@ -52,13 +51,6 @@ def wh(warehouse_server: Settings) -> Settings:
     """An empty, bootstrapped warehouse for one test."""
     reset_warehouse(warehouse_server)
     return warehouse_server
-
-
-@pytest.fixture
-def tmp_inbox(tmp_path: Path) -> Path:
-    path = tmp_path / "inbox"
-    path.mkdir()
-    return path
 
 
 def pytest_collection_modifyitems(items):

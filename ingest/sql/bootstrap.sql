@@ -83,13 +83,18 @@ comment on table quality.publication is '每次发布或拒绝发布的记录 / 
 -- Columns added after a table's first release are added here, so an old warehouse catches up.
 alter table quality.publication add column if not exists source_high_water bigint;
 alter table raw.submission add column if not exists version integer;
+alter table raw.submission add column if not exists file_modified_at timestamptz;
+alter table raw.submission add column if not exists held_back_sheets text[] not null default '{}';
+comment on column raw.submission.file_modified_at is '文件修改时间：同一县同一期以最新修改的文件为准 / decides which file is current';
+comment on column raw.submission.held_back_sheets is '整表暂不入库的工作表 / sheets held back whole';
 comment on column raw.submission.version is '该县该期的第几份报送（1 起）/ version of the county-period submission';
 comment on column quality.publication.source_high_water is
     '发布时已登记的最大报送编号 / highest submission_id the published build had seen';
 
 -- @grants: re-applied after the contract's per-sheet raw tables are created
-grant select, insert, update on all tables in schema raw to loader;
+grant select, insert on all tables in schema raw to loader;  -- raw rows are append-only
+grant update (superseded_by, row_count) on raw.submission to loader;
 grant select on all tables in schema raw to transformer;
 grant select, insert on quality.rejected_cells to loader;
 grant select on all tables in schema quality to transformer, steward;
-grant insert on quality.validation_result to transformer;
+grant insert on quality.validation_result, quality.publication to transformer;  -- results, refusals

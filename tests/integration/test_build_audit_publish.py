@@ -87,11 +87,13 @@ def test_publish_refuses_an_empty_candidate(wh):
 
 
 def test_rollback_restores_the_previous_build(built):
+    audit(built, "run-1")
     publish.publish(built, "run-1")
     first = query(built, "select count(*) from marts.fct_village_indicators")
     later = sample.generate("2025Q1", built.inbox / "q1", counties=["520621"])
     ingest_file(later[0], built)
     dbt.run(built, "build")
+    audit(built, "run-2")
     publish.publish(built, "run-2")
     assert query(built, "select count(*) from marts.fct_village_indicators") != first
     publish.rollback(built, "run-3")
@@ -110,3 +112,27 @@ def test_village_codes_in_the_contract_pattern(built):
         "select count(*) from analytics_next.fct_village_indicators where org_unit_code !~ %s",
         (pattern,),
     ) == [(0,)]
+
+
+def test_publish_refuses_a_build_that_was_not_audited(built):
+    with pytest.raises(publish.PublishRefused, match="未通过审核"):
+        publish.publish(built, "run-unaudited")
+    assert query(built, "select count(*) from pg_tables where schemaname = 'marts'") == [(0,)]
+    assert query(built, "select status from quality.publication") == [("refused",)]
+
+
+def test_publish_refuses_views_or_functions_in_the_candidate(built):
+    audit(built, "run-1")
+    with psycopg.connect(built.url("transformer")) as conn:  # a view would run with the owner's rights
+        conn.execute("create view analytics_next.peek as select * from raw.submission")
+    with pytest.raises(publish.PublishRefused, match="peek"):
+        publish.publish(built, "run-1")
+    assert query(built, "select to_regclass('marts.peek') is null, to_regclass('analytics_next.peek') is null") == [
+        (True, False)]
+
+
+def test_the_audit_fails_a_table_without_a_suite(built):
+    with psycopg.connect(built.url("transformer")) as conn:
+        conn.execute("create table analytics_next.unchecked as select 1 as x")
+    with pytest.raises(AuditFailed, match="suite_exists"):
+        audit(built, "run-1")

@@ -128,3 +128,48 @@ def test_the_archive_can_be_any_fsspec_location(wh, monkeypatch):
         wh, "select archive_path from raw.submission where submission_id = %s", (result.submission_id,)
     ) == [(location,)]
     assert fsspec.open(location, "rb").open().read() == path.read_bytes()
+
+
+def test_the_newest_file_is_current_whatever_order_they_are_ingested_in(wh):
+    import os
+
+    older, _ = _workbook(wh.inbox / "a", seed=1)
+    newer, _ = _workbook(wh.inbox / "b", seed=2, n=4)
+    os.utime(older, (1_700_000_000, 1_700_000_000))
+    os.utime(newer, (1_800_000_000, 1_800_000_000))
+    first = ingest_file(newer, wh)  # parallel tasks may finish in any order
+    second = ingest_file(older, wh)
+    assert query(wh, "select submission_id, superseded_by from raw.submission order by 1") == [
+        (first.submission_id, None),
+        (second.submission_id, first.submission_id),
+    ]
+
+
+def test_identical_files_under_two_names_are_both_reported(wh):
+    from ingest.load import registered
+
+    path, _ = _workbook(wh.inbox)
+    twin = wh.inbox / "copy" / path.name
+    twin.parent.mkdir()
+    twin.write_bytes(path.read_bytes())
+    assert ingest_file(path, wh).status == "accepted"
+    assert ingest_file(twin, wh).status == "duplicate"
+    assert registered([path, twin], wh) == {str(path): "accepted", str(twin): "accepted"}
+
+
+def test_a_held_back_sheet_keeps_the_earlier_version_current(wh):
+    from ingest import dbt
+
+    first, rows = _workbook(wh.inbox / "a", seed=1, n=6)
+    ingest_file(first, wh)
+    bad = [dict(r, grid_count="不详") for r in rows]  # every row wrong: the sheet is held back
+    second = villages_workbook(wh.inbox / "b" / first.name, bad)
+    result = ingest_file(second, wh)
+    assert result.status == "accepted" and result.rows_loaded == 0
+    assert query(
+        wh, "select held_back_sheets from raw.submission where submission_id = %s", (result.submission_id,)
+    ) == [(["villages"],)]
+    dbt.run(wh, "build", "--select", "+stg_county_submissions__villages")
+    assert query(wh, "select count(*), min(submission_id) from staging.stg_county_submissions__villages") == [
+        (6, 1)
+    ]

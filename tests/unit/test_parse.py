@@ -79,3 +79,9 @@ def test_required_blank_is_an_error_and_optional_blank_is_none():
     with pytest.raises(ParseError, match="必填"):
         parse_value("  ", CODE)
     assert parse_value(None, MONEY) is None
+
+
+@pytest.mark.parametrize("raw", ["NaN", "inf", "-Infinity", "1e400"])
+def test_non_finite_or_huge_numbers_are_refused(raw):
+    with pytest.raises(ParseError):
+        parse_value(raw, COUNT)

@@ -149,3 +149,16 @@ def test_a_renamed_sheet_is_found_by_its_header_fingerprint(tmp_path):
     wb.save(path)
     book = read_workbook(path)
     assert book.sheets["villages"].title == "Sheet3" and len(book.sheets["villages"].rows) == 2
+
+
+def test_a_hidden_sheet_is_never_taken_for_data(tmp_path):
+    path = _write(tmp_path, _sample_rows(3))
+    wb = load_workbook(path)
+    stale = wb.copy_worksheet(wb["村情"])
+    wb["村情"].title = "村情（更正）"  # the clerk's visible, corrected copy keeps the header fingerprint
+    stale.title = "村情"
+    stale.sheet_state = "hidden"
+    stale["A2"] = "旧数据"
+    wb.save(path)
+    data = read_workbook(path).sheets["villages"]
+    assert data.title == "村情（更正）" and data.problems == [] and len(data.rows) == 3

@@ -18,6 +18,9 @@ final as (
         status_reason,
         superseded_by as superseded_by_submission_id,
         row_count,
+        version,
+        held_back_sheets,
+        file_modified_at,
         received_at,
         status = 'accepted' and superseded_by is null as is_current
 

@@ -8,7 +8,7 @@ villages as (
 
 submissions as (
 
-    select * from {{ ref('stg_county_submissions__submissions') }}
+    {{ current_submissions('villages') }}
 
 ),
 
@@ -34,7 +34,6 @@ final as (
     from villages
     inner join submissions
         on villages.submission_id = submissions.submission_id
-    where submissions.is_current
 
 )
 
