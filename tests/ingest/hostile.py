@@ -127,6 +127,18 @@ def _formula(wb) -> None:
 
 
 SQL = "'); drop table raw.submission; --"
+SQL_SHEET = "x'); drop table raw.villages;--"  # 31 characters: Excel's longest sheet name
+
+
+def _rename(title: str, new: str) -> Callable:
+    """Rename a subject sheet: the reader finds it by its header fingerprint and stores the name."""
+
+    def change(wb):
+        wb[title].title = new
+
+    return change
+
+
 FORMULA = '=HYPERLINK("http://example.invalid","点我")'
 GOOD_NAME = contract.file_name(GOOD_COUNTY, PERIOD)
 
@@ -334,7 +346,7 @@ CASES: tuple[Case, ...] = (
     Case(
         "sql_injection_sheet_name",
         _named("sqlsheet"),
-        lambda p: _edit(p, lambda wb: wb.create_sheet("x'; drop table raw.villages;--")),
+        lambda p: _edit(p, _rename(contract.ENTERPRISES.title, SQL_SHEET)),
         "accepted",
     ),
     Case("path_traversal_name", "..\\..\\..\\etc\\passwd_" + GOOD_NAME, lambda p: _good(p, n=6), "accepted"),

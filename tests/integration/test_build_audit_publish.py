@@ -127,8 +127,9 @@ def test_publish_refuses_views_or_functions_in_the_candidate(built):
         conn.execute("create view analytics_next.peek as select * from raw.submission")
     with pytest.raises(publish.PublishRefused, match="peek"):
         publish.publish(built, "run-1")
-    assert query(built, "select to_regclass('marts.peek') is null, to_regclass('analytics_next.peek') is null") == [
-        (True, False)]
+    assert query(
+        built, "select to_regclass('marts.peek') is null, to_regclass('analytics_next.peek') is null"
+    ) == [(True, False)]
 
 
 def test_the_audit_fails_a_table_without_a_suite(built):

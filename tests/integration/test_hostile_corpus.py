@@ -69,8 +69,12 @@ def test_archive_paths_never_leave_the_archive(batch):
         assert Path(archived).exists()
 
 
-def test_sql_in_sheet_names_and_cells_left_the_warehouse_intact(batch):
-    s, _, _, _ = batch
+def test_sql_in_a_sheet_name_is_stored_as_inert_text(batch):
+    s, _, _, results = batch
+    case = next(c for c in hostile.CASES if c.name == "sql_injection_sheet_name")
+    sid = results[case.file_name].submission_id
+    stored = query(s, "select distinct sheet from raw.enterprises where submission_id = %s", (sid,))
+    assert stored == [(hostile.SQL_SHEET,)]
     assert query(
-        s, "select to_regclass('raw.submission') is not null, to_regclass('raw.villages') is not null"
+        s, "select to_regclass('raw.villages') is not null, to_regclass('raw.submission') is not null"
     ) == [(True, True)]
