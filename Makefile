@@ -43,5 +43,6 @@ psql: $(STAMP)  ## an analyst's psql session on the published marts
 down:  ## stop what demo started
 	@if [ -x $(BIN)/dangjian ]; then $(BIN)/dangjian warehouse down; fi
 
-clean: down  ## remove local state (warehouse data, inbox, archive, Airflow metadata) and build output
+clean:  ## remove local state (warehouse data, inbox, archive, Airflow metadata) and build output
+	@if [ -x $(BIN)/dangjian ]; then $(BIN)/dangjian warehouse destroy; fi
 	rm -rf .local dbt_project/target dbt_project/logs

@@ -52,6 +52,9 @@ def cmd_warehouse(args: argparse.Namespace, s: Settings) -> int:
     elif args.action == "down":
         stopped = warehouse.down(s)
         console.print("warehouse stopped" if stopped else "warehouse was not running")
+    elif args.action == "destroy":
+        warehouse.destroy(s)
+        console.print("warehouse stopped and its data deleted")
     elif args.action == "status":
         st = warehouse.status(s)
         console.print(f"{'running' if st.running else 'not running'}: {st.detail}")
@@ -295,7 +298,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("warehouse", help="the embedded PostgreSQL warehouse")
-    p.add_argument("action", choices=["up", "down", "status", "url", "psql"])
+    p.add_argument("action", choices=["up", "down", "status", "url", "psql", "destroy"])
     p.add_argument(
         "--role", choices=ROLES, default=None, help="connect as this login role (default: the owner)"
     )

@@ -137,7 +137,7 @@ def _server_running(data: Path, bin_dir: Path) -> bool:
 
 def _initdb(s: Settings, data: Path, bin_dir: Path) -> None:
     data.mkdir(parents=True, exist_ok=True)
-    pwfile = s.warehouse_dir / ".initdb-pw"
+    pwfile = data.parent / f".{data.name}-initdb-pw"  # beside the data folder: the server user can read it
     pwfile.write_text(s.admin_password + "\n")
     if _as_root():
         subprocess.run(["chown", "-R", PG_SYSTEM_USER, str(data), str(pwfile)], check=True)
@@ -236,6 +236,19 @@ def down(s: Settings) -> bool:
         return False
     _run_pg([str(bin_dir / "pg_ctl"), "stop", "-D", str(data), "-m", "fast", "-w"])
     return True
+
+
+def destroy(s: Settings) -> None:
+    """Stop the embedded server and delete its data (wherever the data folder link points)."""
+    if s.external_url is not None:
+        raise WarehouseError("WAREHOUSE_URL is set: an external warehouse is never deleted from here")
+    down(s)
+    link = s.warehouse_dir / "data"
+    target = link.resolve()
+    if link.is_symlink():
+        link.unlink()
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.rmtree(s.warehouse_dir, ignore_errors=True)
 
 
 def status(s: Settings) -> Status:

