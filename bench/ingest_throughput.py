@@ -69,12 +69,7 @@ def build_workbook(path: Path, n: int) -> None:
         if ws_src.title == CADRES.title:
             ws.append([c.template_header for c in CADRES.columns])
             for r in cadres:
-                ws.append(
-                    [
-                        ("是" if v else "否") if isinstance(v := r.get(c.name), bool) else v
-                        for c in CADRES.columns
-                    ]
-                )
+                ws.append([template.cell_value(r.get(c.name)) for c in CADRES.columns])
         else:
             for row in ws_src.iter_rows(values_only=True):
                 ws.append(list(row))

@@ -75,7 +75,8 @@ def _cell_variants(value: Any, col: Column, county: str, rng: random.Random) -> 
     if col.type in ("integer", "decimal"):
         text = f"{value:g}" if isinstance(value, float) else str(value)
         out.append(("fullwidth_digits", PARSE, text.translate(_FULLWIDTH)))
-        out.append(("thousands_separator", PARSE, f"{value:,}") if float(value) >= 1000 else ("", "", None))
+        if float(value) >= 1000:
+            out.append(("thousands_separator", PARSE, f"{value:,}"))
         if col.unit:
             out.append(("unit_in_cell", PARSE, f"{text}{col.unit}"))
         if col.type == "integer" and value >= 10000 and value % 1000 == 0:
@@ -101,7 +102,7 @@ def _cell_variants(value: Any, col: Column, county: str, rng: random.Random) -> 
         known = {u.code for u in orgunits.units(county)}
         unknown = next(f"{value[:9]}{k:03d}" for k in range(999, 0, -1) if f"{value[:9]}{k:03d}" not in known)
         out.append(("unknown_org_unit", REJECT, unknown))
-    return [v for v in out if v[0]]
+    return out
 
 
 def _inject_cells(

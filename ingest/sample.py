@@ -691,15 +691,12 @@ def _songtao(c: County) -> None:
     for r in rng.sample(converted[11:], 36):
         r.update(end_date=_day(rng, dt.date(2023, 1, 1), dt.date(c.end.year, 6, 30)), change_type="离任")
     current = [r for r in converted + hired + recruits if "end_date" not in r]
-    adjusted = []
     for r in rng.sample(current, 34):
         when = _day(rng, dt.date(2023, 3, 1), dt.date(c.end.year, 9, 30))
         if when <= r["start_date"]:
             when = r["start_date"] + dt.timedelta(days=30)
         r.update(end_date=when - dt.timedelta(days=1))
-        p = Person.of(r)
-        new = worker(p, when, "调整", r["source_category"], max(1, r["job_post"] - 1))
-        adjusted.append(new)
+        new = worker(Person.of(r), when, "调整", r["source_category"], max(1, r["job_post"] - 1))
         current[current.index(r)] = new
     assert len(current) == 262
     # One became a community committee member (their worker spell ends).

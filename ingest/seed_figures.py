@@ -96,6 +96,11 @@ def _unit(county: str, township: str, name: str) -> str:
     return next(u.code for u in orgunits.township_by_name(county, township).units if u.name == name)
 
 
+def _taitou(rows: Rows, column: str) -> Decimal:
+    """One figure of 德江县平原镇台头村's row in the villages sheet."""
+    return _sum(_in(rows, "villages", org_unit_code=_unit(D, "平原镇", "台头村")), column)
+
+
 def _age(birth: dt.date, on: dt.date) -> int:
     return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
 
@@ -506,10 +511,7 @@ FIGURES: tuple[Figure, ...] = (
         "34.8万余",
         "村集体经济积累34.8万余元",
         "台头村“集体经济积累（万元）”",
-        lambda r: (
-            _sum(_in(r, "villages", org_unit_code=_unit(D, "平原镇", "台头村")), "collective_accumulation")
-            * 10000
-        ),
+        lambda r: _taitou(r, "collective_accumulation") * 10000,
         True,
     ),
     Figure(
@@ -518,9 +520,7 @@ FIGURES: tuple[Figure, ...] = (
         "36.8",
         "村集体入股强村富民公司5万元、县天德公司、森德公司31.8万元",
         "台头村“集体对外投资（万元）”（5 + 31.8）",
-        lambda r: _sum(
-            _in(r, "villages", org_unit_code=_unit(D, "平原镇", "台头村")), "collective_investment"
-        ),
+        lambda r: _taitou(r, "collective_investment"),
     ),
     Figure(
         D,
@@ -528,9 +528,7 @@ FIGURES: tuple[Figure, ...] = (
         "7.5",
         "累计分红7.5万元",
         "台头村“集体累计分红（万元）”",
-        lambda r: _sum(
-            _in(r, "villages", org_unit_code=_unit(D, "平原镇", "台头村")), "collective_dividends"
-        ),
+        lambda r: _taitou(r, "collective_dividends"),
     ),
     Figure(
         D,
@@ -538,7 +536,7 @@ FIGURES: tuple[Figure, ...] = (
         "9.47",
         "帮助农户申报产业奖补9.47万元",
         "台头村“帮助申报奖补资金（万元）”",
-        lambda r: _sum(_in(r, "villages", org_unit_code=_unit(D, "平原镇", "台头村")), "subsidies_applied"),
+        lambda r: _taitou(r, "subsidies_applied"),
     ),
     # --- 松桃县蓼皋街道 -------------------------------------------------------------------
     Figure(

@@ -133,7 +133,8 @@ def _list_for(s: Sheet, col: Column) -> str | None:
     return None
 
 
-def _cell_value(value: Any, col: Column) -> Any:
+def cell_value(value: Any) -> Any:
+    """A value as the template writes it: booleans as 是/否, everything else as it is."""
     if isinstance(value, bool):
         return "是" if value else "否"
     return value
@@ -152,7 +153,7 @@ def _subject_sheet(wb: Workbook, s: Sheet, rows: Iterable[dict[str, Any]], range
     ws.freeze_panes = "A2"
     n = 0
     for n, row in enumerate(rows, start=1):  # noqa: B007
-        ws.append([_cell_value(row.get(col.name), col) for col in s.columns])
+        ws.append([cell_value(row.get(col.name)) for col in s.columns])
     last = max(BLANK_ROWS, n + 200)
     for c, col in enumerate(s.columns, start=1):
         letter = get_column_letter(c)
