@@ -10,6 +10,7 @@ Expectations on a pandas DataFrame of the parsed rows; each failing row comes ba
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -74,9 +75,15 @@ def _context() -> tuple[Any, dict[str, Any]]:
     return context, prepared
 
 
-def check(sheet: Sheet, rows: list[dict[str, Any]]) -> list[Failure]:
-    """Run the sheet's contract suite on parsed rows; every failing row, with its source row."""
-    if not rows:
+def prepare() -> None:
+    """Build the contract suites now (they are otherwise built on first use)."""
+    _context()
+
+
+def check(sheet: Sheet, source_rows: Sequence[int], values: Mapping[str, Sequence[Any]]) -> list[Failure]:
+    """Run the sheet's contract suite on parsed rows, given by column; every failing row, with
+    its source row."""
+    if not source_rows:
         return []
     import pandas as pd
 
@@ -86,8 +93,13 @@ def check(sheet: Sheet, rows: list[dict[str, Any]]) -> list[Failure]:
         return []
     used = {c.name for c in sheet.columns if c.min_value is not None or c.max_value is not None}
     used |= {name for rule in sheet.order_rules for name in rule[:2]}
-    columns = ["source_row", *(c.name for c in sheet.columns if c.name in used)]
-    frame = pd.DataFrame([[r.get(c) for c in columns] for r in rows], columns=columns)
+    missing = [None] * len(source_rows)
+    frame = pd.DataFrame(
+        {
+            "source_row": source_rows,
+            **{c.name: values.get(c.name, missing) for c in sheet.columns if c.name in used},
+        }
+    )
     for col in (c for c in sheet.columns if c.name in used):  # numbers as floats, dates as datetimes
         if col.type in ("integer", "decimal"):
             frame[col.name] = pd.to_numeric(frame[col.name], errors="coerce")

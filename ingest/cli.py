@@ -146,7 +146,7 @@ def cmd_check(args: argparse.Namespace, s: Settings) -> int:
             console.print(f"[red]✗ {path.name}：整份不能受理[/] {rejected.reason}")
             bad += 1
             continue
-        rows = sum(len(d.rows) for d in book.sheets.values())
+        rows = sum(d.row_count for d in book.sheets.values())
         if not book.problems:
             console.print(f"[green]✓ {path.name}[/]：{book.county_code} {book.period}，{rows} 行，未发现问题")
             continue

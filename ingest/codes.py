@@ -33,3 +33,16 @@ def credit_check_char(first17: str) -> str:
 def is_valid_credit_code(text: str) -> bool:
     """18-character unified social credit code with a correct check character."""
     return bool(_CREDIT_PATTERN.match(text)) and credit_check_char(text[:17]) == text[17]
+
+
+def valid_id_numbers(texts: list[str]) -> list[bool]:
+    """``is_valid_id_number`` for many texts at once (NumPy); each text must be 18 ASCII characters."""
+    import numpy as np
+
+    if not texts:
+        return []
+    chars = np.frombuffer("".join(texts).encode("ascii"), dtype=np.uint8).reshape(len(texts), 18)
+    digits = chars[:, :17].astype(np.int64) - ord("0")
+    ok = ((digits >= 0) & (digits <= 9)).all(axis=1)
+    check = np.frombuffer(_ID_CHECK.encode("ascii"), dtype=np.uint8)[(digits @ np.array(_ID_WEIGHTS)) % 11]
+    return (ok & (check == chars[:, 17])).tolist()

@@ -1,10 +1,12 @@
 import datetime as dt
+import random
 from decimal import Decimal
 
 import pytest
 
+from ingest import codes
 from ingest.contract import Column
-from ingest.parse import ParseError, parse_value
+from ingest.parse import ParseError, parse_column, parse_value
 
 MONEY = Column("income", "收入", "decimal", "", unit="万元")
 COUNT = Column("grids", "网格数", "integer", "", unit="个")
@@ -85,3 +87,107 @@ def test_required_blank_is_an_error_and_optional_blank_is_none():
 def test_non_finite_or_huge_numbers_are_refused(raw):
     with pytest.raises(ParseError):
         parse_value(raw, COUNT)
+
+
+ID = Column("id", "身份证号", "id_number", "", required=True)
+NOTE = Column("note", "备注", "text", "")
+
+#: what clerks put in cells, including the awkward cases the bulk paths must not get wrong
+MIXED_CELLS = [
+    "52060319900101001x",  # lowercase x
+    "520603199001010018",
+    "520603199001010017",  # wrong check digit
+    "５２０６０３１９９００１０１００１Ｘ",  # full-width
+    " 520603199001010018",
+    "52060319900101001 X",
+    520603199001010018.0,  # stored as a number
+    "张三",
+    "张  三",
+    "张\u00a0三",
+    "a\x07b",
+    "x" * 501,
+    "",
+    "   ",
+    None,
+    True,
+    False,
+    1,
+    1.0,
+    0,
+    "是",
+    "否",
+    "2025年3月11日",
+    45000,
+    dt.datetime(2025, 3, 11),
+    "600余",
+    "1.1万",
+    "先进",
+    "520603001001",
+    "5206030010",
+]
+
+
+@pytest.mark.parametrize("col", [ID, NOTE, MONEY, COUNT, FLAG, DAY, CODE, RATING], ids=lambda c: c.type)
+def test_parse_column_agrees_with_parse_value_cell_by_cell(col):
+    cells = MIXED_CELLS * 3
+    values, errors = parse_column(cells, col)
+    for i, cell in enumerate(cells):
+        try:
+            expected, expected_error = parse_value(cell, col), None
+        except ParseError as exc:
+            expected, expected_error = None, str(exc)
+        assert (values[i], errors.get(i)) == (expected, expected_error), (i, cell)
+        assert type(values[i]) is type(expected), (i, cell)
+
+
+def test_bulk_id_check_agrees_with_the_single_check():
+    rng = random.Random(7)
+    texts = ["".join(rng.choice("0123456789X") for _ in range(18)) for _ in range(3000)]
+    texts += [t[:17] + codes.id_check_char(t[:17]) for t in texts if t[:17].isdigit()]
+    assert codes.valid_id_numbers(texts) == [codes.is_valid_id_number(t) for t in texts]
+    assert any(codes.valid_id_numbers(texts)) and not all(codes.valid_id_numbers(texts))
+
+
+def test_an_empty_column_is_none_when_optional_and_an_error_at_every_cell_when_required():
+    assert parse_column(("", "", ""), NOTE) == ([None, None, None], {})
+    values, errors = parse_column(("", "", ""), CODE)
+    assert values == [None, None, None] and set(errors) == {0, 1, 2}
+    assert all("必填" in message for message in errors.values())
+
+
+GOOD_ID, OTHER_ID = "520603199001010018", "11010519491231002X"
+
+
+@pytest.mark.parametrize(
+    ("col", "cells"),
+    [
+        (NOTE, ["张三", "李四"]),
+        (NOTE, ["", "李四"]),
+        (NOTE, ["张三", ""]),
+        (NOTE, ["张三", "", "李四"]),
+        (NOTE, [" 张三", "李四"]),
+        (NOTE, ["张三 ", "李四"]),
+        (NOTE, ["张三", "李四 "]),
+        (NOTE, ["张  三", "李四"]),
+        (NOTE, ["张\n三", "李四"]),
+        (NOTE, ["张\u00a0三", "李四"]),
+        (NOTE, ["张\x07三", "李四"]),
+        (NOTE, ["张" * 501, "李四"]),
+        (NOTE, ["   ", "李四"]),
+        (ID, [GOOD_ID, OTHER_ID]),
+        (ID, [GOOD_ID, OTHER_ID.lower()]),
+        (ID, [GOOD_ID, GOOD_ID[:17] + "7"]),
+        (ID, [GOOD_ID, GOOD_ID[:17]]),
+        (ID, [GOOD_ID, GOOD_ID + "0"]),
+        (ID, [GOOD_ID, "５２０６０３１９９００１０１００１８"]),
+        (ID, [GOOD_ID, ""]),
+    ],
+)
+def test_whole_column_shortcuts_agree_with_parse_value(col, cells):
+    values, errors = parse_column(cells, col)
+    for i, cell in enumerate(cells):
+        try:
+            expected, expected_error = parse_value(cell, col), None
+        except ParseError as exc:
+            expected, expected_error = None, str(exc)
+        assert (values[i], errors.get(i)) == (expected, expected_error), (i, cell)
