@@ -14,6 +14,16 @@ KEY_COLUMNS = ["submission_id", "source_sheet", "source_row"]
 
 def mart_suites() -> dict[str, Callable[[], gx.ExpectationSuite]]:
     """The suites the audit runs on the candidate build: mart table → suite builder."""
-    from expectations import villages
+    from functools import partial
 
-    return {villages.TABLE: villages.suite}
+    from expectations import marts, villages
+
+    return {villages.TABLE: villages.suite} | {m.table: partial(marts.suite, m) for m in marts.MARTS}
+
+
+def key_columns(table: str) -> list[str]:
+    """The columns that name a failing row of ``table`` in the audit's results: its source
+    cell (submission, sheet, row) when the mart has lineage, else the mart's own key."""
+    from expectations import marts
+
+    return next((m.keys for m in marts.MARTS if m.table == table), KEY_COLUMNS)

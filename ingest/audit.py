@@ -51,7 +51,7 @@ def _failing_keys(cfg, result: dict, conn: psycopg.Connection, table: tuple[str,
     keys = result.get("unexpected_index_list")
     if keys or not result.get("unexpected_count") or cfg.type != "expect_compound_columns_to_be_unique":
         return (keys or [])[:MAX_KEYS_KEPT]
-    from expectations import KEY_COLUMNS
+    from expectations import key_columns
 
     cols = sql.SQL(", ").join(map(sql.Identifier, cfg.kwargs["column_list"]))
     query = sql.SQL(
@@ -59,7 +59,7 @@ def _failing_keys(cfg, result: dict, conn: psycopg.Connection, table: tuple[str,
         " (select {cols} from {table} group by {cols} having count(*) > 1)"
         " order by {keys} limit {limit}"
     ).format(
-        keys=sql.SQL(", ").join(map(sql.Identifier, KEY_COLUMNS)),
+        keys=sql.SQL(", ").join(map(sql.Identifier, key_columns(table[1]))),
         cols=cols,
         table=sql.Identifier(*table),
         limit=sql.Literal(MAX_KEYS_KEPT),
@@ -99,7 +99,7 @@ def audit(s: Settings, run_id: str, schema: str = "analytics_next") -> AuditOutc
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
-    from expectations import KEY_COLUMNS, mart_suites
+    from expectations import key_columns, mart_suites
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
@@ -117,7 +117,7 @@ def audit(s: Settings, run_id: str, schema: str = "analytics_next") -> AuditOutc
         result = validation.run(
             result_format={
                 "result_format": "COMPLETE",
-                "unexpected_index_column_names": KEY_COLUMNS,
+                "unexpected_index_column_names": key_columns(table),
                 "partial_unexpected_count": 20,
             }
         )

@@ -188,6 +188,10 @@ def township_by_name(county: str, name: str) -> Township:
 
 # --- which counties a deployment knows --------------------------------------------------
 
+#: Names of the cities (prefectures) the registry knows; others show their code.
+CITIES = {"520600": "铜仁市"}
+
+
 REGIONS = ("city", "province", "national")
 
 

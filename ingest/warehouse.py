@@ -21,7 +21,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from ingest import contract
+from ingest import contract, pseudonym
 from ingest.config import ROLES, Settings
 
 PG_SYSTEM_USER = "pgserver"
@@ -270,6 +270,30 @@ def _bootstrap_sql() -> tuple[str, str]:
     return head, grants
 
 
+def load_registry(conn: psycopg.Connection) -> int:
+    """Replace ``raw.org_unit`` with the registry of the deployment's counties (one transaction)."""
+    from ingest import orgunits
+
+    rows = []
+    for county, name in orgunits.counties().items():
+        city = county[:4] + "00"
+        rows.append((city, orgunits.CITIES.get(city, city), "市（州）", "city", None))
+        rows.append((county, name, name[-1], "county", city))
+        for township in orgunits.townships(county):
+            t = township.unit
+            rows.append((t.code, t.name, t.kind, "township", county))
+            rows += [(u.code, u.name, u.kind, "village", t.code) for u in township.units]
+    rows = list({row[0]: row for row in rows}.values())
+    with conn.transaction():
+        conn.execute("delete from raw.org_unit")
+        with conn.cursor().copy(
+            "copy raw.org_unit (org_unit_code, org_unit_name, unit_type, unit_level, parent_code) from stdin"
+        ) as copy:
+            for row in rows:
+                copy.write_row(row)
+    return len(rows)
+
+
 def bootstrap(s: Settings) -> None:
     """Create roles, schemas, raw tables and privileges. Safe to run any number of times."""
     head, grants = _bootstrap_sql()
@@ -301,5 +325,7 @@ def bootstrap(s: Settings) -> None:
             for s_ in contract.SHEETS:
                 conn.execute(contract.raw_table_ddl(s_))
             conn.execute(grants)
+            load_registry(conn)
+            pseudonym.install(s, conn)
         finally:
             conn.execute("select pg_advisory_unlock(hashtext('dangjian.bootstrap'))")

@@ -9,7 +9,17 @@ import psycopg
 from ingest.config import Settings
 
 #: Schemas the tests reset between cases (everything the product writes).
-PRODUCT_SCHEMAS = ("raw", "quality", "staging", "analytics_next", "marts", "marts_previous", "restricted")
+PRODUCT_SCHEMAS = (
+    "raw",
+    "quality",
+    "staging",
+    "intermediate",
+    "snapshots",
+    "analytics_next",
+    "marts",
+    "marts_previous",
+    "restricted",
+)
 
 
 def reset_warehouse(s: Settings) -> None:

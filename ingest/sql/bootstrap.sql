@@ -8,16 +8,19 @@ create schema if not exists staging;        -- dbt: staging and intermediate vie
 create schema if not exists analytics_next; -- dbt: the candidate build (write-audit-publish)
 create schema if not exists marts;          -- publish step: the audited build analysts query
 create schema if not exists restricted;     -- dbt: person identities, stewards only
+create schema if not exists intermediate;   -- dbt: business logic and incremental facts (internal)
+create schema if not exists snapshots;      -- dbt: history of cadres' roles (SCD2, internal)
 
 revoke create on schema public from public;
-revoke all on schema raw, quality, staging, analytics_next, marts, restricted from public;
+revoke all on schema raw, quality, staging, intermediate, snapshots, analytics_next, marts, restricted
+    from public;
 
 -- loader: writes raw and quality
 grant usage on schema raw, quality to loader;
 
 -- transformer (dbt, audit): reads raw and quality, builds staging, analytics_next, restricted
 grant usage on schema raw, quality to transformer;
-grant usage, create on schema staging, analytics_next, restricted to transformer;
+grant usage, create on schema staging, intermediate, snapshots, analytics_next, restricted to transformer;
 
 -- analyst: the published marts only
 grant usage on schema marts to analyst, steward;
@@ -90,6 +93,30 @@ comment on column raw.submission.held_back_sheets is '整表暂不入库的工�
 comment on column raw.submission.version is '该县该期的第几份报送（1 起）/ version of the county-period submission';
 comment on column quality.publication.source_high_water is
     '发布时已登记的最大报送编号 / highest submission_id the published build had seen';
+
+-- The org-unit registry (city → county → township/street → village/community/branch),
+-- reloaded from ingest/orgunits.py for the deployment's region on every bootstrap.
+create table if not exists raw.org_unit (
+    org_unit_code text primary key,
+    org_unit_name text not null,
+    unit_type text not null,
+    unit_level text not null check (unit_level in ('city', 'county', 'township', 'village')),
+    parent_code text,
+    loaded_at timestamptz not null default now()
+);
+comment on table raw.org_unit is '组织单位名录（市、县、乡镇街道、村社区）/ org-unit registry';
+
+-- HMAC pads of the pseudonymisation key (ingest/pseudonym.py): the transformer reads them,
+-- nobody else; the key itself is never stored.
+create table if not exists restricted.pseudonym_key (
+    singleton boolean primary key default true check (singleton),
+    key_id text not null,
+    inner_pad bytea not null,
+    outer_pad bytea not null,
+    installed_at timestamptz not null default now()
+);
+revoke all on restricted.pseudonym_key from public, steward, analyst;
+grant select on restricted.pseudonym_key to transformer;
 
 -- @grants: re-applied after the contract's per-sheet raw tables are created
 grant select, insert on all tables in schema raw to loader;  -- raw rows are append-only

@@ -25,8 +25,23 @@ final as (
             collective_operating_income >= {{ var('strong_operating_income') }}
             or collective_net_income >= {{ var('strong_net_income') }}
         ) as has_strong_collective_economy,
+        collective_accumulation,
+        collective_investment,
+        collective_dividends,
+        subsidies_applied,
+        support_projects,
+        support_funds,
+        party_fee_venue_funds,
+        signboards_cleared,
+        villager_groups,
         grid_count,
         party_group_count,
+        party_members_in_grids,
+        household_heads,
+        volunteer_teams,
+        volunteer_services,
+        livelihood_items,
+        talents_recruited,
         submission_id,
         source_sheet,
         source_row

@@ -1,0 +1,152 @@
+"""Expectations on every other mart of the candidate build, from one table of specifications.
+
+Each mart gets: not empty, its key unique, required columns filled, code columns within the
+contract's code lists, and every person key a 64-digit HMAC (never an ID number). Villages
+have their own, richer suite in ``expectations/villages.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import great_expectations as gx
+import great_expectations.expectations as gxe
+
+from expectations import KEY_COLUMNS
+from ingest.contract import CADRES, ENTERPRISES, TRAINING
+
+PERSON_KEY = r"^[0-9a-f]{64}$"
+
+
+@dataclass(frozen=True)
+class Mart:
+    table: str
+    what: str  # what a row is, in Chinese, for the explanations
+    unique: tuple[str, ...]  # the key; also how a failing row is named when it has no lineage
+    required: tuple[str, ...] = ()
+    codes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    person_keys: tuple[str, ...] = ()
+    lineage: bool = False  # rows carry submission_id, source_sheet, source_row
+
+    @property
+    def keys(self) -> list[str]:
+        """Columns that name a failing row: its source cell when it has one, else its key."""
+        return KEY_COLUMNS if self.lineage else list(self.unique)
+
+
+_ROLE = {"role": CADRES.column("role").codes}
+MARTS: tuple[Mart, ...] = (
+    Mart(
+        "dim_org_unit",
+        "组织单位",
+        ("org_unit_code",),
+        ("org_unit_name", "unit_level"),
+        {"unit_level": ("city", "county", "township", "village")},
+    ),
+    Mart(
+        "dim_period",
+        "期间",
+        ("period",),
+        ("period_start_date", "period_end_date"),
+        {"period_type": ("year", "quarter", "month")},
+    ),
+    Mart(
+        "dim_person", "人员", ("person_key",), ("sex",), {"sex": CADRES.column("sex").codes}, ("person_key",)
+    ),
+    Mart(
+        "dim_cadre_role_history",
+        "任职历史",
+        ("role_history_id",),
+        ("person_key", "role", "valid_from_at"),
+        _ROLE,
+        ("person_key",),
+    ),
+    Mart(
+        "dim_training_class",
+        "培训班次",
+        ("training_class_key",),
+        ("class_id", "training_type"),
+        {"training_type": TRAINING.column("training_type").codes},
+    ),
+    Mart(
+        "dim_enterprise",
+        "企业或社会组织",
+        ("credit_code",),
+        ("enterprise_name", "org_type"),
+        {"org_type": ENTERPRISES.column("org_type").codes},
+    ),
+    Mart(
+        "fct_cadre_roster",
+        "干部名册",
+        ("roster_id",),
+        ("county_code", "period", "person_key", "role"),
+        {**_ROLE, "change_type": CADRES.column("change_type").codes},
+        ("person_key", "mentor1_person_key", "mentor2_person_key"),
+        lineage=True,
+    ),
+    Mart(
+        "fct_cadre_changes",
+        "干部变动",
+        ("change_id",),
+        ("person_key", "change_kind", "change_date"),
+        {"change_kind": ("appointment", "adjustment", "departure", "early_promotion")},
+        ("person_key",),
+        lineage=True,
+    ),
+    Mart(
+        "fct_training_attendance",
+        "培训记录",
+        ("attendance_id",),
+        ("person_key", "training_class_key"),
+        {"training_type": TRAINING.column("training_type").codes},
+        ("person_key",),
+        lineage=True,
+    ),
+    Mart(
+        "fct_enterprise_coverage",
+        "党建指导员联系企业",
+        ("county_code", "period", "credit_code"),
+        ("instructor_person_key", "org_type"),
+        {"org_type": ENTERPRISES.column("org_type").codes},
+        ("instructor_person_key",),
+        lineage=True,
+    ),
+    Mart(
+        "mart_county_period_summary", "县（区）期间汇总", ("county_code", "period"), ("county_code", "period")
+    ),
+)
+
+
+def _critical(expectation: gxe.Expectation, why: str) -> gxe.Expectation:
+    expectation.meta = {"severity": "critical", "explanation": why}
+    return expectation
+
+
+def suite(mart: Mart) -> gx.ExpectationSuite:
+    unique = (
+        gxe.ExpectColumnValuesToBeUnique(column=mart.unique[0])
+        if len(mart.unique) == 1
+        else gxe.ExpectCompoundColumnsToBeUnique(column_list=list(mart.unique))
+    )
+    expectations = [
+        _critical(gxe.ExpectTableRowCountToBeBetween(min_value=1), f"{mart.what}表不能为空"),
+        _critical(unique, f"{mart.what}的键（{'、'.join(mart.unique)}）不能重复"),
+        *(
+            _critical(gxe.ExpectColumnValuesToNotBeNull(column=c), f"{mart.what}的 {c} 不能为空")
+            for c in mart.required
+        ),
+        *(
+            _critical(
+                gxe.ExpectColumnValuesToBeInSet(column=c, value_set=list(v)), f"{c} 只能取：{'、'.join(v)}"
+            )
+            for c, v in mart.codes.items()
+        ),
+        *(
+            _critical(
+                gxe.ExpectColumnValuesToMatchRegex(column=c, regex=PERSON_KEY),
+                f"{c} 必须是 64 位化名键，绝不能是身份证号或姓名",
+            )
+            for c in mart.person_keys
+        ),
+    ]
+    return gx.ExpectationSuite(name=f"marts.{mart.table}", expectations=expectations)
