@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint format airflow psql down clean
+.PHONY: install demo test docs lint format airflow psql down clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,11 @@ demo: $(STAMP)  ## warehouse up, sample workbooks, one nightly DAG run, summary
 
 test: $(STAMP)  ## the whole test suite (starts its own PostgreSQL on port 55433)
 	$(BIN)/pytest
+
+docs: $(STAMP)  ## dbt's documentation site for the warehouse: dbt_project/target/static_index.html
+	$(BIN)/dangjian warehouse up
+	$(BIN)/dangjian dbt docs generate --static
+	@echo "open dbt_project/target/static_index.html (one self-contained file; best after make demo)"
 
 lint: $(STAMP)  ## ruff and SQLFluff (SQLFluff's dbt templater compiles against the warehouse)
 	$(BIN)/ruff check .

@@ -105,7 +105,10 @@ def county_submissions_nightly():
                 conn_id="warehouse_transformer", profile_args={"schema": "analytics_next"}
             ),
         ),
-        render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST),
+        # a test between two models (relationships) runs once both are built, in its own task
+        render_config=RenderConfig(
+            load_method=LoadMode.DBT_MANIFEST, should_detach_multiple_parents_tests=True
+        ),
         execution_config=ExecutionConfig(dbt_executable_path=DBT_EXECUTABLE),
         operator_args={"install_deps": False},
     )
