@@ -29,17 +29,41 @@ pseudonym_key as (
 mentions as (
 
     -- rank: where a name is best taken from (the roster, then training records)
-    select id_number, person_name, period, 1 as name_rank from cadres
+    select
+        id_number,
+        person_name,
+        period,
+        1 as name_rank
+    from cadres
     union all
-    select id_number, person_name, period, 2 as name_rank from training
+    select
+        id_number,
+        person_name,
+        period,
+        2 as name_rank
+    from training
     union all
-    select mentor1_id_number as id_number, null as person_name, period, 3 as name_rank
-    from cadres where mentor1_id_number is not null
+    select
+        mentor1_id_number as id_number,
+        null as person_name,
+        period,
+        3 as name_rank
+    from cadres
+    where mentor1_id_number is not null
     union all
-    select mentor2_id_number as id_number, null as person_name, period, 3 as name_rank
-    from cadres where mentor2_id_number is not null
+    select
+        mentor2_id_number as id_number,
+        null as person_name,
+        period,
+        3 as name_rank
+    from cadres
+    where mentor2_id_number is not null
     union all
-    select instructor_id_number as id_number, null as person_name, period, 3 as name_rank
+    select
+        instructor_id_number as id_number,
+        null as person_name,
+        period,
+        3 as name_rank
     from enterprises
 
 ),

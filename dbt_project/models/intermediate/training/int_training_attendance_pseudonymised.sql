@@ -44,7 +44,9 @@ final as (
 
     select
         md5(
-            concat_ws('|', changed.county_code, changed.period, changed.source_sheet, changed.source_row::text)
+            concat_ws(
+                '|', changed.county_code, changed.period, changed.source_sheet, changed.source_row::text
+            )
         ) as attendance_id,
         changed.county_code,
         changed.period,

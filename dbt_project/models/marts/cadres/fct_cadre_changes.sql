@@ -17,7 +17,8 @@ changes as (
             when '调整' then 'adjustment'
             when '离任' then 'departure'
         end as change_kind,
-        case when roster.change_type = '离任' then coalesce(roster.end_date, roster.start_date)
+        case
+            when roster.change_type = '离任' then coalesce(roster.end_date, roster.start_date)
             else roster.start_date
         end as change_date
     from roster

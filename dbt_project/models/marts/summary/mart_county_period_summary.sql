@@ -27,13 +27,25 @@ coverage as (
 
 county_periods as (
 
-    select county_code, period from villages
+    select
+        county_code,
+        period
+    from villages
     union
-    select county_code, period from roster
+    select
+        county_code,
+        period
+    from roster
     union
-    select county_code, period from attendance
+    select
+        county_code,
+        period
+    from attendance
     union
-    select county_code, period from coverage
+    select
+        county_code,
+        period
+    from coverage
 
 ),
 
@@ -69,7 +81,8 @@ roster_figures as (
     select
         county_code,
         period,
-        count(distinct person_key) filter (where role = '后备力量' and is_in_post_at_period_end) as reserve_cadres,
+        count(distinct person_key) filter (where role = '后备力量' and is_in_post_at_period_end)
+            as reserve_cadres,
         count(distinct person_key) filter (
             where role = '后备力量' and is_in_post_at_period_end and has_two_mentors
         ) as reserve_cadres_with_two_mentors,
@@ -142,7 +155,8 @@ final as (
         100.0 * roster_figures.reserve_cadres_with_two_mentors
         / nullif(roster_figures.reserve_cadres, 0) as mentoring_coverage_pct,
         coalesce(trained_figures.committee_and_reserve_cadres, 0) as committee_and_reserve_cadres,
-        coalesce(trained_figures.trained_committee_and_reserve_cadres, 0) as trained_committee_and_reserve_cadres,
+        coalesce(trained_figures.trained_committee_and_reserve_cadres, 0)
+            as trained_committee_and_reserve_cadres,
         100.0 * trained_figures.trained_committee_and_reserve_cadres
         / nullif(trained_figures.committee_and_reserve_cadres, 0) as training_coverage_pct,
         coalesce(roster_figures.work_teams, 0) as work_teams,
@@ -164,11 +178,17 @@ final as (
 
     from county_periods
     left join village_figures
-        on county_periods.county_code = village_figures.county_code and county_periods.period = village_figures.period
+        on
+            county_periods.county_code = village_figures.county_code
+            and county_periods.period = village_figures.period
     left join roster_figures
-        on county_periods.county_code = roster_figures.county_code and county_periods.period = roster_figures.period
+        on
+            county_periods.county_code = roster_figures.county_code
+            and county_periods.period = roster_figures.period
     left join trained_figures
-        on county_periods.county_code = trained_figures.county_code and county_periods.period = trained_figures.period
+        on
+            county_periods.county_code = trained_figures.county_code
+            and county_periods.period = trained_figures.period
     left join coverage_figures
         on
             county_periods.county_code = coverage_figures.county_code
