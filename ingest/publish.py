@@ -141,6 +141,11 @@ def publish(s: Settings, run_id: str, high_water: int | None = None) -> Publicat
             reason = _unfit(conn, run_id)
             if reason is None:
                 counts = row_counts(conn, CANDIDATE)
+                # planner statistics go with the tables: analysts' first queries get good plans
+                for name in counts:
+                    conn.execute(
+                        sql.SQL("analyze {}.{}").format(sql.Identifier(CANDIDATE), sql.Identifier(name))
+                    )
                 high_water = (
                     high_water
                     or conn.execute(

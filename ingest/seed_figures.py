@@ -4,7 +4,8 @@ The product grew from a newspaper article on party building in five places of To
 (思南县, 万山区, 沿河县新景镇, 德江县平原镇台头村, 松桃县蓼皋街道). Each countable figure is
 listed here once, with the sentence it comes from, how it is computed from the rows of the
 county's 2025 submission, and the computation itself. ``docs/seed_figures.md`` is rendered
-from this list and the tests recompute every figure from generated rows.
+from this list and the tests recompute every figure from generated rows. Each figure also
+carries one query over the published ``marts`` tables that answers it (``Figure.sql``).
 
 Approximate figures ("580余", "1.1万余") are met by any value from the figure up to, not
 including, the next step of its last significant digit (580余 → 580–589; 1.1万余 → 11,000–11,999).
@@ -13,6 +14,7 @@ including, the next step of its last significant digit (580余 → 580–589; 1.
 from __future__ import annotations
 
 import datetime as dt
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
@@ -34,6 +36,10 @@ class Figure:
     how: str  # the computation in words
     compute: Callable[[Rows], Any]
     approximate: bool = False
+    sql: str = ""  # one query over the published marts.* tables: one row, one column
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "sql", textwrap.dedent(self.sql).strip())
 
     def expected(self) -> Decimal:
         digits = self.figure.replace(",", "").replace("%", "").replace("万元", "").replace("余", "")
@@ -163,6 +169,11 @@ FIGURES: tuple[Figure, ...] = (
         "对28个乡镇(街道)、530个村(社区)党组织逐一定级排查",
         "村情表中不同的乡镇（街道）代码个数",
         lambda r: len({x["township_code"] for x in r["villages"]}),
+        sql="""
+            select count(distinct v.township_code)
+            from marts.fct_village_indicators as v
+            where v.county_code = '520624' and v.period = '2025'
+        """,
     ),
     Figure(
         S,
@@ -171,6 +182,11 @@ FIGURES: tuple[Figure, ...] = (
         "530个村(社区)党组织",
         "村情表中类型为行政村或社区的行数",
         lambda r: len(_in(r, "villages", unit_type=lambda t: t in ("行政村", "社区"))),
+        sql="""
+            select s.village_level_orgs
+            from marts.mart_county_period_summary as s
+            where s.county_code = '520624' and s.period = '2025'
+        """,
     ),
     Figure(
         S,
@@ -179,6 +195,11 @@ FIGURES: tuple[Figure, ...] = (
         "确定……后进村(社区)党组织53个",
         "村、社区中党组织定级为“后进”的行数",
         lambda r: len(_in(r, "villages", party_org_rating="后进")),
+        sql="""
+            select s.lagging_orgs
+            from marts.mart_county_period_summary as s
+            where s.county_code = '520624' and s.period = '2025'
+        """,
     ),
     Figure(
         S,
@@ -187,6 +208,11 @@ FIGURES: tuple[Figure, ...] = (
         "实现后进党组织全部销号",
         "定级为“后进”但“是否完成整顿”不为“是”的行数（应为 0）",
         lambda r: len(_in(r, "villages", party_org_rating="后进", is_rectified=lambda v: v is not True)),
+        sql="""
+            select s.lagging_orgs - s.rectified_lagging_orgs
+            from marts.mart_county_period_summary as s
+            where s.county_code = '520624' and s.period = '2025'
+        """,
     ),
     Figure(
         S,
@@ -196,6 +222,11 @@ FIGURES: tuple[Figure, ...] = (
         "村情表“清理牌子制度数”之和",
         lambda r: _sum(r["villages"], "signboards_cleared"),
         True,
+        sql="""
+            select s.signboards_cleared
+            from marts.mart_county_period_summary as s
+            where s.county_code = '520624' and s.period = '2025'
+        """,
     ),
     Figure(
         S,
@@ -205,6 +236,11 @@ FIGURES: tuple[Figure, ...] = (
         "村情表“党费阵地修缮资金（万元）”之和",
         lambda r: _sum(r["villages"], "party_fee_venue_funds"),
         True,
+        sql="""
+            select s.party_fee_venue_funds
+            from marts.mart_county_period_summary as s
+            where s.county_code = '520624' and s.period = '2025'
+        """,
     ),
     Figure(
         S,
@@ -215,6 +251,13 @@ FIGURES: tuple[Figure, ...] = (
         lambda r: len(
             _people(_in(r, "cadres", role="村（社区）党组织书记", change_type="调整", start_date=_year(2025)))
         ),
+        sql="""
+            select count(distinct r.person_key)
+            from marts.fct_cadre_roster as r
+            where r.county_code = '520624' and r.period = '2025'
+              and r.role = '村（社区）党组织书记' and r.change_type = '调整'
+              and extract(year from r.start_date) = 2025
+        """,
     ),
     Figure(
         S,
@@ -223,6 +266,12 @@ FIGURES: tuple[Figure, ...] = (
         "安排15名乡村振兴专干到村工作",
         "干部名册中岗位为乡村振兴专干的人数",
         lambda r: len(_people(_in(r, "cadres", role="乡村振兴专干"))),
+        sql="""
+            select count(distinct r.person_key)
+            from marts.fct_cadre_roster as r
+            where r.county_code = '520624' and r.period = '2025'
+              and r.role = '乡村振兴专干'
+        """,
     ),
     Figure(
         S,
@@ -231,6 +280,11 @@ FIGURES: tuple[Figure, ...] = (
         "组织44名村干部及后备力量参加学历提升",
         "培训记录中类型为“学历提升”的不同学员数",
         lambda r: len(_people(_in(r, "training", training_type="学历提升"))),
+        sql="""
+            select count(distinct a.person_key)
+            from marts.fct_training_attendance as a
+            where a.county_code = '520624' and a.period = '2025' and a.training_type = '学历提升'
+        """,
     ),
     Figure(
         S,
@@ -239,6 +293,11 @@ FIGURES: tuple[Figure, ...] = (
         "举办4期村党组织书记后备力量培训班",
         "培训记录中类型为“后备书记培训班”的不同班次数",
         lambda r: len(_people(_in(r, "training", training_type="后备书记培训班"), "class_id")),
+        sql="""
+            select count(distinct a.class_id)
+            from marts.fct_training_attendance as a
+            where a.county_code = '520624' and a.period = '2025' and a.training_type = '后备书记培训班'
+        """,
     ),
     Figure(
         S,
@@ -247,6 +306,11 @@ FIGURES: tuple[Figure, ...] = (
         "实现村(社区)“两委”干部和后备力量全覆盖培训",
         "期末在任的两委干部和后备力量中，至少有一条培训记录者所占百分比",
         _sinan_coverage,
+        sql="""
+            select round(s.training_coverage_pct, 2)
+            from marts.mart_county_period_summary as s
+            where s.county_code = '520624' and s.period = '2025'
+        """,
     ),
     Figure(
         S,
@@ -263,6 +327,11 @@ FIGURES: tuple[Figure, ...] = (
                 ]
             )
         ),
+        sql="""
+            select s.reserve_cadres_with_two_mentors
+            from marts.mart_county_period_summary as s
+            where s.county_code = '520624' and s.period = '2025'
+        """,
     ),
     Figure(
         S,
@@ -271,6 +340,11 @@ FIGURES: tuple[Figure, ...] = (
         "组织1265名骨干到一线跟岗锻炼",
         "培训记录中类型为“跟岗锻炼”的不同学员数",
         lambda r: len(_people(_in(r, "training", training_type="跟岗锻炼"))),
+        sql="""
+            select count(distinct a.person_key)
+            from marts.fct_training_attendance as a
+            where a.county_code = '520624' and a.period = '2025' and a.training_type = '跟岗锻炼'
+        """,
     ),
     Figure(
         S,
@@ -279,6 +353,12 @@ FIGURES: tuple[Figure, ...] = (
         "动态调整村级后备力量36名",
         "干部名册中岗位为后备力量、变动类型为“调整”的人数",
         lambda r: len(_people(_in(r, "cadres", role="后备力量", change_type="调整"))),
+        sql="""
+            select count(distinct r.person_key)
+            from marts.fct_cadre_roster as r
+            where r.county_code = '520624' and r.period = '2025'
+              and r.role = '后备力量' and r.change_type = '调整'
+        """,
     ),
     Figure(
         S,
@@ -287,6 +367,11 @@ FIGURES: tuple[Figure, ...] = (
         "完成301支驻村工作队选派",
         "干部名册中不同的驻村工作队编号个数",
         lambda r: len({x["work_team_id"] for x in r["cadres"] if x.get("work_team_id")}),
+        sql="""
+            select s.work_teams
+            from marts.mart_county_period_summary as s
+            where s.county_code = '520624' and s.period = '2025'
+        """,
     ),
     Figure(
         S,
@@ -295,6 +380,11 @@ FIGURES: tuple[Figure, ...] = (
         "组织2期新选派驻村干部集中培训",
         "培训记录中类型为“驻村干部培训”的不同班次数",
         lambda r: len(_people(_in(r, "training", training_type="驻村干部培训"), "class_id")),
+        sql="""
+            select count(distinct a.class_id)
+            from marts.fct_training_attendance as a
+            where a.county_code = '520624' and a.period = '2025' and a.training_type = '驻村干部培训'
+        """,
     ),
     Figure(
         S,
@@ -303,6 +393,11 @@ FIGURES: tuple[Figure, ...] = (
         "将“两委”主要成员划分为三类职级",
         "书记、主任所填“职级类别”的不同取值个数",
         lambda r: len({x["rank_class"] for x in r["cadres"] if x.get("rank_class")}),
+        sql="""
+            select count(distinct r.rank_class)
+            from marts.fct_cadre_roster as r
+            where r.county_code = '520624' and r.period = '2025'
+        """,
     ),
     Figure(
         S,
@@ -318,6 +413,11 @@ FIGURES: tuple[Figure, ...] = (
                 or (x.get("collective_net_income") or 0) >= 25
             ]
         ),
+        sql="""
+            select s.strong_economy_villages
+            from marts.mart_county_period_summary as s
+            where s.county_code = '520624' and s.period = '2025'
+        """,
     ),
     Figure(
         S,
@@ -326,6 +426,11 @@ FIGURES: tuple[Figure, ...] = (
         "占比达33.39%",
         "上一项除以行政村个数（173 ÷ 518 = 33.397%，原文截断到两位小数）",
         _strong_share,
+        sql="""
+            select trunc(s.strong_economy_share_pct, 2)
+            from marts.mart_county_period_summary as s
+            where s.county_code = '520624' and s.period = '2025'
+        """,
     ),
     Figure(
         S,
@@ -334,6 +439,11 @@ FIGURES: tuple[Figure, ...] = (
         "统筹1120万元资金",
         "村情表“扶持资金（万元）”之和",
         lambda r: _sum(r["villages"], "support_funds"),
+        sql="""
+            select s.support_funds
+            from marts.mart_county_period_summary as s
+            where s.county_code = '520624' and s.period = '2025'
+        """,
     ),
     Figure(
         S,
@@ -342,6 +452,11 @@ FIGURES: tuple[Figure, ...] = (
         "高质量推进18个扶持壮大村集体经济项目",
         "村情表“扶持集体经济项目数”之和",
         lambda r: _sum(r["villages"], "support_projects"),
+        sql="""
+            select s.support_projects
+            from marts.mart_county_period_summary as s
+            where s.county_code = '520624' and s.period = '2025'
+        """,
     ),
     Figure(
         S,
@@ -350,6 +465,11 @@ FIGURES: tuple[Figure, ...] = (
         "划分1665个网格",
         "村情表“网格数”之和",
         lambda r: _sum(r["villages"], "grid_count"),
+        sql="""
+            select s.grids
+            from marts.mart_county_period_summary as s
+            where s.county_code = '520624' and s.period = '2025'
+        """,
     ),
     Figure(
         S,
@@ -358,6 +478,11 @@ FIGURES: tuple[Figure, ...] = (
         "组建1580个党小组",
         "村情表“党小组数”之和",
         lambda r: _sum(r["villages"], "party_group_count"),
+        sql="""
+            select s.party_groups
+            from marts.mart_county_period_summary as s
+            where s.county_code = '520624' and s.period = '2025'
+        """,
     ),
     Figure(
         S,
@@ -367,6 +492,11 @@ FIGURES: tuple[Figure, ...] = (
         "村情表“下沉网格党员数”之和",
         lambda r: _sum(r["villages"], "party_members_in_grids"),
         True,
+        sql="""
+            select s.party_members_in_grids
+            from marts.mart_county_period_summary as s
+            where s.county_code = '520624' and s.period = '2025'
+        """,
     ),
     Figure(
         S,
@@ -375,6 +505,11 @@ FIGURES: tuple[Figure, ...] = (
         "推动58个居民小区党支部全覆盖",
         "村情表中类型为“小区党支部”的行数",
         lambda r: len(_in(r, "villages", unit_type="小区党支部")),
+        sql="""
+            select s.residential_branches
+            from marts.mart_county_period_summary as s
+            where s.county_code = '520624' and s.period = '2025'
+        """,
     ),
     Figure(
         S,
@@ -383,6 +518,11 @@ FIGURES: tuple[Figure, ...] = (
         "组建32支志愿服务队",
         "村情表“志愿服务队数”之和",
         lambda r: _sum(r["villages"], "volunteer_teams"),
+        sql="""
+            select s.volunteer_teams
+            from marts.mart_county_period_summary as s
+            where s.county_code = '520624' and s.period = '2025'
+        """,
     ),
     Figure(
         S,
@@ -392,6 +532,11 @@ FIGURES: tuple[Figure, ...] = (
         "村情表“志愿服务次数”之和",
         lambda r: _sum(r["villages"], "volunteer_services"),
         True,
+        sql="""
+            select s.volunteer_services
+            from marts.mart_county_period_summary as s
+            where s.county_code = '520624' and s.period = '2025'
+        """,
     ),
     Figure(
         S,
@@ -400,6 +545,11 @@ FIGURES: tuple[Figure, ...] = (
         "办理民生实事58件",
         "村情表“办理民生实事数”之和",
         lambda r: _sum(r["villages"], "livelihood_items"),
+        sql="""
+            select s.livelihood_items
+            from marts.mart_county_period_summary as s
+            where s.county_code = '520624' and s.period = '2025'
+        """,
     ),
     Figure(
         S,
@@ -409,6 +559,11 @@ FIGURES: tuple[Figure, ...] = (
         "村情表“回引人才数”之和",
         lambda r: _sum(r["villages"], "talents_recruited"),
         True,
+        sql="""
+            select s.talents_recruited
+            from marts.mart_county_period_summary as s
+            where s.county_code = '520624' and s.period = '2025'
+        """,
     ),
     # --- 万山区 -------------------------------------------------------------------------
     Figure(
@@ -418,6 +573,11 @@ FIGURES: tuple[Figure, ...] = (
         "推动107名党建指导员精准覆盖",
         "干部名册中岗位为党建指导员的人数",
         lambda r: len(_people(_in(r, "cadres", role="党建指导员"))),
+        sql="""
+            select s.instructors
+            from marts.mart_county_period_summary as s
+            where s.county_code = '520603' and s.period = '2025'
+        """,
     ),
     Figure(
         W,
@@ -426,6 +586,11 @@ FIGURES: tuple[Figure, ...] = (
         "183家“三有”企业",
         "新兴领域表中类型为“三有企业”的行数",
         lambda r: len(_in(r, "enterprises", org_type="三有企业")),
+        sql="""
+            select s.enterprises_covered
+            from marts.mart_county_period_summary as s
+            where s.county_code = '520603' and s.period = '2025'
+        """,
     ),
     Figure(
         W,
@@ -434,6 +599,11 @@ FIGURES: tuple[Figure, ...] = (
         "46家社会组织",
         "新兴领域表中类型为“社会组织”的行数",
         lambda r: len(_in(r, "enterprises", org_type="社会组织")),
+        sql="""
+            select s.social_organisations_covered
+            from marts.mart_county_period_summary as s
+            where s.county_code = '520603' and s.period = '2025'
+        """,
     ),
     Figure(
         W,
@@ -444,6 +614,11 @@ FIGURES: tuple[Figure, ...] = (
         lambda r: len(
             _people(r["enterprises"], "instructor_id_number") & _people(_in(r, "cadres", role="党建指导员"))
         ),
+        sql="""
+            select s.instructors_covering
+            from marts.mart_county_period_summary as s
+            where s.county_code = '520603' and s.period = '2025'
+        """,
     ),
     Figure(
         W,
@@ -452,6 +627,11 @@ FIGURES: tuple[Figure, ...] = (
         "培育现场教学点8个",
         "培训记录中类型为“现场教学”的不同班次（教学点）数",
         lambda r: len(_people(_in(r, "training", training_type="现场教学"), "class_id")),
+        sql="""
+            select count(distinct a.class_id)
+            from marts.fct_training_attendance as a
+            where a.county_code = '520603' and a.period = '2025' and a.training_type = '现场教学'
+        """,
     ),
     Figure(
         W,
@@ -460,6 +640,11 @@ FIGURES: tuple[Figure, ...] = (
         "累计开展指导1200次",
         "新兴领域表“指导次数”之和",
         lambda r: _sum(r["enterprises"], "guidance_visits"),
+        sql="""
+            select sum(e.guidance_visits)
+            from marts.fct_enterprise_coverage as e
+            where e.county_code = '520603' and e.period = '2025'
+        """,
     ),
     Figure(
         W,
@@ -468,6 +653,11 @@ FIGURES: tuple[Figure, ...] = (
         "帮助解决经营难题320个",
         "新兴领域表“解决经营难题数”之和",
         lambda r: _sum(r["enterprises"], "problems_solved"),
+        sql="""
+            select sum(e.problems_solved)
+            from marts.fct_enterprise_coverage as e
+            where e.county_code = '520603' and e.period = '2025'
+        """,
     ),
     Figure(
         W,
@@ -477,6 +667,11 @@ FIGURES: tuple[Figure, ...] = (
         "新兴领域表“到社区报到党员数”之和",
         lambda r: _sum(r["enterprises"], "members_reporting"),
         True,
+        sql="""
+            select sum(e.members_reporting)
+            from marts.fct_enterprise_coverage as e
+            where e.county_code = '520603' and e.period = '2025'
+        """,
     ),
     Figure(
         W,
@@ -486,6 +681,11 @@ FIGURES: tuple[Figure, ...] = (
         "新兴领域表“志愿服务人次”之和",
         lambda r: _sum(r["enterprises"], "volunteer_person_times"),
         True,
+        sql="""
+            select sum(e.volunteer_person_times)
+            from marts.fct_enterprise_coverage as e
+            where e.county_code = '520603' and e.period = '2025'
+        """,
     ),
     # --- 沿河县新景镇 ---------------------------------------------------------------------
     Figure(
@@ -495,6 +695,12 @@ FIGURES: tuple[Figure, ...] = (
         "辐射带动姚溪、瑞石、白果等9个村(社区)",
         "村情表中乡镇代码为新景镇的村（社区）行数",
         lambda r: len(_in(r, "villages", township_code=_township(Y, "新景镇"))),
+        sql="""
+            select count(*)
+            from marts.fct_village_indicators as v
+            join marts.dim_org_unit as t on t.org_unit_code = v.township_code
+            where v.county_code = '520627' and v.period = '2025' and t.org_unit_name = '新景镇'
+        """,
     ),
     Figure(
         Y,
@@ -503,6 +709,12 @@ FIGURES: tuple[Figure, ...] = (
         "76个村民组共享发展红利",
         "新景镇各村“村民组数”之和",
         lambda r: _sum(_in(r, "villages", township_code=_township(Y, "新景镇")), "villager_groups"),
+        sql="""
+            select sum(v.villager_groups)
+            from marts.fct_village_indicators as v
+            join marts.dim_org_unit as t on t.org_unit_code = v.township_code
+            where v.county_code = '520627' and v.period = '2025' and t.org_unit_name = '新景镇'
+        """,
     ),
     # --- 德江县平原镇台头村 -----------------------------------------------------------------
     Figure(
@@ -513,6 +725,13 @@ FIGURES: tuple[Figure, ...] = (
         "台头村“集体经济积累（万元）”",
         lambda r: _taitou(r, "collective_accumulation") * 10000,
         True,
+        sql="""
+            select v.collective_accumulation * 10000
+            from marts.fct_village_indicators as v
+            join marts.dim_org_unit as u on u.org_unit_code = v.org_unit_code
+            where v.county_code = '520626' and v.period = '2025'
+              and u.township_name = '平原镇' and u.org_unit_name = '台头村'
+        """,
     ),
     Figure(
         D,
@@ -521,6 +740,13 @@ FIGURES: tuple[Figure, ...] = (
         "村集体入股强村富民公司5万元、县天德公司、森德公司31.8万元",
         "台头村“集体对外投资（万元）”（5 + 31.8）",
         lambda r: _taitou(r, "collective_investment"),
+        sql="""
+            select v.collective_investment
+            from marts.fct_village_indicators as v
+            join marts.dim_org_unit as u on u.org_unit_code = v.org_unit_code
+            where v.county_code = '520626' and v.period = '2025'
+              and u.township_name = '平原镇' and u.org_unit_name = '台头村'
+        """,
     ),
     Figure(
         D,
@@ -529,6 +755,13 @@ FIGURES: tuple[Figure, ...] = (
         "累计分红7.5万元",
         "台头村“集体累计分红（万元）”",
         lambda r: _taitou(r, "collective_dividends"),
+        sql="""
+            select v.collective_dividends
+            from marts.fct_village_indicators as v
+            join marts.dim_org_unit as u on u.org_unit_code = v.org_unit_code
+            where v.county_code = '520626' and v.period = '2025'
+              and u.township_name = '平原镇' and u.org_unit_name = '台头村'
+        """,
     ),
     Figure(
         D,
@@ -537,6 +770,13 @@ FIGURES: tuple[Figure, ...] = (
         "帮助农户申报产业奖补9.47万元",
         "台头村“帮助申报奖补资金（万元）”",
         lambda r: _taitou(r, "subsidies_applied"),
+        sql="""
+            select v.subsidies_applied
+            from marts.fct_village_indicators as v
+            join marts.dim_org_unit as u on u.org_unit_code = v.org_unit_code
+            where v.county_code = '520626' and v.period = '2025'
+              and u.township_name = '平原镇' and u.org_unit_name = '台头村'
+        """,
     ),
     # --- 松桃县蓼皋街道 -------------------------------------------------------------------
     Figure(
@@ -546,6 +786,12 @@ FIGURES: tuple[Figure, ...] = (
         "对辖区12个城市社区“两委”专职成员开展全面考察",
         "村情表中蓼皋街道类型为“社区”的行数",
         lambda r: len(_in(r, "villages", township_code=_township(T, "蓼皋街道"), unit_type="社区")),
+        sql="""
+            select count(*)
+            from marts.fct_village_indicators as v
+            join marts.dim_org_unit as t on t.org_unit_code = v.township_code
+            where v.county_code = '520628' and v.period = '2025' and t.org_unit_name = '蓼皋街道' and v.unit_type = '社区'
+        """,
     ),
     *(
         Figure(
@@ -555,6 +801,14 @@ FIGURES: tuple[Figure, ...] = (
             f"2022年,全面完成城市社区工作者套改,落实{label}待遇{n}人",
             f"蓼皋街道社区工作者中任职开始于 2022 年、岗位等级为 {post} 的人数",
             lambda r, post=post: len(_people(_liaogao_workers(r, start_date=_year(2022), job_post=post))),
+            sql=f"""
+                select count(distinct r.person_key)
+                from marts.fct_cadre_roster as r
+                join marts.dim_org_unit as u on u.org_unit_code = r.org_unit_code
+                where r.county_code = '520628' and r.period = '2025' and u.township_name = '蓼皋街道'
+                  and r.role = '社区工作者' and extract(year from r.start_date) = 2022
+                  and r.job_post = {post}
+            """,
         )
         for post, label, n in ((1, "一岗", 11), (2, "二岗", 21), (3, "三岗", 17), (4, "四岗", 52))
     ),
@@ -575,6 +829,14 @@ FIGURES: tuple[Figure, ...] = (
                 ]
             )
         ),
+        sql="""
+            select count(distinct r.person_key)
+            from marts.fct_cadre_roster as r
+            join marts.dim_org_unit as u on u.org_unit_code = r.org_unit_code
+            where r.county_code = '520628' and r.period = '2025' and u.township_name = '蓼皋街道'
+              and r.role = '后备力量' and r.source_category = '一村一大'
+              and extract(year from r.start_date) = 2021
+        """,
     ),
     Figure(
         T,
@@ -583,6 +845,14 @@ FIGURES: tuple[Figure, ...] = (
         "2024年……择优吸纳6名优秀后备力量正式入职",
         "蓼皋街道社区工作者中来源为“一村一大”、任职开始于 2024 年的人数",
         lambda r: len(_people(_liaogao_workers(r, source_category="一村一大", start_date=_year(2024)))),
+        sql="""
+            select count(distinct r.person_key)
+            from marts.fct_cadre_roster as r
+            join marts.dim_org_unit as u on u.org_unit_code = r.org_unit_code
+            where r.county_code = '520628' and r.period = '2025' and u.township_name = '蓼皋街道'
+              and r.role = '社区工作者' and r.source_category = '一村一大'
+              and extract(year from r.start_date) = 2024
+        """,
     ),
     Figure(
         T,
@@ -595,6 +865,14 @@ FIGURES: tuple[Figure, ...] = (
                 _liaogao_workers(r, source_category="公开招聘", change_type="新任", start_date=_since(2023))
             )
         ),
+        sql="""
+            select count(distinct r.person_key)
+            from marts.fct_cadre_roster as r
+            join marts.dim_org_unit as u on u.org_unit_code = r.org_unit_code
+            where r.county_code = '520628' and r.period = '2025' and u.township_name = '蓼皋街道'
+              and r.role = '社区工作者' and r.source_category = '公开招聘' and r.change_type = '新任'
+              and r.start_date >= '2023-01-01'
+        """,
     ),
     Figure(
         T,
@@ -614,6 +892,20 @@ FIGURES: tuple[Figure, ...] = (
             )
             / 191
         ),
+        sql="""
+            -- the age on 2025-12-31 is 2025 minus the year of birth
+            with recruits as (
+              select distinct r.person_key
+              from marts.fct_cadre_roster as r
+              join marts.dim_org_unit as u on u.org_unit_code = r.org_unit_code
+              where r.county_code = '520628' and r.period = '2025' and u.township_name = '蓼皋街道'
+                and r.role = '社区工作者' and r.source_category = '公开招聘' and r.change_type = '新任'
+                and r.start_date >= '2023-01-01'
+            )
+            select round(avg(2025 - p.birth_year))
+            from recruits as c
+            join marts.dim_person as p on p.person_key = c.person_key
+        """,
     ),
     Figure(
         T,
@@ -631,6 +923,18 @@ FIGURES: tuple[Figure, ...] = (
                 ]
             )
         ),
+        sql="""
+            select count(*)
+            from (
+              select r.person_key
+              from marts.fct_cadre_roster as r
+              join marts.dim_org_unit as u on u.org_unit_code = r.org_unit_code
+              where r.county_code = '520628' and r.period = '2025' and u.township_name = '蓼皋街道'
+              group by r.person_key
+              having bool_or(r.role = '社区工作者')
+                and bool_or(r.role = '两委委员' and r.start_date >= '2023-01-01')
+            ) as promoted
+        """,
     ),
     Figure(
         T,
@@ -639,6 +943,13 @@ FIGURES: tuple[Figure, ...] = (
         "76人被街道评选为“先进个人”",
         "蓼皋街道荣誉含“先进个人”的人数",
         lambda r: _honoured(r, "先进个人"),
+        sql="""
+            select count(distinct r.person_key)
+            from marts.fct_cadre_roster as r
+            join marts.dim_org_unit as u on u.org_unit_code = r.org_unit_code
+            where r.county_code = '520628' and r.period = '2025' and u.township_name = '蓼皋街道'
+              and r.honours ~ '先进个人'
+        """,
     ),
     Figure(
         T,
@@ -647,6 +958,13 @@ FIGURES: tuple[Figure, ...] = (
         "2023年以来……调整34名社区工作者岗位",
         "蓼皋街道社区工作者中变动类型为“调整”、任职开始于 2023 年及以后的人数",
         lambda r: len(_people(_liaogao_workers(r, change_type="调整", start_date=_since(2023)))),
+        sql="""
+            select count(distinct r.person_key)
+            from marts.fct_cadre_roster as r
+            join marts.dim_org_unit as u on u.org_unit_code = r.org_unit_code
+            where r.county_code = '520628' and r.period = '2025' and u.township_name = '蓼皋街道'
+              and r.role = '社区工作者' and r.change_type = '调整' and r.start_date >= '2023-01-01'
+        """,
     ),
     Figure(
         T,
@@ -655,6 +973,20 @@ FIGURES: tuple[Figure, ...] = (
         "针对新招录的191名社区工作者,统一组织开展为期2个月的轮岗锻炼",
         "培训记录中类型为“轮岗锻炼”的蓼皋街道不同学员数",
         lambda r: len(_people(_liaogao_training(r, training_type="轮岗锻炼"))),
+        sql="""
+            with workers as (
+              select r.person_key
+              from marts.fct_cadre_roster as r
+              join marts.dim_org_unit as u on u.org_unit_code = r.org_unit_code
+              where r.county_code = '520628' and r.period = '2025' and u.township_name = '蓼皋街道'
+                and r.role = '社区工作者'
+            )
+            select count(distinct a.person_key)
+            from marts.fct_training_attendance as a
+            where a.county_code = '520628' and a.period = '2025'
+              and a.person_key in (select w.person_key from workers as w)
+              and a.training_type = '轮岗锻炼'
+        """,
     ),
     Figure(
         T,
@@ -665,6 +997,20 @@ FIGURES: tuple[Figure, ...] = (
         lambda r: max(
             (x["end_date"] - x["start_date"]).days + 1 for x in _liaogao_training(r, training_type="轮岗锻炼")
         ),
+        sql="""
+            with workers as (
+              select r.person_key
+              from marts.fct_cadre_roster as r
+              join marts.dim_org_unit as u on u.org_unit_code = r.org_unit_code
+              where r.county_code = '520628' and r.period = '2025' and u.township_name = '蓼皋街道'
+                and r.role = '社区工作者'
+            )
+            select max(a.end_date - a.start_date + 1)
+            from marts.fct_training_attendance as a
+            where a.county_code = '520628' and a.period = '2025'
+              and a.person_key in (select w.person_key from workers as w)
+              and a.training_type = '轮岗锻炼'
+        """,
     ),
     Figure(
         T,
@@ -675,6 +1021,20 @@ FIGURES: tuple[Figure, ...] = (
         lambda r: len(
             _people(_liaogao_training(r, training_type="业务培训", start_date=_since(2023)), "class_id")
         ),
+        sql="""
+            with workers as (
+              select r.person_key
+              from marts.fct_cadre_roster as r
+              join marts.dim_org_unit as u on u.org_unit_code = r.org_unit_code
+              where r.county_code = '520628' and r.period = '2025' and u.township_name = '蓼皋街道'
+                and r.role = '社区工作者'
+            )
+            select count(distinct a.class_id)
+            from marts.fct_training_attendance as a
+            where a.county_code = '520628' and a.period = '2025'
+              and a.person_key in (select w.person_key from workers as w)
+              and a.training_type = '业务培训' and a.start_date >= '2023-01-01'
+        """,
     ),
     Figure(
         T,
@@ -683,6 +1043,20 @@ FIGURES: tuple[Figure, ...] = (
         "实现262名城市社区工作者全员参训",
         "参加过上述业务培训的蓼皋街道社区工作者人数",
         lambda r: len(_people(_liaogao_training(r, training_type="业务培训", start_date=_since(2023)))),
+        sql="""
+            with workers as (
+              select r.person_key
+              from marts.fct_cadre_roster as r
+              join marts.dim_org_unit as u on u.org_unit_code = r.org_unit_code
+              where r.county_code = '520628' and r.period = '2025' and u.township_name = '蓼皋街道'
+                and r.role = '社区工作者'
+            )
+            select count(distinct a.person_key)
+            from marts.fct_training_attendance as a
+            where a.county_code = '520628' and a.period = '2025'
+              and a.person_key in (select w.person_key from workers as w)
+              and a.training_type = '业务培训' and a.start_date >= '2023-01-01'
+        """,
     ),
     Figure(
         T,
@@ -691,6 +1065,20 @@ FIGURES: tuple[Figure, ...] = (
         "同步选派55名参加县局级示范培训",
         "蓼皋街道社区工作者中参加过县级主办培训（2023 年及以后）的人数",
         lambda r: len(_people(_liaogao_training(r, organiser_level="县级", start_date=_since(2023)))),
+        sql="""
+            with workers as (
+              select r.person_key
+              from marts.fct_cadre_roster as r
+              join marts.dim_org_unit as u on u.org_unit_code = r.org_unit_code
+              where r.county_code = '520628' and r.period = '2025' and u.township_name = '蓼皋街道'
+                and r.role = '社区工作者'
+            )
+            select count(distinct a.person_key)
+            from marts.fct_training_attendance as a
+            where a.county_code = '520628' and a.period = '2025'
+              and a.person_key in (select w.person_key from workers as w)
+              and a.organiser_level = '县级' and a.start_date >= '2023-01-01'
+        """,
     ),
     Figure(
         T,
@@ -703,6 +1091,13 @@ FIGURES: tuple[Figure, ...] = (
                 [x for x in _liaogao_workers(r) if x.get("mentor1_id_number") and x.get("mentor2_id_number")]
             )
         ),
+        sql="""
+            select count(distinct r.person_key)
+            from marts.fct_cadre_roster as r
+            join marts.dim_org_unit as u on u.org_unit_code = r.org_unit_code
+            where r.county_code = '520628' and r.period = '2025' and u.township_name = '蓼皋街道'
+              and r.role = '社区工作者' and r.has_two_mentors
+        """,
     ),
     Figure(
         T,
@@ -711,6 +1106,13 @@ FIGURES: tuple[Figure, ...] = (
         "2023年以来,32名考核优秀人员提前晋升档次",
         "蓼皋街道社区工作者中“是否提前晋档”为是的人数",
         lambda r: len(_people(_liaogao_workers(r, is_early_promotion=True))),
+        sql="""
+            select count(distinct r.person_key)
+            from marts.fct_cadre_roster as r
+            join marts.dim_org_unit as u on u.org_unit_code = r.org_unit_code
+            where r.county_code = '520628' and r.period = '2025' and u.township_name = '蓼皋街道'
+              and r.role = '社区工作者' and r.is_early_promotion
+        """,
     ),
     Figure(
         T,
@@ -719,6 +1121,13 @@ FIGURES: tuple[Figure, ...] = (
         "鼓励20人完成学历提升",
         "蓼皋街道社区工作者中“是否学历提升”为是的人数",
         lambda r: len(_people(_liaogao_workers(r, is_degree_upgrading=True))),
+        sql="""
+            select count(distinct r.person_key)
+            from marts.fct_cadre_roster as r
+            join marts.dim_org_unit as u on u.org_unit_code = r.org_unit_code
+            where r.county_code = '520628' and r.period = '2025' and u.township_name = '蓼皋街道'
+              and r.role = '社区工作者' and r.is_degree_upgrading
+        """,
     ),
     Figure(
         T,
@@ -727,6 +1136,13 @@ FIGURES: tuple[Figure, ...] = (
         "46人考取助理社会工作师证书",
         "蓼皋街道证书含“助理社会工作师”的人数",
         lambda r: len(_people(_liaogao_workers(r, certificates=lambda v: "助理社会工作师" in (v or "")))),
+        sql="""
+            select count(distinct r.person_key)
+            from marts.fct_cadre_roster as r
+            join marts.dim_org_unit as u on u.org_unit_code = r.org_unit_code
+            where r.county_code = '520628' and r.period = '2025' and u.township_name = '蓼皋街道'
+              and r.role = '社区工作者' and r.certificates ~ '助理社会工作师'
+        """,
     ),
     Figure(
         T,
@@ -735,6 +1151,13 @@ FIGURES: tuple[Figure, ...] = (
         "担任县级以上“两代表一委员”15名",
         "荣誉含“两代表一委员”的人数",
         lambda r: _honoured(r, "两代表一委员"),
+        sql="""
+            select count(distinct r.person_key)
+            from marts.fct_cadre_roster as r
+            join marts.dim_org_unit as u on u.org_unit_code = r.org_unit_code
+            where r.county_code = '520628' and r.period = '2025' and u.township_name = '蓼皋街道'
+              and r.honours ~ '两代表一委员'
+        """,
     ),
     Figure(
         T,
@@ -743,6 +1166,13 @@ FIGURES: tuple[Figure, ...] = (
         "获评全市优秀党务工作者1名",
         "荣誉含“全市优秀党务工作者”的人数",
         lambda r: _honoured(r, "全市优秀党务工作者"),
+        sql="""
+            select count(distinct r.person_key)
+            from marts.fct_cadre_roster as r
+            join marts.dim_org_unit as u on u.org_unit_code = r.org_unit_code
+            where r.county_code = '520628' and r.period = '2025' and u.township_name = '蓼皋街道'
+              and r.honours ~ '全市优秀党务工作者'
+        """,
     ),
     Figure(
         T,
@@ -751,6 +1181,13 @@ FIGURES: tuple[Figure, ...] = (
         "获评全县优秀党务工作者或优秀共产党员3名",
         "荣誉含“全县优秀党务工作者”或“全县优秀共产党员”的人数",
         lambda r: _honoured(r, "全县优秀党务工作者", "全县优秀共产党员"),
+        sql="""
+            select count(distinct r.person_key)
+            from marts.fct_cadre_roster as r
+            join marts.dim_org_unit as u on u.org_unit_code = r.org_unit_code
+            where r.county_code = '520628' and r.period = '2025' and u.township_name = '蓼皋街道'
+              and r.honours ~ '全县优秀党务工作者|全县优秀共产党员'
+        """,
     ),
     Figure(
         T,
@@ -759,6 +1196,13 @@ FIGURES: tuple[Figure, ...] = (
         "1名社区党组织书记享受街道副科级干部经济待遇",
         "蓼皋街道党组织书记中荣誉含“副科级干部经济待遇”的人数",
         lambda r: _honoured(r, "副科级"),
+        sql="""
+            select count(distinct r.person_key)
+            from marts.fct_cadre_roster as r
+            join marts.dim_org_unit as u on u.org_unit_code = r.org_unit_code
+            where r.county_code = '520628' and r.period = '2025' and u.township_name = '蓼皋街道'
+              and r.honours ~ '副科级'
+        """,
     ),
 )
 
@@ -798,20 +1242,33 @@ OUT_OF_SCOPE: tuple[tuple[str, str, str], ...] = (
 
 
 def render_markdown() -> str:
-    """docs/seed_figures.md: the figures, their sentences and computations, and what is left out."""
+    """docs/seed_figures.md: the figures, their sentences, computations and queries, and what is left out."""
     lines = [
         "# The article's figures and how the warehouse reproduces them",
         "",
         "Generated from `ingest/seed_figures.py` (`dangjian seed-figures`); do not edit by hand.",
-        "Each figure is recomputed from the generated 2025 submissions by "
-        "`tests/unit/test_sample.py`. Approximate figures (`余`) are met by any value from the",
-        "figure up to the next step of its last significant digit (580余 → 580–589).",
-        "",
-        "| # | place | figure | sentence | computed from the rows as |",
-        "|---|---|---|---|---|",
+        "Each figure is recomputed from the generated 2025 submissions by `tests/unit/test_sample.py`,",
+        "and its query over the published marts is run as the `analyst` role by",
+        "`tests/integration/test_seed_figures_sql.py`. Approximate figures (`余`) are met by any value",
+        "from the figure up to the next step of its last significant digit (580余 → 580–589).",
     ]
+    place = None
     for i, f in enumerate(FIGURES, start=1):
-        lines.append(f"| {i} | {f.place} | {f.figure} | {f.sentence} | {f.how} |")
+        if f.place != place:
+            place = f.place
+            lines += ["", f"## {place}"]
+        lines += [
+            "",
+            f"### {i}. {f.figure}",
+            "",
+            f"> {f.sentence}",
+            "",
+            f"Computed from the rows as: {f.how}",
+            "",
+            "```sql",
+            f.sql,
+            "```",
+        ]
     lines += ["", "## Left out, and why", "", "| place | figure | reason |", "|---|---|---|"]
     lines += [f"| {p} | {fig} | {why} |" for p, fig, why in OUT_OF_SCOPE]
     return "\n".join(lines) + "\n"
