@@ -286,6 +286,21 @@ def cmd_demo(args: argparse.Namespace, s: Settings) -> int:
     return _report_run(state, log)
 
 
+def cmd_corrections(args: argparse.Namespace, s: Settings) -> int:
+    from ingest import corrections
+
+    out = Path(args.to) if args.to else s.home / "corrections"
+    found = corrections.with_problems(s, args.county, args.period)
+    with _progress() as progress:
+        task = progress.add_task("更正工作簿 / correction workbooks", total=len(found))
+        paths = corrections.write(s, out, args.county, args.period, lambda: progress.advance(task))
+    table = Table("县（区）county", "期间 period", "问题 problems", "文件 file")
+    for sub, path in zip(found, paths, strict=True):
+        table.add_row(sub.county_code, sub.period, str(len(sub.findings)), str(path))
+    console.print(table if paths else "没有需要退回更正的报送 / nothing to send back")
+    return 0
+
+
 def cmd_summary(args: argparse.Namespace, s: Settings) -> int:
     from ingest.report import print_summary
 
@@ -374,6 +389,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--period", default="2025")
     p.add_argument("--seed", type=int, default=2025)
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser(
+        "corrections",
+        help="write each county's workbook back with its problems marked, to send for correction",
+    )
+    p.add_argument("--county", help="only this county (code, e.g. 520624)")
+    p.add_argument("--period", help="only this period (e.g. 2025)")
+    p.add_argument("--to", help="folder to write into (default: <DANGJIAN_HOME>/corrections)")
+    p.set_defaults(func=cmd_corrections)
 
     p = sub.add_parser("summary", help="print what the warehouse holds and has published")
     p.set_defaults(func=cmd_summary)

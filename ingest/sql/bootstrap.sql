@@ -106,6 +106,27 @@ create table if not exists raw.org_unit (
 );
 comment on table raw.org_unit is '组织单位名录（市、县、乡镇街道、村社区）/ org-unit registry';
 
+-- What stewards may know of every received file (they cannot read raw itself).
+create or replace view quality.submission_status as
+select
+    submission_id,
+    sha256,
+    file_name,
+    archive_path,
+    county_code,
+    period,
+    status,
+    status_reason,
+    version,
+    held_back_sheets,
+    row_count,
+    received_at,
+    file_modified_at,
+    superseded_by,
+    status = 'accepted' and superseded_by is null as is_current
+from raw.submission;
+comment on view quality.submission_status is '每个报送文件的状态（供数据管理员查看）/ every received file and its status';
+
 -- HMAC pads of the pseudonymisation key (ingest/pseudonym.py): the transformer reads them,
 -- nobody else; the key itself is never stored.
 create table if not exists restricted.pseudonym_key (

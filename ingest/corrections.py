@@ -1,0 +1,143 @@
+"""Correction workbooks: a county's own submission, annotated, to send back for correction.
+
+For each current submission with problems, ``write`` copies the archived original and marks
+every problem at its cell: a red fill and a comment saying what is wrong and what is
+expected. A first sheet, 更正说明, lists them all (also the ones without a cell, such as a sheet
+held back whole). The county fixes the cells in place and submits the file again.
+
+Problems come from ``quality.rejected_cells`` (what ingest refused). Text the county typed is
+written back as text only: a value starting with ``=``, ``+``, ``-`` or ``@`` can never turn
+into a formula in the copy.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+
+from ingest.config import Settings
+
+SUMMARY_SHEET = "更正说明"
+AUTHOR = "数据管理员"
+_CELL = re.compile(r"^[A-Z]{1,3}[1-9][0-9]*$")
+_FORMULA_START = ("=", "+", "-", "@")
+
+
+@dataclass(frozen=True)
+class Finding:
+    sheet: str
+    cell: str
+    column: str | None
+    original: str | None
+    rule: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Submission:
+    submission_id: int
+    file_name: str
+    archive_path: str
+    county_code: str
+    period: str
+    findings: tuple[Finding, ...]
+
+    @property
+    def out_name(self) -> str:
+        return f"{self.county_code}_{self.period}_更正_{self.submission_id}.xlsx"
+
+
+def text_cell(cell, value: object) -> None:
+    """Put ``value`` in ``cell`` as plain text, never as a formula (spreadsheet injection)."""
+    cell.value = None if value is None else str(value)
+    if isinstance(cell.value, str) and cell.value.startswith(_FORMULA_START):
+        cell.data_type = "s"  # openpyxl would otherwise store "=…" as a formula
+        cell.quotePrefix = True
+
+
+def with_problems(s: Settings, county: str | None = None, period: str | None = None) -> list[Submission]:
+    """Current accepted submissions that have rejected cells, with their findings in order."""
+    with psycopg.connect(s.url("steward")) as conn:
+        rows = conn.execute(
+            """
+            select s.submission_id, s.file_name, s.archive_path, s.county_code, s.period,
+                   r.sheet, r.cell, r.column_name, r.original_text, r.rule, r.message
+            from quality.rejected_cells r
+            join quality.submission_status s on s.submission_id = r.submission_id
+            where s.status = 'accepted' and s.is_current
+              and (%(county)s::text is null or s.county_code = %(county)s)
+              and (%(period)s::text is null or s.period = %(period)s)
+            order by s.county_code, s.period, s.submission_id, r.rejected_cell_id
+            """,
+            {"county": county, "period": period},
+        ).fetchall()
+    grouped: dict[int, list] = {}
+    heads: dict[int, tuple] = {}
+    for sid, name, path, c, p, *finding in rows:
+        heads[sid] = (sid, name, path, c, p)
+        grouped.setdefault(sid, []).append(Finding(*finding))
+    return [Submission(*heads[sid], tuple(found)) for sid, found in grouped.items()]
+
+
+def _annotate(original: bytes, sub: Submission) -> bytes:
+    from openpyxl import load_workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    book = load_workbook(io.BytesIO(original))
+    mark = PatternFill("solid", start_color="FFC7CE", end_color="FFC7CE")
+    for f in sub.findings:
+        if f.sheet in book.sheetnames and _CELL.match(f.cell or ""):
+            cell = book[f.sheet][f.cell]
+            cell.fill = mark
+            comment = Comment(f"{f.message}\n（规则：{f.rule}）", AUTHOR, width=320, height=120)
+            cell.comment = comment
+    summary = book.create_sheet(SUMMARY_SHEET, 0)
+    headers = ("序号", "工作表", "单元格", "栏目", "原填写内容", "问题与要求", "规则")
+    summary.append(headers)
+    for cell in summary[1]:
+        cell.font = Font(bold=True)
+    for i, f in enumerate(sub.findings, start=1):
+        row = summary.max_row + 1
+        for col, value in enumerate((i, f.sheet, f.cell, f.column, f.original, f.message, f.rule), start=1):
+            target = summary.cell(row, col)
+            if isinstance(value, int):
+                target.value = value
+            else:
+                text_cell(target, value)
+            target.alignment = Alignment(wrap_text=col == 6, vertical="top")
+    for letter, width in zip("ABCDEFG", (6, 14, 8, 22, 24, 70, 22), strict=True):
+        summary.column_dimensions[letter].width = width
+    summary.freeze_panes = "A2"
+    book.active = 0
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def write(
+    s: Settings,
+    out: Path,
+    county: str | None = None,
+    period: str | None = None,
+    progress: Callable[[], None] | None = None,
+) -> list[Path]:
+    """Write one correction workbook per current submission with problems; returns the paths."""
+    import fsspec
+
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for sub in with_problems(s, county, period):
+        with fsspec.open(sub.archive_path, "rb") as fh:
+            original = fh.read()
+        path = out / sub.out_name
+        path.write_bytes(_annotate(original, sub))
+        written.append(path)
+        if progress:
+            progress()
+    return written

@@ -1,0 +1,82 @@
+"""Correction workbooks: the county's own file, every problem marked at its cell and nowhere else."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+from openpyxl import load_workbook
+
+from ingest import corrections, sample
+from ingest.load import ingest_file
+
+COUNTIES = ["520603", "520624"]
+
+
+@pytest.fixture(scope="module")
+def defective(tmp_path_factory):
+    """Two counties' workbooks with injected defects, and the manifest of where they are."""
+    inbox = tmp_path_factory.mktemp("inbox")
+    paths = sample.generate("2025", inbox, counties=COUNTIES, seed=5, defects=0.5)
+    with (inbox / sample.DEFECTS_MANIFEST).open(encoding="utf-8") as fh:
+        return paths, list(csv.DictReader(fh))
+
+
+def _marked(path) -> dict[tuple[str, str], str]:
+    """(sheet, cell) → comment text, for every highlighted cell of a correction workbook."""
+    book = load_workbook(path)
+    marked = {}
+    for ws in book.worksheets[1:]:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.fill.fgColor.rgb in ("FFFFC7CE", "00FFC7CE"):
+                    marked[(ws.title, cell.coordinate)] = cell.comment.text if cell.comment else ""
+    return marked
+
+
+def test_correction_workbooks_mark_exactly_the_injected_defects(wh, tmp_path, defective):
+    paths, manifest = defective
+    for path in paths:
+        assert ingest_file(path, wh).status == "accepted"
+
+    written = corrections.write(wh, tmp_path / "out")
+    assert len(written) == len(COUNTIES)
+    for path in written:
+        county = path.name[:6]
+        original = next(p for p in paths if p.name.startswith(county))
+        expected = {
+            (d["sheet"], d["cell"])
+            for d in manifest
+            if d["file"] == original.name and d["expect"] == "reject"
+        }
+        marked = _marked(path)
+        assert expected and set(marked) == expected, {
+            "missed": expected - set(marked),
+            "extra": set(marked) - expected,
+        }
+        assert all("（规则：" in text and len(text) > 10 for text in marked.values())
+        book = load_workbook(path)
+        assert book.sheetnames[0] == corrections.SUMMARY_SHEET
+        summary = list(book[corrections.SUMMARY_SHEET].iter_rows(min_row=2, values_only=True))
+        assert {(r[1], r[2]) for r in summary} >= expected
+        assert book.sheetnames[1:] == load_workbook(original).sheetnames  # the county's own workbook
+
+
+def test_only_the_asked_county_and_nothing_when_clean(wh, tmp_path, defective):
+    paths, _ = defective
+    for path in paths:
+        ingest_file(path, wh)
+    assert [p.name[:6] for p in corrections.write(wh, tmp_path / "one", county="520624")] == ["520624"]
+    assert corrections.write(wh, tmp_path / "none", period="2024") == []
+
+
+def test_text_that_looks_like_a_formula_stays_text(tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for i, text in enumerate(("=1+1", "+86", "-3", "@SUM(A1)", "普通"), start=1):
+        corrections.text_cell(book.active.cell(i, 1), text)
+    book.save(tmp_path / "t.xlsx")
+    cells = [c.value for (c,) in load_workbook(tmp_path / "t.xlsx").active.iter_rows()]
+    assert cells == ["=1+1", "+86", "-3", "@SUM(A1)", "普通"]
+    assert all(c.data_type == "s" for (c,) in load_workbook(tmp_path / "t.xlsx").active.iter_rows())
