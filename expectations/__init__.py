@@ -18,7 +18,15 @@ def mart_suites() -> dict[str, Callable[[], gx.ExpectationSuite]]:
 
     from expectations import marts, villages
 
-    return {villages.TABLE: villages.suite} | {m.table: partial(marts.suite, m) for m in marts.MARTS}
+    builders = {villages.TABLE: villages.suite} | {m.table: partial(marts.suite, m) for m in marts.MARTS}
+    return {table: partial(_with_rules, build, table) for table, build in builders.items()}
+
+
+def _with_rules(build: Callable[[], gx.ExpectationSuite], table: str) -> gx.ExpectationSuite:
+    """A mart's suite plus the validation rules (expectations/rules.py) on that mart."""
+    from expectations import rules
+
+    return rules.with_rules(build(), table)
 
 
 def key_columns(table: str) -> list[str]:

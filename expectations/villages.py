@@ -58,15 +58,6 @@ def suite() -> gx.ExpectationSuite:
                 gxe.ExpectColumnValuesToBeInSet(column="unit_type", value_set=list(unit_type.codes)),
                 "类型只能是行政村、社区、小区党支部",
             ),
-            _critical(
-                gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-                    column_A="collective_operating_income",
-                    column_B="collective_net_income",
-                    or_equal=True,
-                    ignore_row_if="either_value_is_missing",
-                ),
-                "集体经济收益不应超过经营收入",
-            ),
             _warning(
                 gxe.ExpectColumnValuesToBeBetween(column="grid_count", min_value=0, max_value=60),
                 "单个村（社区）网格数超出常见范围（0–60），请核实",

@@ -37,7 +37,8 @@ class AuditOutcome:
 
     @property
     def critical_failures(self) -> list[dict]:
-        return [f for f in self.failures if f["severity"] == "critical"]
+        """Failed critical checks that no steward has waived: these block publishing."""
+        return [f for f in self.failures if f["severity"] == "critical" and not f.get("waived_by")]
 
     @property
     def success(self) -> bool:
@@ -48,11 +49,15 @@ def _failing_keys(cfg, result: dict, conn: psycopg.Connection, table: tuple[str,
     """The failing rows' lineage keys. GX returns them for most expectations; for compound
     uniqueness on SQL it returns only a query (which does not run on PostgreSQL), so those
     rows are found here directly."""
+    from expectations import key_columns
+
+    rows = (result.get("details") or {}).get("unexpected_rows")
+    if rows:  # a validation rule (custom SQL): the failing rows themselves
+        names = key_columns(table[1])
+        return [{k: row.get(k) for k in names} for row in rows[:MAX_KEYS_KEPT]]
     keys = result.get("unexpected_index_list")
     if keys or not result.get("unexpected_count") or cfg.type != "expect_compound_columns_to_be_unique":
         return (keys or [])[:MAX_KEYS_KEPT]
-    from expectations import key_columns
-
     cols = sql.SQL(", ").join(map(sql.Identifier, cfg.kwargs["column_list"]))
     query = sql.SQL(
         "select {keys} from {table} where ({cols}) in"
@@ -77,12 +82,15 @@ def _row(suite: str, res, conn: psycopg.Connection, table: tuple[str, str]) -> d
     return {
         "suite": suite,
         "expectation": cfg.type,
-        "column": cfg.kwargs.get("column") or cfg.kwargs.get("column_A"),
+        "column": cfg.kwargs.get("column") or cfg.kwargs.get("column_A") or meta.get("column"),
         "severity": meta.get("severity", "critical"),
         "success": bool(res.success),
-        "unexpected_count": result.get("unexpected_count"),
+        "unexpected_count": result.get("observed_value")
+        if cfg.type == "unexpected_rows_expectation"
+        else result.get("unexpected_count"),
         "details": {
             "explanation": meta.get("explanation"),
+            "rule_id": meta.get("rule_id"),
             "kwargs": {k: v for k, v in cfg.kwargs.items() if k != "batch_id"},
             "observed_value": result.get("observed_value"),
             "failing_rows": keys,
@@ -91,6 +99,36 @@ def _row(suite: str, res, conn: psycopg.Connection, table: tuple[str, str]) -> d
             else None,
         },
     }
+
+
+def _identity(row: dict) -> tuple:
+    """What makes two results the same check: suite, expectation, column and rule."""
+    return (row["suite"], row["expectation"], row["column"], (row["details"] or {}).get("rule_id"))
+
+
+def _keys(failing_rows: list[dict]) -> set[tuple]:
+    return {tuple(sorted((k, str(v)) for k, v in r.items())) for r in failing_rows or []}
+
+
+def _apply_waivers(conn: psycopg.Connection, failures: list[dict]) -> None:
+    """Mark failures a steward has waived: the same check failing on rows that were all part
+    of a waived result (same submission, sheet and row). New failing rows are not covered."""
+    waived = conn.execute(
+        "select d.disposition_id, v.suite, v.expectation, v.column_name, v.details"
+        " from quality.disposition d join quality.validation_result v using (validation_result_id)"
+        " where d.action = 'waive' order by d.disposition_id"
+    ).fetchall()
+    for failure in failures:
+        rows = failure["details"].get("failing_rows") or []
+        complete = failure["unexpected_count"] is not None and len(rows) >= failure["unexpected_count"]
+        if not rows or not complete:
+            continue  # only what can be shown to be covered is waived
+        for disposition_id, suite, expectation, column, details in waived:
+            same = _identity(failure) == (suite, expectation, column, (details or {}).get("rule_id"))
+            if same and _keys(rows) <= _keys((details or {}).get("failing_rows")):
+                failure["waived_by"] = disposition_id
+                failure["details"]["waived_by"] = disposition_id
+                break
 
 
 def audit(s: Settings, run_id: str, schema: str = "analytics_next") -> AuditOutcome:
@@ -149,11 +187,12 @@ def audit(s: Settings, run_id: str, schema: str = "analytics_next") -> AuditOutc
             )
     outcome.checked = len(rows)
     outcome.failures = [r for r in rows if not r["success"]]
+    _apply_waivers(conn, outcome.failures)
     with conn, conn.cursor() as cur:
         cur.executemany(
             "insert into quality.validation_result (run_id, suite, expectation, column_name,"
-            " severity, success, unexpected_count, details)"
-            " values (%s, %s, %s, %s, %s, %s, %s, %s)",
+            " severity, success, unexpected_count, details, waived_by)"
+            " values (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
             [
                 (
                     run_id,
@@ -164,6 +203,7 @@ def audit(s: Settings, run_id: str, schema: str = "analytics_next") -> AuditOutc
                     r["success"],
                     r["unexpected_count"],
                     json.dumps(r["details"], ensure_ascii=False, default=str),
+                    r.get("waived_by"),
                 )
                 for r in rows
             ],

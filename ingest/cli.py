@@ -301,6 +301,43 @@ def cmd_corrections(args: argparse.Namespace, s: Settings) -> int:
     return 0
 
 
+def cmd_steward(args: argparse.Namespace, s: Settings) -> int:
+    from ingest import steward
+
+    if args.action == "list":
+        table = Table(
+            "编号 id",
+            "级别 severity",
+            "套件 suite",
+            "栏目 column",
+            "行数 rows",
+            "说明 explanation",
+            "处理 decisions",
+        )
+        for f in steward.failures(s, args.run):
+            table.add_row(
+                str(f.validation_result_id),
+                f.severity + ("（已豁免）" if f.waived_by else ""),
+                f.suite,
+                f.column or "",
+                "" if f.unexpected_count is None else str(f.unexpected_count),
+                f.explanation or "",
+                f.decisions or "",
+            )
+        console.print(table)
+        return 0
+    if args.id is None or not args.reason:
+        console.print("[red]需要检查结果编号和 --reason / an id and --reason are required[/]")
+        return 2
+    try:
+        disposition = steward.decide(s, args.id, args.action, args.reason, args.by)
+    except (steward.NotAFailure, ValueError) as exc:
+        console.print(f"[red]{exc}[/]")
+        return 2
+    console.print(f"已记录处理 {disposition} / disposition {disposition} recorded")
+    return 0
+
+
 def cmd_summary(args: argparse.Namespace, s: Settings) -> int:
     from ingest.report import print_summary
 
@@ -398,6 +435,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--period", help="only this period (e.g. 2025)")
     p.add_argument("--to", help="folder to write into (default: <DANGJIAN_HOME>/corrections)")
     p.set_defaults(func=cmd_corrections)
+
+    p = sub.add_parser("steward", help="list failed checks; waive or acknowledge one with a reason")
+    p.add_argument("action", choices=("list", "waive", "ack"))
+    p.add_argument("id", nargs="?", type=int, help="the failed check's id (from `dangjian steward list`)")
+    p.add_argument("--reason", help="why (required for waive and ack)")
+    p.add_argument("--by", help="who decides (default: your login name)")
+    p.add_argument("--run", help="list this run's failures (default: the latest audit)")
+    p.set_defaults(func=cmd_steward)
 
     p = sub.add_parser("summary", help="print what the warehouse holds and has published")
     p.set_defaults(func=cmd_summary)

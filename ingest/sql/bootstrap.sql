@@ -106,6 +106,22 @@ create table if not exists raw.org_unit (
 );
 comment on table raw.org_unit is '组织单位名录（市、县、乡镇街道、村社区）/ org-unit registry';
 
+-- A steward's decision on a failed check: waive (a waived critical failure no longer blocks
+-- publishing, for the same failing rows) or acknowledge. Never updated or deleted.
+create table if not exists quality.disposition (
+    disposition_id bigint generated always as identity primary key,
+    validation_result_id bigint not null references quality.validation_result (validation_result_id),
+    action text not null check (action in ('waive', 'acknowledge')),
+    reason text not null check (length(trim(reason)) > 0),
+    decided_by text not null,
+    decided_by_role text not null default session_user,
+    decided_at timestamptz not null default now()
+);
+comment on table quality.disposition is '数据管理员对检查失败的处理（豁免或知悉），只增不改 / stewards'' waivers and acknowledgements';
+alter table quality.validation_result add column if not exists waived_by bigint;
+comment on column quality.validation_result.waived_by is
+    '豁免此项失败的处理编号（quality.disposition）/ the waiver that let this failure pass';
+
 -- What stewards may know of every received file (they cannot read raw itself).
 create or replace view quality.submission_status as
 select
@@ -146,3 +162,4 @@ grant select on all tables in schema raw to transformer;
 grant select, insert on quality.rejected_cells to loader;
 grant select on all tables in schema quality to transformer, steward;
 grant insert on quality.validation_result, quality.publication to transformer;  -- results, refusals
+grant insert on quality.disposition to steward;  -- decisions are added, never changed

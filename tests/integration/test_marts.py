@@ -146,9 +146,9 @@ def test_a_resubmission_changes_exactly_that_countys_rows_and_incremental_equals
     before = {table: _contents(wh, table) for table in (*FACTS, "fct_village_indicators")}
 
     rows = sample.county_rows(corrected_county, "2025")
-    fixed = rows["cadres"][:-3]  # the county drops three roster rows it sent by mistake
-    path = wh.inbox / f"更正_{contract.file_name(corrected_county, '2025')}"
-    sample.write_workbook(path, corrected_county, "2025", {**rows, "cadres": fixed})
+    fixed = rows["cadres"][:-3]  # the county drops three roster rows it sent by mistake,
+    path = wh.inbox / f"更正_{contract.file_name(corrected_county, '2025')}"  # and its training records
+    sample.write_workbook(path, corrected_county, "2025", {**rows, "cadres": fixed, "training": []})
     os.utime(path)  # newer than the first file: it becomes the current version
     _night(wh, "two-nights-2", [path])
 
@@ -169,6 +169,10 @@ def test_a_resubmission_changes_exactly_that_countys_rows_and_incremental_equals
         assert {row[county] for row in changed} == {corrected_county}, table
     roster = query(wh, "select county_code, count(*) from marts.fct_cadre_roster group by 1 order by 1")
     assert dict(roster)[corrected_county] == len(fixed)
+    trained = query(
+        wh, "select count(*) from marts.fct_training_attendance where county_code = %s", (corrected_county,)
+    )
+    assert trained == [(0,)]  # withdrawn rows are gone, though nothing replaced them
 
     # the incremental tables now hold exactly what a full rebuild from scratch gives
     incremental = {

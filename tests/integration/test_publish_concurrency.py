@@ -33,7 +33,9 @@ def _stage_copy(s, run_id: str, k: int) -> None:
                     t=sql.Identifier(table)
                 )
             )
-        conn.execute("update analytics_next.fct_village_indicators set grid_count = coalesce(grid_count, 0) + 1")
+        conn.execute(
+            "update analytics_next.fct_village_indicators set grid_count = coalesce(grid_count, 0) + 1"
+        )
         conn.execute(
             "update analytics_next.mart_county_period_summary s set grids = grids + v.n"
             " from (select county_code, period, count(*) as n from analytics_next.fct_village_indicators"

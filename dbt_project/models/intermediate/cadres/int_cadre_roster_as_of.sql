@@ -1,12 +1,21 @@
 {#- The roster: who holds which role where, as reported for each county and period, with
     whether the post is held at the period's end. Incremental: a county-period is rebuilt
-    only when its current submission changed (delete+insert on county and period). -#}
+    only when its current submission changed (delete+insert on county and period), and rows
+    of submissions no longer current are removed first. -#}
 {{
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key=['county_code', 'period'],
         on_schema_change='fail',
+        pre_hook="""
+            {% if is_incremental() %}
+                -- rows of a submission that is no longer current go, even if its successor
+                -- brought no rows for this sheet
+                delete from {{ this }}
+                where submission_id not in (select distinct submission_id from {{ ref('stg_county_submissions__cadres') }})
+            {% endif %}
+        """,
     )
 }}
 

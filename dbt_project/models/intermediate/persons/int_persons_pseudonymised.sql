@@ -75,7 +75,7 @@ names as (
         person_name
     from mentions
     where person_name is not null
-    order by id_number asc, name_rank asc, {{ period_end('period') }} desc
+    order by id_number asc, name_rank asc, {{ period_end('period') }} desc, period desc, person_name asc
 
 ),
 
@@ -88,7 +88,7 @@ latest_roster as (
         political_status,
         source_category
     from cadres
-    order by id_number asc, {{ period_end('period') }} desc, start_date desc
+    order by id_number asc, {{ period_end('period') }} desc, period desc, start_date desc, source_row asc
 
 ),
 

@@ -6,6 +6,14 @@
         incremental_strategy='delete+insert',
         unique_key=['county_code', 'period'],
         on_schema_change='fail',
+        pre_hook="""
+            {% if is_incremental() %}
+                -- rows of a submission that is no longer current go, even if its successor
+                -- brought no rows for this sheet
+                delete from {{ this }}
+                where submission_id not in (select distinct submission_id from {{ ref('stg_county_submissions__training') }})
+            {% endif %}
+        """,
     )
 }}
 

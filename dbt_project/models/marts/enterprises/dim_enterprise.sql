@@ -19,7 +19,7 @@ final as (
         period as last_reported_period
 
     from enterprises
-    order by credit_code asc, {{ period_end('period') }} desc
+    order by credit_code asc, {{ period_end('period') }} desc, period desc, source_row asc
 
 )
 

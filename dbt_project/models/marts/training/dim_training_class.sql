@@ -21,7 +21,7 @@ final as (
         period as last_reported_period
 
     from training
-    order by county_code asc, class_id asc, {{ period_end('period') }} desc, source_row asc
+    order by county_code asc, class_id asc, {{ period_end('period') }} desc, period desc, source_row asc
 
 )
 

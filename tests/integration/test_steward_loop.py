@@ -1,0 +1,102 @@
+"""The steward's loop: a critical failure blocks publishing, a waiver lets the next run publish."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from ingest import contract, dbt, orgunits, publish, sample, steward
+from ingest.audit import AuditFailed, audit
+from ingest.load import ingest_file
+from tests.helpers import query
+
+COUNTY, OTHER = "520603", "520624"
+
+
+def _build_and_audit(s, run_id: str):
+    dbt.run(s, "build")
+    return audit(s, run_id)
+
+
+def _townships(s) -> dict[str, str]:
+    return dict(
+        query(s, "select org_unit_code, township_code from marts.fct_village_indicators", role="analyst")
+    )
+
+
+def test_a_critical_failure_blocks_until_a_steward_waives_it(wh):
+    for path in sample.generate("2025", wh.inbox, counties=[COUNTY, OTHER]):
+        assert ingest_file(path, wh).status == "accepted"
+    _build_and_audit(wh, "night-1")
+    publish.publish(wh, "night-1")
+    published = _townships(wh)
+
+    # The county resubmits with a village filed under the wrong township: every code is one
+    # of its own (ingest accepts it), but the village does not belong to that township.
+    rows = sample.county_rows(COUNTY, "2025")
+    village = rows["villages"][0]
+    wrong = next(t.unit.code for t in orgunits.townships(COUNTY) if t.unit.code != village["township_code"])
+    village["township_code"] = wrong
+    path = wh.inbox / f"更正_{contract.file_name(COUNTY, '2025')}"
+    sample.write_workbook(path, COUNTY, "2025", rows)
+    os.utime(path)
+    assert ingest_file(path, wh).status == "accepted"
+
+    with pytest.raises(AuditFailed) as failed:
+        _build_and_audit(wh, "night-2")
+    publish.refuse(wh, "night-2", str(failed.value))
+    [blocking] = failed.value.outcome.critical_failures
+    assert blocking["details"]["rule_id"] == "village_in_its_township"
+    assert blocking["unexpected_count"] == 1 and blocking["details"]["failing_rows"][0]["source_row"] == 2
+    assert _townships(wh) == published  # the last good build stays
+
+    # The steward sees it, with its explanation, and waives it with a reason.
+    listed = {f.validation_result_id: f for f in steward.failures(wh, "night-2")}
+    [failure_id] = [i for i, f in listed.items() if f.severity == "critical"]
+    assert "上级乡镇不一致" in listed[failure_id].explanation
+    with pytest.raises(ValueError):
+        steward.decide(wh, failure_id, "waive", "  ")
+    disposition = steward.decide(wh, failure_id, "waive", "县里确认：该村 2025 年已划转", by="王审核")
+    [(action, reason, by, role)] = query(
+        wh,
+        "select action, reason, decided_by, decided_by_role from quality.disposition where disposition_id = %s",
+        (disposition,),
+    )
+    assert (action, reason, by, role) == ("waive", "县里确认：该村 2025 年已划转", "王审核", "steward")
+
+    # The next run honours the waiver: it publishes, and records which waiver let it pass.
+    outcome = _build_and_audit(wh, "night-3")
+    assert outcome.success and [f["waived_by"] for f in outcome.failures if f["severity"] == "critical"] == [
+        disposition
+    ]
+    publish.publish(wh, "night-3")
+    assert _townships(wh)[village["org_unit_code"]] == wrong
+    assert query(
+        wh, "select count(*) from quality.validation_result where waived_by = %s", (disposition,)
+    ) == [(1,)]
+
+
+def test_a_waiver_does_not_cover_new_failing_rows(wh):
+    for path in sample.generate("2025", wh.inbox, counties=[COUNTY]):
+        ingest_file(path, wh)
+    rows = sample.county_rows(COUNTY, "2025")
+    towns = [t.unit.code for t in orgunits.townships(COUNTY)]
+    rows["villages"][0]["township_code"] = next(t for t in towns if t != rows["villages"][0]["township_code"])
+    first = wh.inbox / f"a_{contract.file_name(COUNTY, '2025')}"
+    sample.write_workbook(first, COUNTY, "2025", rows)
+    os.utime(first)
+    ingest_file(first, wh)
+    with pytest.raises(AuditFailed) as failed:
+        _build_and_audit(wh, "w-1")
+    [blocking] = [f for f in steward.failures(wh, "w-1") if f.severity == "critical"]
+    steward.decide(wh, blocking.validation_result_id, "waive", "已核实", by="李")
+    assert failed.value.outcome.critical_failures
+
+    # a later file breaks the same rule in another village as well: the waiver does not cover it
+    rows["villages"][1]["township_code"] = next(t for t in towns if t != rows["villages"][1]["township_code"])
+    second = wh.inbox / f"b_{contract.file_name(COUNTY, '2025')}"
+    sample.write_workbook(second, COUNTY, "2025", rows)
+    ingest_file(second, wh)
+    with pytest.raises(AuditFailed):
+        _build_and_audit(wh, "w-2")
