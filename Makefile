@@ -21,6 +21,7 @@ demo: $(STAMP)  ## warehouse up, sample workbooks, one nightly DAG run, summary
 	$(BIN)/dangjian demo
 
 test: $(STAMP)  ## the whole test suite (starts its own PostgreSQL on port 55433)
+	.ci/ensure-browser
 	$(BIN)/pytest
 
 docs: $(STAMP)  ## dbt's documentation site for the warehouse: dbt_project/target/static_index.html

@@ -338,6 +338,15 @@ def cmd_steward(args: argparse.Namespace, s: Settings) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace, s: Settings) -> int:
+    from ingest import steward_report
+
+    with console.status("生成报告 / rendering the steward's report…"):
+        path = steward_report.write(s, Path(args.to) if args.to else s.home / "report")
+    console.print(f"报告 / report: {path}")
+    return 0
+
+
 def cmd_summary(args: argparse.Namespace, s: Settings) -> int:
     from ingest.report import print_summary
 
@@ -443,6 +452,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--by", help="who decides (default: your login name)")
     p.add_argument("--run", help="list this run's failures (default: the latest audit)")
     p.set_defaults(func=cmd_steward)
+
+    p = sub.add_parser("report", help="write the steward's HTML report (statuses, rejections, failed checks)")
+    p.add_argument("--to", help="folder to write report.html into (default: <DANGJIAN_HOME>/report)")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("summary", help="print what the warehouse holds and has published")
     p.set_defaults(func=cmd_summary)
