@@ -19,7 +19,7 @@ from pathlib import Path
 import pendulum
 from airflow.sdk import Asset, dag, task
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
-from cosmos.constants import LoadMode
+from cosmos.constants import InvocationMode, LoadMode, TestBehavior
 from cosmos.profiles import PostgresUserPasswordProfileMapping
 
 DBT_PROJECT_DIR = Path(
@@ -105,11 +105,12 @@ def county_submissions_nightly():
                 conn_id="warehouse_transformer", profile_args={"schema": "analytics_next"}
             ),
         ),
-        # a test between two models (relationships) runs once both are built, in its own task
-        render_config=RenderConfig(
-            load_method=LoadMode.DBT_MANIFEST, should_detach_multiple_parents_tests=True
+        # one task per model, then every dbt test in one task once all models are built (tests
+        # between two models need both); dbt runs inside the worker, not as a new process per task
+        render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST, test_behavior=TestBehavior.AFTER_ALL),
+        execution_config=ExecutionConfig(
+            dbt_executable_path=DBT_EXECUTABLE, invocation_mode=InvocationMode.DBT_RUNNER
         ),
-        execution_config=ExecutionConfig(dbt_executable_path=DBT_EXECUTABLE),
         operator_args={"install_deps": False},
     )
 

@@ -3,6 +3,7 @@
 import psycopg
 import pytest
 
+from expectations import mart_suites
 from ingest import contract, dbt, publish, sample
 from ingest.audit import AuditFailed, audit
 from ingest.load import ingest_file
@@ -49,11 +50,11 @@ def test_publish_swaps_the_candidate_into_marts_for_analysts(built):
     audit(built, "run-1")
     pub = publish.publish(built, "run-1")
     n = query(built, "select count(*) from raw.villages")[0][0]
-    assert pub.row_counts == {"fct_village_indicators": n}
+    assert pub.row_counts["fct_village_indicators"] == n and set(pub.row_counts) == set(mart_suites())
     assert query(built, "select count(*) from marts.fct_village_indicators", role="analyst") == [(n,)]
     assert query(built, "select count(*) from pg_tables where schemaname = 'analytics_next'") == [(0,)]
-    owner = query(built, "select tableowner from pg_tables where schemaname = 'marts'")
-    assert owner == [("dangjian",)]
+    owners = query(built, "select distinct tableowner from pg_tables where schemaname = 'marts'")
+    assert owners == [("dangjian",)]
     assert query(built, "select status, source_high_water from quality.publication") == [("published", 2)]
     assert publish.pending(built) is None
 
