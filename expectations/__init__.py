@@ -23,10 +23,14 @@ def mart_suites() -> dict[str, Callable[[], gx.ExpectationSuite]]:
 
 
 def _with_rules(build: Callable[[], gx.ExpectationSuite], table: str) -> gx.ExpectationSuite:
-    """A mart's suite plus the validation rules (expectations/rules.py) on that mart."""
-    from expectations import rules
+    """A mart's suite plus its validation rules (expectations/rules.py) and outlier checks."""
+    from expectations import outliers, rules
 
-    return rules.with_rules(build(), table)
+    suite = rules.with_rules(build(), table)
+    if table == outliers.TABLE:
+        for e in outliers.expectations():
+            suite.add_expectation(e)
+    return suite
 
 
 def key_columns(table: str) -> list[str]:
