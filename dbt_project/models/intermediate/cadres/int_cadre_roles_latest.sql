@@ -25,7 +25,9 @@ final as (
         appraisal
 
     from roster
-    order by person_key asc, role asc, org_unit_code asc, period_end_date desc, period desc, start_date desc, roster_id asc
+    order by
+        person_key asc, role asc, org_unit_code asc,
+        period_end_date desc, period desc, start_date desc, roster_id asc
 
 )
 
