@@ -169,7 +169,7 @@ def test_a_held_back_sheet_keeps_the_earlier_version_current(wh):
     assert query(
         wh, "select held_back_sheets from raw.submission where submission_id = %s", (result.submission_id,)
     ) == [(["villages"],)]
-    dbt.run(wh, "build", "--select", "+stg_county_submissions__villages")
+    dbt.run(wh, "run", "--select", "+stg_county_submissions__villages")
     assert query(wh, "select count(*), min(submission_id) from staging.stg_county_submissions__villages") == [
         (6, 1)
     ]
