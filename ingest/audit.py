@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import psycopg
 from psycopg import sql
@@ -131,6 +132,11 @@ def _apply_waivers(conn: psycopg.Connection, failures: list[dict]) -> None:
                 break
 
 
+def docs_dir(s: Settings) -> Path:
+    """Where the latest audit's Great Expectations Data Docs are written."""
+    return s.home / "report" / "gx"
+
+
 def audit(s: Settings, run_id: str, schema: str = "analytics_next") -> AuditOutcome:
     """Validate every mart in ``schema``; record results; raise AuditFailed on a critical failure."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
@@ -141,6 +147,17 @@ def audit(s: Settings, run_id: str, schema: str = "analytics_next") -> AuditOutc
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    context.add_data_docs_site(
+        "steward",
+        {
+            "class_name": "SiteBuilder",
+            "store_backend": {
+                "class_name": "TupleFilesystemStoreBackend",
+                "base_directory": str(docs_dir(s)),
+            },
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        },
+    )
     source = context.data_sources.add_postgres(name="warehouse", connection_string=s.url("transformer"))
     outcome = AuditOutcome(run_id)
     rows: list[dict] = []
@@ -167,6 +184,10 @@ def audit(s: Settings, run_id: str, schema: str = "analytics_next") -> AuditOutc
                 row["success"] = False
                 row["severity"] = "critical"  # an error while checking is never a pass
             rows.append(row)
+    try:  # GX's own pages of this audit, linked from the steward's report
+        context.build_data_docs(site_names=["steward"])
+    except Exception as exc:  # pages are a convenience: their failure is no verdict on the data
+        print(f"GX Data Docs not built: {type(exc).__name__}: {exc}")
     # every table of the candidate needs a suite: an unchecked table is never published
     from ingest.publish import relations
 

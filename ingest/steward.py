@@ -45,7 +45,8 @@ def failures(s: Settings, run_id: str | None = None) -> list[Failure]:
                               order by d.disposition_id)
             from quality.validation_result v
             join run using (run_id)
-            left join quality.disposition d using (validation_result_id)
+            left join quality.disposition d
+                on d.validation_result_id = v.validation_result_id or d.disposition_id = v.waived_by
             where not v.success
             group by v.validation_result_id
             order by v.severity, v.validation_result_id

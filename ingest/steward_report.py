@@ -121,7 +121,8 @@ def context(s: Settings) -> dict:
             " v.details ->> 'explanation', v.details ->> 'rule_id', v.waived_by,"
             " (select string_agg(case d.action when 'waive' then '豁免' else '知悉' end || '：' || d.reason"
             "   || '（' || d.decided_by || '，' || to_char(d.decided_at, 'YYYY-MM-DD HH24:MI') || '）', '；')"
-            "  from quality.disposition d where d.validation_result_id = v.validation_result_id),"
+            "  from quality.disposition d"
+            "  where d.validation_result_id = v.validation_result_id or d.disposition_id = v.waived_by),"
             " (select string_agg(distinct s.file_name || ' ' || (k ->> 'source_sheet') || ' 第 '"
             "   || (k ->> 'source_row') || ' 行', '、')"
             "  from jsonb_array_elements(v.details -> 'failing_rows') k"
@@ -139,7 +140,11 @@ def context(s: Settings) -> dict:
             "  order by p.publication_id desc limit 1)"
             " from quality.validation_result v group by v.run_id order by 2 desc limit 30"
         ).fetchall()
+    from ingest.audit import docs_dir
+
+    gx_index = docs_dir(s) / "index.html"
     return {
+        "gx_docs": gx_index.as_uri() if gx_index.exists() else None,
         "generated_at": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
         "deadline_days": deadline_days(),
         "statuses": statuses,

@@ -6,8 +6,9 @@ import os
 
 import pytest
 
-from ingest import contract, dbt, orgunits, publish, sample, steward
+from ingest import contract, dbt, orgunits, publish, sample, steward, steward_report
 from ingest.audit import AuditFailed, audit
+from ingest.audit import docs_dir as audit_docs_dir
 from ingest.load import ingest_file
 from tests.helpers import query
 
@@ -75,6 +76,13 @@ def test_a_critical_failure_blocks_until_a_steward_waives_it(wh):
     assert query(
         wh, "select count(*) from quality.validation_result where waived_by = %s", (disposition,)
     ) == [(1,)]
+
+    # the steward's report shows the decision, and links the audit's Great Expectations pages
+    page = steward_report.render(wh)
+    assert "县里确认：该村 2025 年已划转" in page and "（已豁免）" in page
+    docs = audit_docs_dir(wh) / "index.html"
+    assert docs.exists() and docs.as_uri() in page
+    assert "fct_village_indicators" in docs.read_text(encoding="utf-8")
 
 
 def test_a_waiver_does_not_cover_new_failing_rows(wh):
