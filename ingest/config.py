@@ -93,3 +93,16 @@ class Settings:
     def airflow_conn_uri(self, role: str | None = None) -> str:
         """The same URL in the form Airflow connections take (``postgres://``)."""
         return "postgres://" + self.url(role).split("://", 1)[1]
+
+
+def local_secret(path: Path) -> str:
+    """A random secret for a local run, made once at ``path`` (mode 0600) and kept there."""
+    import os
+    import secrets
+
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text().strip()

@@ -7,6 +7,7 @@ Expectations contract suites. Change a sheet here and every one of them follows.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from typing import Literal
@@ -709,3 +710,17 @@ def render_markdown() -> str:
                 f" | {'、'.join(c.codes)} | {'、'.join(c.aliases)} | {c.description} |"
             )
     return "\n".join(lines) + "\n"
+
+
+def period_end(period: str) -> dt.date:
+    """The last day of a period (2025 → 2025-12-31, 2025Q3 → 2025-09-30, 2025-02 → 2025-02-28)."""
+    m = PERIOD_PATTERN.match(parse_period(period))
+    year = int(m["year"])
+    if m["quarter"]:
+        month = int(m["quarter"]) * 3
+    elif m["month"]:
+        month = int(m["month"])
+    else:
+        month = 12
+    first_next = dt.date(year + (month == 12), month % 12 + 1, 1)
+    return first_next - dt.timedelta(days=1)

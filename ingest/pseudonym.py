@@ -16,11 +16,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-import secrets
 
 import psycopg
 
-from ingest.config import Settings
+from ingest.config import Settings, local_secret
 
 _BLOCK = 64  # SHA-256's block size in bytes
 
@@ -30,13 +29,7 @@ def key(s: Settings) -> bytes:
     configured = os.environ.get("DANGJIAN_PSEUDONYM_KEY")
     if configured:
         return configured.encode()
-    path = s.home / "secrets" / "pseudonym_key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_hex(32))
-    return path.read_text().strip().encode()
+    return local_secret(s.home / "secrets" / "pseudonym_key").encode()
 
 
 def pads(secret: bytes) -> tuple[bytes, bytes]:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from ingest.config import PROJECT_ROOT, Settings
+from ingest.config import PROJECT_ROOT, Settings, local_secret
 
 DAG_ID = "county_submissions_nightly"
 
@@ -50,12 +49,7 @@ def airflow_env(s: Settings) -> dict[str, str]:
 
 def _local_secret(s: Settings) -> str:
     """A random secret for the local Airflow, made once and kept in .local/airflow (never committed)."""
-    path = s.airflow_home / "jwt_secret"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(32))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    return local_secret(s.airflow_home / "jwt_secret")
 
 
 def airflow_executable() -> str:

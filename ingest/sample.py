@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest import codes, contract, orgunits, template
+from ingest.contract import period_end
 from ingest.orgunits import UNIT_BRANCH, UNIT_COMMUNITY, UNIT_VILLAGE
 
 #: A village collective economy is "strong" from these amounts (万元) up (the article's bar).
@@ -42,19 +43,6 @@ _INDUSTRIES = (
     "物流",
     "文化旅游",
 )
-
-
-def period_end(period: str) -> dt.date:
-    m = contract.PERIOD_PATTERN.match(contract.parse_period(period))
-    year = int(m["year"])
-    if m["quarter"]:
-        month = int(m["quarter"]) * 3
-    elif m["month"]:
-        month = int(m["month"])
-    else:
-        month = 12
-    first_next = dt.date(year + (month == 12), month % 12 + 1, 1)
-    return first_next - dt.timedelta(days=1)
 
 
 def _day(rng: random.Random, start: dt.date, end: dt.date) -> dt.date:

@@ -160,6 +160,19 @@ def _honoured(rows: Rows, *labels: str) -> int:
     )
 
 
+#: 蓼皋街道's community workers in 2025, looked up through the registry: the start of the
+#: queries of the figures about them.
+_LIAOGAO_WORKERS = """
+            with workers as (
+              select r.person_key
+              from marts.fct_cadre_roster as r
+              join marts.dim_org_unit as u on u.org_unit_code = r.org_unit_code
+              where r.county_code = '520628' and r.period = '2025' and u.township_name = '蓼皋街道'
+                and r.role = '社区工作者'
+            )
+"""
+
+
 FIGURES: tuple[Figure, ...] = (
     # --- 思南县 -------------------------------------------------------------------------
     Figure(
@@ -973,15 +986,8 @@ FIGURES: tuple[Figure, ...] = (
         "针对新招录的191名社区工作者,统一组织开展为期2个月的轮岗锻炼",
         "培训记录中类型为“轮岗锻炼”的蓼皋街道不同学员数",
         lambda r: len(_people(_liaogao_training(r, training_type="轮岗锻炼"))),
-        sql="""
-            with workers as (
-              select r.person_key
-              from marts.fct_cadre_roster as r
-              join marts.dim_org_unit as u on u.org_unit_code = r.org_unit_code
-              where r.county_code = '520628' and r.period = '2025' and u.township_name = '蓼皋街道'
-                and r.role = '社区工作者'
-            )
-            select count(distinct a.person_key)
+        sql=_LIAOGAO_WORKERS
+        + """            select count(distinct a.person_key)
             from marts.fct_training_attendance as a
             where a.county_code = '520628' and a.period = '2025'
               and a.person_key in (select w.person_key from workers as w)
@@ -997,15 +1003,8 @@ FIGURES: tuple[Figure, ...] = (
         lambda r: max(
             (x["end_date"] - x["start_date"]).days + 1 for x in _liaogao_training(r, training_type="轮岗锻炼")
         ),
-        sql="""
-            with workers as (
-              select r.person_key
-              from marts.fct_cadre_roster as r
-              join marts.dim_org_unit as u on u.org_unit_code = r.org_unit_code
-              where r.county_code = '520628' and r.period = '2025' and u.township_name = '蓼皋街道'
-                and r.role = '社区工作者'
-            )
-            select max(a.end_date - a.start_date + 1)
+        sql=_LIAOGAO_WORKERS
+        + """            select max(a.end_date - a.start_date + 1)
             from marts.fct_training_attendance as a
             where a.county_code = '520628' and a.period = '2025'
               and a.person_key in (select w.person_key from workers as w)
@@ -1021,15 +1020,8 @@ FIGURES: tuple[Figure, ...] = (
         lambda r: len(
             _people(_liaogao_training(r, training_type="业务培训", start_date=_since(2023)), "class_id")
         ),
-        sql="""
-            with workers as (
-              select r.person_key
-              from marts.fct_cadre_roster as r
-              join marts.dim_org_unit as u on u.org_unit_code = r.org_unit_code
-              where r.county_code = '520628' and r.period = '2025' and u.township_name = '蓼皋街道'
-                and r.role = '社区工作者'
-            )
-            select count(distinct a.class_id)
+        sql=_LIAOGAO_WORKERS
+        + """            select count(distinct a.class_id)
             from marts.fct_training_attendance as a
             where a.county_code = '520628' and a.period = '2025'
               and a.person_key in (select w.person_key from workers as w)
@@ -1043,15 +1035,8 @@ FIGURES: tuple[Figure, ...] = (
         "实现262名城市社区工作者全员参训",
         "参加过上述业务培训的蓼皋街道社区工作者人数",
         lambda r: len(_people(_liaogao_training(r, training_type="业务培训", start_date=_since(2023)))),
-        sql="""
-            with workers as (
-              select r.person_key
-              from marts.fct_cadre_roster as r
-              join marts.dim_org_unit as u on u.org_unit_code = r.org_unit_code
-              where r.county_code = '520628' and r.period = '2025' and u.township_name = '蓼皋街道'
-                and r.role = '社区工作者'
-            )
-            select count(distinct a.person_key)
+        sql=_LIAOGAO_WORKERS
+        + """            select count(distinct a.person_key)
             from marts.fct_training_attendance as a
             where a.county_code = '520628' and a.period = '2025'
               and a.person_key in (select w.person_key from workers as w)
@@ -1065,15 +1050,8 @@ FIGURES: tuple[Figure, ...] = (
         "同步选派55名参加县局级示范培训",
         "蓼皋街道社区工作者中参加过县级主办培训（2023 年及以后）的人数",
         lambda r: len(_people(_liaogao_training(r, organiser_level="县级", start_date=_since(2023)))),
-        sql="""
-            with workers as (
-              select r.person_key
-              from marts.fct_cadre_roster as r
-              join marts.dim_org_unit as u on u.org_unit_code = r.org_unit_code
-              where r.county_code = '520628' and r.period = '2025' and u.township_name = '蓼皋街道'
-                and r.role = '社区工作者'
-            )
-            select count(distinct a.person_key)
+        sql=_LIAOGAO_WORKERS
+        + """            select count(distinct a.person_key)
             from marts.fct_training_attendance as a
             where a.county_code = '520628' and a.period = '2025'
               and a.person_key in (select w.person_key from workers as w)

@@ -18,20 +18,12 @@ import psycopg
 
 from ingest import orgunits
 from ingest.config import Settings
+from ingest.contract import period_end
 
 
 def deadline_days() -> int:
     """Days after a period's end by which a county's submission is on time (default 20)."""
     return int(os.environ.get("DANGJIAN_DEADLINE_DAYS") or 20)
-
-
-def _period_end(period: str) -> dt.date:
-    if len(period) == 4:
-        return dt.date(int(period), 12, 31)
-    year = int(period[:4])
-    month = int(period[5:]) * 3 if "Q" in period else int(period[5:])
-    first_next = dt.date(year + month // 12, month % 12 + 1, 1)
-    return first_next - dt.timedelta(days=1)
 
 
 @dataclass
@@ -61,7 +53,7 @@ def _statuses(conn: psycopg.Connection) -> tuple[list[CountyStatus], list[dict]]
     counties = orgunits.counties()
     rows, rates = [], []
     for period in periods:
-        due = _period_end(period) + dt.timedelta(days=deadline_days())
+        due = period_end(period) + dt.timedelta(days=deadline_days())
         on_time = received = 0
         for code, name in counties.items():
             mine = [f for f in files if f[0] == code and f[1] == period]

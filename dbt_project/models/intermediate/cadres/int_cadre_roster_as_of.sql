@@ -8,14 +8,7 @@
         incremental_strategy='delete+insert',
         unique_key=['county_code', 'period'],
         on_schema_change='fail',
-        pre_hook="""
-            {% if is_incremental() %}
-                -- rows of a submission that is no longer current go, even if its successor
-                -- brought no rows for this sheet
-                delete from {{ this }}
-                where submission_id not in (select distinct submission_id from {{ ref('stg_county_submissions__cadres') }})
-            {% endif %}
-        """,
+        pre_hook="{{ withdrawn_rows_removed('stg_county_submissions__cadres') }}",
     )
 }}
 
@@ -37,16 +30,7 @@ changed as (
 
     select cadres.*
     from cadres
-    {% if is_incremental() %}
-        where not exists (
-            select 1
-            from {{ this }} as loaded
-            where
-                loaded.county_code = cadres.county_code
-                and loaded.period = cadres.period
-                and loaded.submission_id = cadres.submission_id
-        )
-    {% endif %}
+    {{ changed_submissions_only('cadres') }}
 
 ),
 

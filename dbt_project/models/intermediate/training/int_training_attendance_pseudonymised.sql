@@ -6,14 +6,7 @@
         incremental_strategy='delete+insert',
         unique_key=['county_code', 'period'],
         on_schema_change='fail',
-        pre_hook="""
-            {% if is_incremental() %}
-                -- rows of a submission that is no longer current go, even if its successor
-                -- brought no rows for this sheet
-                delete from {{ this }}
-                where submission_id not in (select distinct submission_id from {{ ref('stg_county_submissions__training') }})
-            {% endif %}
-        """,
+        pre_hook="{{ withdrawn_rows_removed('stg_county_submissions__training') }}",
     )
 }}
 
@@ -35,16 +28,7 @@ changed as (
 
     select training.*
     from training
-    {% if is_incremental() %}
-        where not exists (
-            select 1
-            from {{ this }} as loaded
-            where
-                loaded.county_code = training.county_code
-                and loaded.period = training.period
-                and loaded.submission_id = training.submission_id
-        )
-    {% endif %}
+    {{ changed_submissions_only('training') }}
 
 ),
 
