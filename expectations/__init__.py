@@ -19,17 +19,16 @@ def mart_suites() -> dict[str, Callable[[], gx.ExpectationSuite]]:
     from expectations import marts, villages
 
     builders = {villages.TABLE: villages.suite} | {m.table: partial(marts.suite, m) for m in marts.MARTS}
-    return {table: partial(_with_rules, build, table) for table, build in builders.items()}
+    return {table: partial(_with_checks, build, table) for table, build in builders.items()}
 
 
-def _with_rules(build: Callable[[], gx.ExpectationSuite], table: str) -> gx.ExpectationSuite:
+def _with_checks(build: Callable[[], gx.ExpectationSuite], table: str) -> gx.ExpectationSuite:
     """A mart's suite plus its validation rules (expectations/rules.py) and outlier checks."""
     from expectations import outliers, rules
 
-    suite = rules.with_rules(build(), table)
-    if table == outliers.TABLE:
-        for e in outliers.expectations():
-            suite.add_expectation(e)
+    suite = build()
+    for e in [*rules.expectations_for(table), *outliers.expectations_for(table)]:
+        suite.add_expectation(e)
     return suite
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import great_expectations as gx
 import great_expectations.expectations as gxe
 
 SCHEMA = "analytics_next"
@@ -152,12 +151,6 @@ def expectations_for(table: str) -> list[gxe.Expectation]:
         }
         found.append(e)
     return found
-
-
-def with_rules(suite: gx.ExpectationSuite, table: str) -> gx.ExpectationSuite:
-    for e in expectations_for(table):
-        suite.add_expectation(e)
-    return suite
 
 
 def render_markdown() -> str:
