@@ -68,6 +68,7 @@ def expectations_for(table: str) -> list[gxe.Expectation]:
             "severity": "warning",
             "rule_id": f"outlier_{column}",
             "column": column,
+            "columns": [column],
             "explanation": f"「{label}」与该村（社区）往期数值相差悬殊（修正 z 分数超过 {Z_LIMIT} 或超出历史区间），请核实",
         }
         found.append(e)

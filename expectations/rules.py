@@ -36,6 +36,13 @@ class Rule:
     missing: str  # a key of MISSING
     explanation: str  # what is wrong when the rule fails, and what is expected
 
+    @property
+    def columns(self) -> list[str]:
+        """The row's columns the rule compares (``t.x`` on either side), in order: the cells
+        a failure points to."""
+        found = re.findall(r"\bt\.(\w+)", f"{self.left} {self.right}")
+        return list(dict.fromkeys(found))
+
     def failing_rows_query(self) -> str:
         """The rows of the table that break the rule (GX substitutes ``{batch}``)."""
         left, right = self.left, self.right.replace("{schema}", SCHEMA)
@@ -148,6 +155,7 @@ def expectations_for(table: str) -> list[gxe.Expectation]:
             "explanation": rule.explanation,
             "rule_id": rule.rule_id,
             "column": column,
+            "columns": rule.columns,
         }
         found.append(e)
     return found

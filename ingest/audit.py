@@ -1,7 +1,9 @@
 """Audit: run the Great Expectations suites on the candidate build and fail closed.
 
 Every expectation's outcome is stored in ``quality.validation_result`` with the failing rows'
-lineage keys (submission, sheet, row), so a steward can go from a failed rule to the cell.
+lineage keys (submission, sheet, row) and the checked columns' values; with the column layout
+of each submission (``quality.source_column``) the view ``quality.failed_cells`` turns them
+into cells. Each run also records completeness and timeliness (``quality.completeness``).
 A failed critical expectation, or any error while auditing, raises and nothing is published.
 """
 
@@ -15,6 +17,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
+from ingest import completeness
 from ingest.config import Settings
 
 #: How many failing rows' keys are kept per expectation (the count is always exact).
@@ -46,22 +49,29 @@ class AuditOutcome:
         return not self.critical_failures
 
 
+def _columns(cfg) -> list[str]:
+    """The columns a check is about: where its failures sit in the submitted sheet."""
+    kw, meta = cfg.kwargs, cfg.meta or {}
+    named = [kw.get("column"), kw.get("column_A"), kw.get("column_B"), *(kw.get("column_list") or [])]
+    return list(dict.fromkeys([*(c for c in named if c), *meta.get("columns", [])]))
+
+
 def _failing_keys(cfg, result: dict, conn: psycopg.Connection, table: tuple[str, str]) -> list[dict]:
-    """The failing rows' lineage keys. GX returns them for most expectations; for compound
-    uniqueness on SQL it returns only a query (which does not run on PostgreSQL), so those
-    rows are found here directly."""
+    """The failing rows' lineage keys, with the values of the checked columns. GX returns
+    them for most expectations; for compound uniqueness on SQL it returns only a query (which
+    does not run on PostgreSQL), so those rows are found here directly."""
     from expectations import key_columns
 
     rows = (result.get("details") or {}).get("unexpected_rows")
     if rows:  # a validation rule (custom SQL): the failing rows themselves
-        names = key_columns(table[1])
+        names = dict.fromkeys([*key_columns(table[1]), *_columns(cfg)])
         return [{k: row.get(k) for k in names} for row in rows[:MAX_KEYS_KEPT]]
     keys = result.get("unexpected_index_list")
     if keys or not result.get("unexpected_count") or cfg.type != "expect_compound_columns_to_be_unique":
         return (keys or [])[:MAX_KEYS_KEPT]
     cols = sql.SQL(", ").join(map(sql.Identifier, cfg.kwargs["column_list"]))
     query = sql.SQL(
-        "select {keys} from {table} where ({cols}) in"
+        "select {keys}, {cols} from {table} where ({cols}) in"
         " (select {cols} from {table} group by {cols} having count(*) > 1)"
         " order by {keys} limit {limit}"
     ).format(
@@ -92,6 +102,7 @@ def _row(suite: str, res, conn: psycopg.Connection, table: tuple[str, str]) -> d
         "details": {
             "explanation": meta.get("explanation"),
             "rule_id": meta.get("rule_id"),
+            "columns": _columns(cfg),
             "kwargs": {k: v for k, v in cfg.kwargs.items() if k != "batch_id"},
             "observed_value": result.get("observed_value"),
             "failing_rows": keys,
@@ -229,6 +240,7 @@ def audit(s: Settings, run_id: str, schema: str = "analytics_next") -> AuditOutc
                 for r in rows
             ],
         )
+        completeness.record(conn, run_id)
     if not outcome.success:
         raise AuditFailed(outcome)
     return outcome

@@ -326,11 +326,27 @@ def cmd_steward(args: argparse.Namespace, s: Settings) -> int:
             )
         console.print(table)
         return 0
-    if args.id is None or not args.reason:
+    if args.action == "export":
+        path = Path(args.to) if args.to else s.home / "review" / "处理清单.xlsx"
+        n = steward.export_review(s, path, args.run)
+        console.print(f"{n} 项待处理检查已写入 / failed checks written to {path}")
+        return 0
+    if args.action == "apply":
+        if not args.id:
+            console.print("[red]需要处理清单文件 / the reviewed file is required[/]")
+            return 2
+        try:
+            ids = steward.apply_review(s, Path(args.id), args.by)
+        except (steward.ReviewFileError, OSError) as exc:
+            console.print(f"[red]{exc}[/]")
+            return 2
+        console.print(f"已记录 {len(ids)} 项处理 / {len(ids)} decisions recorded")
+        return 0
+    if not (args.id or "").isdigit() or not args.reason:
         console.print("[red]需要检查结果编号和 --reason / an id and --reason are required[/]")
         return 2
     try:
-        disposition = steward.decide(s, args.id, args.action, args.reason, args.by)
+        disposition = steward.decide(s, int(args.id), args.action, args.reason, args.by)
     except (steward.NotAFailure, ValueError) as exc:
         console.print(f"[red]{exc}[/]")
         return 2
@@ -445,9 +461,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", help="folder to write into (default: <DANGJIAN_HOME>/corrections)")
     p.set_defaults(func=cmd_corrections)
 
-    p = sub.add_parser("steward", help="list failed checks; waive or acknowledge one with a reason")
-    p.add_argument("action", choices=("list", "waive", "ack"))
-    p.add_argument("id", nargs="?", type=int, help="the failed check's id (from `dangjian steward list`)")
+    p = sub.add_parser(
+        "steward",
+        help="list failed checks; waive or acknowledge one with a reason, or many from a reviewed file",
+    )
+    p.add_argument("action", choices=("list", "waive", "ack", "export", "apply"))
+    p.add_argument(
+        "id",
+        nargs="?",
+        help="waive/ack: the failed check's id (from `dangjian steward list`); apply: the reviewed file",
+    )
+    p.add_argument(
+        "--to", help="export: the review file to write (default: <DANGJIAN_HOME>/review/处理清单.xlsx)"
+    )
     p.add_argument("--reason", help="why (required for waive and ack)")
     p.add_argument("--by", help="who decides (default: your login name)")
     p.add_argument("--run", help="list this run's failures (default: the latest audit)")

@@ -5,7 +5,8 @@ every problem at its cell: a red fill and a comment saying what is wrong and wha
 expected. A first sheet, 更正说明, lists them all (also the ones without a cell, such as a sheet
 held back whole). The county fixes the cells in place and submits the file again.
 
-Problems come from ``quality.rejected_cells`` (what ingest refused). Text the county typed is
+Problems come from ``quality.rejected_cells`` (what ingest refused) and ``quality.failed_cells``
+(what the latest audit found, traced to the cell, unless a steward waived it). Text the county typed is
 written back as text only: a value starting with ``=``, ``+``, ``-`` or ``@`` can never turn
 into a formula in the copy.
 """
@@ -32,7 +33,7 @@ _FORMULA_START = ("=", "+", "-", "@")
 class Finding:
     sheet: str
     cell: str
-    column: str | None
+    header: str | None
     original: str | None
     rule: str
     message: str
@@ -60,22 +61,40 @@ def text_cell(cell, value: object) -> None:
         cell.quotePrefix = True
 
 
+_FINDINGS = """
+with latest as (
+    select run_id from quality.validation_result order by validation_result_id desc limit 1
+),
+found as (
+    select r.submission_id, r.sheet, r.cell, coalesce(c.header, r.column_name) as header,
+        r.original_text, r.rule, r.message, 0 as origin, r.rejected_cell_id as ord, 0 as source_row
+    from quality.rejected_cells as r
+    left join quality.source_column as c
+        on c.submission_id = r.submission_id and c.sheet = r.sheet and c.column_name = r.column_name
+    union all
+    select f.submission_id, f.sheet, coalesce(f.cell, '第 ' || f.source_row || ' 行'), f.header, f.value,
+        coalesce(f.rule_id, f.expectation),
+        case when f.severity = 'warning' then '【提示，请核实】' else '' end || coalesce(f.explanation, ''),
+        1, f.validation_result_id, f.source_row
+    from quality.failed_cells as f join latest using (run_id)
+    where f.waived_by is null
+)
+select s.submission_id, s.file_name, s.archive_path, s.county_code, s.period,
+    found.sheet, found.cell, found.header, found.original_text, found.rule, found.message
+from found
+join quality.submission_status as s on s.submission_id = found.submission_id
+where s.status = 'accepted' and s.is_current
+    and (%(county)s::text is null or s.county_code = %(county)s)
+    and (%(period)s::text is null or s.period = %(period)s)
+order by s.county_code, s.period, s.submission_id, found.origin, found.ord, found.source_row, found.cell
+"""
+
+
 def with_problems(s: Settings, county: str | None = None, period: str | None = None) -> list[Submission]:
-    """Current accepted submissions that have rejected cells, with their findings in order."""
+    """Current accepted submissions with problems (cells ingest rejected, failures of the latest
+    audit not waived), with their findings in order."""
     with psycopg.connect(s.url("steward")) as conn:
-        rows = conn.execute(
-            """
-            select s.submission_id, s.file_name, s.archive_path, s.county_code, s.period,
-                   r.sheet, r.cell, r.column_name, r.original_text, r.rule, r.message
-            from quality.rejected_cells r
-            join quality.submission_status s on s.submission_id = r.submission_id
-            where s.status = 'accepted' and s.is_current
-              and (%(county)s::text is null or s.county_code = %(county)s)
-              and (%(period)s::text is null or s.period = %(period)s)
-            order by s.county_code, s.period, s.submission_id, r.rejected_cell_id
-            """,
-            {"county": county, "period": period},
-        ).fetchall()
+        rows = conn.execute(_FINDINGS, {"county": county, "period": period}).fetchall()
     grouped: dict[int, list] = {}
     heads: dict[int, tuple] = {}
     for sid, name, path, c, p, *finding in rows:
@@ -95,8 +114,10 @@ def _annotate(original: bytes, sub: Submission) -> bytes:
         if f.sheet in book.sheetnames and _CELL.match(f.cell or ""):
             cell = book[f.sheet][f.cell]
             cell.fill = mark
-            comment = Comment(f"{f.message}\n（规则：{f.rule}）", AUTHOR, width=320, height=120)
-            cell.comment = comment
+            text = f"{f.message}\n（规则：{f.rule}）"
+            if cell.comment is not None and cell.comment.author == AUTHOR:  # several problems, one cell
+                text = f"{cell.comment.text}\n\n{text}"
+            cell.comment = Comment(text, AUTHOR, width=320, height=120)
     summary = book.create_sheet(SUMMARY_SHEET, 0)
     headers = ("序号", "工作表", "单元格", "栏目", "原填写内容", "问题与要求", "规则")
     summary.append(headers)
@@ -104,7 +125,7 @@ def _annotate(original: bytes, sub: Submission) -> bytes:
         cell.font = Font(bold=True)
     for i, f in enumerate(sub.findings, start=1):
         row = summary.max_row + 1
-        for col, value in enumerate((i, f.sheet, f.cell, f.column, f.original, f.message, f.rule), start=1):
+        for col, value in enumerate((i, f.sheet, f.cell, f.header, f.original, f.message, f.rule), start=1):
             target = summary.cell(row, col)
             if isinstance(value, int):
                 target.value = value

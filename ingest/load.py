@@ -20,7 +20,7 @@ import psycopg
 
 from ingest.config import Settings
 from ingest.contract import LINEAGE_COLUMNS
-from ingest.reader import Problem, SheetData, Workbook, WorkbookRejected, bulk, read_workbook
+from ingest.reader import Problem, SheetData, Workbook, WorkbookRejected, bulk, column_letter, read_workbook
 
 
 @dataclass(frozen=True)
@@ -139,6 +139,19 @@ def _record_problems(cur: psycopg.Cursor, submission_id: int, problems: list[Pro
     )
 
 
+def _record_layout(cur: psycopg.Cursor, submission_id: int, book: Workbook) -> None:
+    """Where each contract column sat in each sheet, so a failed check can name its cell."""
+    cur.executemany(
+        "insert into quality.source_column (submission_id, sheet, column_name, header, column_letter)"
+        " values (%s, %s, %s, %s, %s)",
+        [
+            (submission_id, data.title, name, data.sheet.column(name).template_header, column_letter(index))
+            for data in book.sheets.values()
+            for name, index in data.column_index.items()
+        ],
+    )
+
+
 def _register(
     cur: psycopg.Cursor,
     path: Path,
@@ -235,6 +248,7 @@ def ingest_file(path: Path, s: Settings, strict: bool = False) -> IngestResult:
         if sid is None:
             return IngestResult(path.name, sha, "duplicate")
         rows = sum(_copy_rows(cur, sid, data) for data in book.sheets.values())
+        _record_layout(cur, sid, book)
         _record_problems(cur, sid, book.problems)
         cur.execute("update raw.submission set row_count = %s where submission_id = %s", (rows, sid))
         _supersede(cur, sid, book.county_code, book.period)

@@ -10,98 +10,27 @@ with their rule's explanation and the steward's decisions, and the history of ev
 from __future__ import annotations
 
 import datetime as dt
-import os
-from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
 
-from ingest import orgunits
+from ingest import completeness
 from ingest.config import Settings
-from ingest.contract import period_end
 
-
-def deadline_days() -> int:
-    """Days after a period's end by which a county's submission is on time (default 20)."""
-    return int(os.environ.get("DANGJIAN_DEADLINE_DAYS") or 20)
-
-
-@dataclass
-class CountyStatus:
-    county_code: str
-    county_name: str
-    period: str
-    status: str  # accepted | late | quarantined | missing
-    label: str
-    version: int | None
-    files: int
-    superseded: int
-    received_at: dt.datetime | None
-    rejected_cells: int
-
-
-_LABELS = {"accepted": "已接收", "late": "逾期接收", "quarantined": "整份隔离", "missing": "未报送"}
-
-
-def _statuses(conn: psycopg.Connection) -> tuple[list[CountyStatus], list[dict]]:
-    files = conn.execute(
-        "select s.county_code, s.period, s.status, s.is_current, s.version, s.received_at,"
-        " (select count(*) from quality.rejected_cells r where r.submission_id = s.submission_id)"
-        " from quality.submission_status s where s.county_code is not null and s.period is not null"
-    ).fetchall()
-    periods = sorted({f[1] for f in files})
-    counties = orgunits.counties()
-    rows, rates = [], []
-    for period in periods:
-        due = period_end(period) + dt.timedelta(days=deadline_days())
-        on_time = received = 0
-        for code, name in counties.items():
-            mine = [f for f in files if f[0] == code and f[1] == period]
-            current = next((f for f in mine if f[3]), None)
-            if current:
-                late = current[5].date() > due
-                status = "late" if late else "accepted"
-                received += 1
-                on_time += not late
-            else:
-                status = "quarantined" if mine else "missing"
-            rows.append(
-                CountyStatus(
-                    code,
-                    name,
-                    period,
-                    status,
-                    _LABELS[status],
-                    current[4] if current else None,
-                    len(mine),
-                    sum(1 for f in mine if f[2] == "accepted" and not f[3]),
-                    current[5] if current else None,
-                    current[6] if current else 0,
-                )
-            )
-        expected = len(counties)
-        rates.append(
-            {
-                "period": period,
-                "due": due,
-                "expected": expected,
-                "received": received,
-                "on_time": on_time,
-                "rate": 100 * received / expected,
-                "on_time_rate": 100 * on_time / expected,
-            }
-        )
-    return rows, rates
+#: Failed cells shown in the report (all of them are in ``quality.failed_cells``).
+MAX_FAILED_CELLS = 2000
 
 
 def context(s: Settings) -> dict:
     """Everything the report shows, read as the steward role."""
     with psycopg.connect(s.url("steward")) as conn:
-        statuses, rates = _statuses(conn)
+        statuses = completeness.statuses(conn)
         rejected = conn.execute(
-            "select s.county_code, s.period, s.file_name, r.sheet, r.cell, r.column_name, r.original_text,"
-            " r.rule, r.message, s.status from quality.rejected_cells r"
-            " join quality.submission_status s using (submission_id)"
+            "select s.county_code, s.period, s.file_name, r.sheet, r.cell,"
+            " coalesce(c.header, r.column_name), r.original_text, r.rule, r.message, s.status"
+            " from quality.rejected_cells r join quality.submission_status s using (submission_id)"
+            " left join quality.source_column c"
+            "  on c.submission_id = r.submission_id and c.sheet = r.sheet and c.column_name = r.column_name"
             " where s.is_current or s.status = 'quarantined'"
             " order by s.county_code, s.period, r.rejected_cell_id"
         ).fetchall()
@@ -115,13 +44,18 @@ def context(s: Settings) -> dict:
             "   || '（' || d.decided_by || '，' || to_char(d.decided_at, 'YYYY-MM-DD HH24:MI') || '）', '；')"
             "  from quality.disposition d"
             "  where d.validation_result_id = v.validation_result_id or d.disposition_id = v.waived_by),"
-            " (select string_agg(distinct s.file_name || ' ' || (k ->> 'source_sheet') || ' 第 '"
-            "   || (k ->> 'source_row') || ' 行', '、')"
-            "  from jsonb_array_elements(v.details -> 'failing_rows') k"
-            "  join quality.submission_status s on s.submission_id = (k ->> 'submission_id')::bigint)"
+            " (select count(*) from quality.failed_cells f"
+            "  where f.validation_result_id = v.validation_result_id)"
             " from quality.validation_result v where v.run_id = %s and not v.success"
             " order by v.severity, v.validation_result_id",
             (latest[0] if latest else None,),
+        ).fetchall()
+        cells = conn.execute(
+            "select validation_result_id, severity, waived_by, county_code, period, file_name, sheet,"
+            " coalesce(cell, '第 ' || source_row || ' 行'), header, value, coalesce(rule_id, expectation),"
+            " explanation from quality.failed_cells where run_id = %s"
+            " order by county_code, period, validation_result_id, source_row, cell limit %s",
+            (latest[0] if latest else None, MAX_FAILED_CELLS),
         ).fetchall()
         history = conn.execute(
             "select v.run_id, min(v.checked_at), count(*),"
@@ -138,9 +72,11 @@ def context(s: Settings) -> dict:
     return {
         "gx_docs": gx_index.as_uri() if gx_index.exists() else None,
         "generated_at": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
-        "deadline_days": deadline_days(),
+        "deadline_days": completeness.deadline_days(),
         "statuses": statuses,
-        "rates": rates,
+        "rates": completeness.rates(statuses),
+        "cells": cells,
+        "max_cells": MAX_FAILED_CELLS,
         "rejected": rejected,
         "latest_run": latest[0] if latest else None,
         "failures": failures,
@@ -149,7 +85,7 @@ def context(s: Settings) -> dict:
     }
 
 
-def _rejections_by_county(statuses: list[CountyStatus]) -> list[tuple[str, int]]:
+def _rejections_by_county(statuses: list[completeness.CountyStatus]) -> list[tuple[str, int]]:
     totals: dict[str, int] = {}
     for st in statuses:
         totals[st.county_name] = totals.get(st.county_name, 0) + st.rejected_cells

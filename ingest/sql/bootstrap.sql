@@ -143,6 +143,72 @@ select
 from raw.submission;
 comment on view quality.submission_status is '每个报送文件的状态（供数据管理员查看）/ every received file and its status';
 
+-- Where each contract column sat in each received sheet, as the clerk laid it out: this is
+-- how a failing row of a mart (submission, sheet, row) becomes a cell (column letter + row).
+create table if not exists quality.source_column (
+    submission_id bigint not null references raw.submission (submission_id),
+    sheet text not null,
+    column_name text not null,
+    header text not null,
+    column_letter text not null,
+    primary key (submission_id, sheet, column_name)
+);
+comment on table quality.source_column is
+    '每份报送中各栏目所在的列（用于把检查失败定位到单元格）/ where each column sat in each sheet';
+
+-- Completeness and timeliness, recorded by every audited run: per county and period the
+-- expected submission, what was received, whether on time by the configured deadline.
+create table if not exists quality.completeness (
+    run_id text not null,
+    county_code text not null,
+    period text not null,
+    status text not null check (status in ('accepted', 'late', 'quarantined', 'missing')),
+    current_submission_id bigint,
+    version integer,
+    files integer not null,
+    superseded integer not null,
+    received_at timestamptz,
+    due_date date not null,
+    rejected_cells integer not null,
+    recorded_at timestamptz not null default now(),
+    primary key (run_id, county_code, period)
+);
+comment on table quality.completeness is
+    '每次审核时各县（区）各期的报送情况：应报、已报、逾期、隔离、未报 / completeness and timeliness per run';
+
+-- Every failed check, row by row, traced to the submitted cell: file, sheet, cell, the
+-- column's header and the value, with the rule's explanation (the steward's view of an audit).
+create or replace view quality.failed_cells as
+select
+    v.validation_result_id,
+    v.run_id,
+    v.suite,
+    v.expectation,
+    v.details ->> 'rule_id' as rule_id,
+    v.severity,
+    v.waived_by,
+    v.details ->> 'explanation' as explanation,
+    s.submission_id,
+    s.file_name,
+    s.county_code,
+    s.period,
+    k ->> 'source_sheet' as sheet,
+    (k ->> 'source_row')::integer as source_row,
+    c.column_name,
+    c.header,
+    c.column_letter || (k ->> 'source_row') as cell,
+    k ->> c.column_name as value
+from quality.validation_result as v
+cross join lateral jsonb_array_elements(v.details -> 'failing_rows') as k
+join quality.submission_status as s on s.submission_id = (k ->> 'submission_id')::bigint
+left join quality.source_column as c
+    on c.submission_id = s.submission_id
+    and c.sheet = k ->> 'source_sheet'
+    and v.details -> 'columns' ? c.column_name
+where not v.success and k ? 'source_row';
+comment on view quality.failed_cells is
+    '检查失败的每一行，追溯到报送文件的工作表与单元格 / failed checks traced to the source cell';
+
 -- HMAC pads of the pseudonymisation key (ingest/pseudonym.py): the transformer reads them,
 -- nobody else; the key itself is never stored.
 create table if not exists restricted.pseudonym_key (
@@ -159,7 +225,7 @@ grant select on restricted.pseudonym_key to transformer;
 grant select, insert on all tables in schema raw to loader;  -- raw rows are append-only
 grant update (superseded_by, row_count) on raw.submission to loader;
 grant select on all tables in schema raw to transformer;
-grant select, insert on quality.rejected_cells to loader;
+grant select, insert on quality.rejected_cells, quality.source_column to loader;
 grant select on all tables in schema quality to transformer, steward;
-grant insert on quality.validation_result, quality.publication to transformer;  -- results, refusals
+grant insert on quality.validation_result, quality.publication, quality.completeness to transformer;  -- results, refusals
 grant insert on quality.disposition to steward;  -- decisions are added, never changed

@@ -7,7 +7,7 @@ import csv
 import pytest
 from openpyxl import load_workbook
 
-from ingest import corrections, sample
+from ingest import contract, corrections, sample
 from ingest.load import ingest_file
 
 COUNTIES = ["520603", "520624"]
@@ -59,6 +59,9 @@ def test_correction_workbooks_mark_exactly_the_injected_defects(wh, tmp_path, de
         assert book.sheetnames[0] == corrections.SUMMARY_SHEET
         summary = list(book[corrections.SUMMARY_SHEET].iter_rows(min_row=2, values_only=True))
         assert {(r[1], r[2]) for r in summary} >= expected
+        # the column is named as the county's sheet shows it, not by the warehouse's name
+        headers = {c.template_header for s in contract.SHEETS for c in s.columns}
+        assert {r[3] for r in summary if r[3]} <= headers
         assert book.sheetnames[1:] == load_workbook(original).sheetnames  # the county's own workbook
 
 
