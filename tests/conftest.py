@@ -1,20 +1,22 @@
 """Shared fixtures: a real PostgreSQL for the whole session, separate from the demo's.
 
-The test warehouse lives in ``.local/test`` on port 55433 (``TEST_WAREHOUSE_PORT``) and is
-wiped at the start of each session, so tests never touch the data ``make demo`` leaves behind.
+The test warehouse lives in ``.local/test`` (``DANGJIAN_TEST_HOME``) on port 55433
+(``TEST_WAREHOUSE_PORT``) and is wiped at the start of each session, so tests never touch the
+data ``make demo`` leaves behind. Two sessions at once need both set apart.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
 from ingest.config import PROJECT_ROOT, Settings
 from tests.helpers import reset_warehouse
 
-TEST_HOME = PROJECT_ROOT / ".local" / "test"
+TEST_HOME = Path(os.environ.get("DANGJIAN_TEST_HOME") or PROJECT_ROOT / ".local" / "test")
 
 # Before anything imports Airflow or reads settings: point everything at the test home.
 os.environ.pop("WAREHOUSE_URL", None)
