@@ -222,9 +222,9 @@ def _log_file(s: Settings) -> Path:
 
 def _report_run(state: str, log: Path) -> int:
     if state == "success":
-        console.print(f"nightly run: [green]{state}[/] (log: {log})")
+        console.print(f"DAG run: [green]{state}[/] (log: {log})")
         return 0
-    console.print(f"[red]nightly run: {state}[/]; the end of its log ({log}):")
+    console.print(f"[red]DAG run: {state}[/]; the end of its log ({log}):")
     console.print(
         "".join(log.read_text(encoding="utf-8", errors="replace").splitlines(True)[-40:]),
         markup=False,
@@ -242,6 +242,30 @@ def cmd_nightly(args: argparse.Namespace, s: Settings) -> int:
     with console.status("running the nightly DAG…"):
         state = runner.run_nightly(s, log)
     return _report_run(state, log)
+
+
+def cmd_reprocess(args: argparse.Namespace, s: Settings) -> int:
+    from ingest import dbt, runner
+    from ingest.contract import parse_period
+
+    dbt.ensure_manifest(s)
+    runner.ensure_airflow_db(s)
+    log = _log_file(s)
+    conf = {"period": parse_period(args.period), "county": args.county}
+    with console.status(f"reprocessing {conf}…"):
+        state = runner.run_dag(s, "reprocess_period", log, conf)
+    return _report_run(state, log)
+
+
+def cmd_export(args: argparse.Namespace, s: Settings) -> int:
+    import datetime as dt
+
+    from ingest import export
+
+    path = Path(args.to) if args.to else s.home / "exports" / f"汇总_{dt.date.today():%Y%m%d}.xlsx"
+    with console.status("writing the city summary workbook…"):
+        console.print(f"汇总 / summary: {export.write(s, path)}")
+    return 0
 
 
 def cmd_airflow(args: argparse.Namespace, s: Settings) -> int:
@@ -446,6 +470,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("nightly", help="run the nightly DAG once (dag.test) on the inbox")
     p.set_defaults(func=cmd_nightly)
+
+    p = sub.add_parser(
+        "reprocess",
+        help="run the reprocess_period DAG once: read a period's archived originals again, rebuild, publish",
+    )
+    p.add_argument("--period", required=True, help="the period, e.g. 2025, 2025Q3, 2025-09")
+    p.add_argument("--county", help="one county's 6-digit code (default: every county)")
+    p.set_defaults(func=cmd_reprocess)
+
+    p = sub.add_parser(
+        "export", help="write the city summary workbook (key indicators and charts) from marts"
+    )
+    p.add_argument("--to", help="file to write (default: <DANGJIAN_HOME>/exports/汇总_<today>.xlsx)")
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("demo", help="start everything, make sample data, run the nightly DAG")
     p.add_argument("--period", default="2025")

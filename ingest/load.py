@@ -160,26 +160,28 @@ def _register(
     status: str,
     book: Workbook | None,
     reason: str | None,
+    again: Reprocessing | None = None,
 ) -> int | None:
     county, period = (book.county_code, book.period) if book else (None, None)
     held_back = [key for key, data in book.sheets.items() if data.held_back] if book else []
     row = cur.execute(
         "insert into raw.submission (sha256, file_name, archive_path, county_code, period, status,"
-        " status_reason, file_modified_at, held_back_sheets, version)"
-        " select %s, %s, %s, %s, %s, %s, %s, to_timestamp(%s), %s,"
+        " status_reason, file_modified_at, held_back_sheets, reprocess_of, version)"
+        " select %s, %s, %s, %s, %s, %s, %s, to_timestamp(%s), %s, %s,"
         " case when %s::text is null then null else 1 + (select count(*) from raw.submission"
         "  where county_code = %s and period = %s and status = 'accepted') end"
-        " on conflict (sha256) do nothing returning submission_id",
+        " on conflict (sha256) where reprocess_of is null do nothing returning submission_id",
         (
             sha,
-            path.name,
+            again.file_name if again else path.name,
             archived,
             county,
             period,
             status,
             reason,
-            path.stat().st_mtime,
+            again.modified_at if again else path.stat().st_mtime,
             held_back,
+            again.submission_id if again else None,
             county,
             county,
             period,
@@ -205,11 +207,23 @@ def _supersede(cur: psycopg.Cursor, sid: int, county: str, period: str) -> None:
     )
 
 
-def ingest_file(path: Path, s: Settings, strict: bool = False) -> IngestResult:
+@dataclass(frozen=True)
+class Reprocessing:
+    """An archived original read again under the current contract and rules."""
+
+    submission_id: int  # the submission being reprocessed
+    file_name: str  # as the county named it
+    modified_at: float  # the original file's modification time (decides which file is current)
+
+
+def ingest_file(
+    path: Path, s: Settings, strict: bool = False, again: Reprocessing | None = None
+) -> IngestResult:
     """Archive, read, check and load one workbook. Never raises for bad content: it quarantines.
 
     With ``strict``, a workbook with any rejected cell is quarantined whole instead of loading
-    its good rows.
+    its good rows. With ``again``, ``path`` is an archived original being reprocessed: it is
+    registered as a new submission of the same file that supersedes the one it re-reads.
     """
     sha = sha256_of(path)
     archived = archive(path, sha, s.archive)
@@ -233,7 +247,7 @@ def ingest_file(path: Path, s: Settings, strict: bool = False) -> IngestResult:
         )
     with psycopg.connect(s.url("loader")) as conn, conn.transaction(), conn.cursor() as cur, bulk():
         if book is None:
-            sid = _register(cur, path, sha, archived, "quarantined", None, reason.reason)
+            sid = _register(cur, path, sha, archived, "quarantined", None, reason.reason, again)
             if sid is None:
                 return IngestResult(path.name, sha, "duplicate")
             _record_problems(
@@ -244,7 +258,7 @@ def ingest_file(path: Path, s: Settings, strict: bool = False) -> IngestResult:
             return IngestResult(path.name, sha, "quarantined", sid, reason=reason.reason)
         # One county-period at a time, so "the newest file is current" is well defined.
         cur.execute("select pg_advisory_xact_lock(hashtext(%s))", (f"{book.county_code}/{book.period}",))
-        sid = _register(cur, path, sha, archived, "accepted", book, None)
+        sid = _register(cur, path, sha, archived, "accepted", book, None, again)
         if sid is None:
             return IngestResult(path.name, sha, "duplicate")
         rows = sum(_copy_rows(cur, sid, data) for data in book.sheets.values())
@@ -255,3 +269,38 @@ def ingest_file(path: Path, s: Settings, strict: bool = False) -> IngestResult:
     return IngestResult(
         path.name, sha, "accepted", sid, book.county_code, book.period, rows, len(book.problems)
     )
+
+
+def to_reprocess(s: Settings, period: str, county: str | None = None) -> list[int]:
+    """The submissions to read again for a period (one county, or all): each county's current
+    accepted file, or, where it has none, the newest file it sent that was held back."""
+    with psycopg.connect(s.url("loader")) as conn:
+        rows = conn.execute(
+            "select distinct on (county_code) submission_id from raw.submission"
+            " where period = %s and (%s::text is null or county_code = %s)"
+            " and (status = 'quarantined' or superseded_by is null)"
+            " order by county_code, status = 'accepted' desc, file_modified_at desc nulls last,"
+            " submission_id desc",
+            (period, county, county),
+        ).fetchall()
+    return [sid for (sid,) in rows]
+
+
+def reprocess(s: Settings, submission_id: int) -> IngestResult:
+    """Read an archived original again under the current contract, code lists and rules, and
+    load it as the county-period's newest submission (for when a code list or rule changed)."""
+    import tempfile
+
+    import fsspec
+
+    with psycopg.connect(s.url("loader")) as conn:
+        name, archived, modified = conn.execute(
+            "select file_name, archive_path, extract(epoch from coalesce(file_modified_at, received_at))"
+            " from raw.submission where submission_id = %s",
+            (submission_id,),
+        ).fetchone()
+    with tempfile.TemporaryDirectory(prefix="dangjian-reprocess-") as tmp:
+        local = Path(tmp) / Path(name).name
+        with fsspec.open(archived, "rb") as src, local.open("wb") as dst:
+            dst.write(src.read())
+        return ingest_file(local, s, again=Reprocessing(submission_id, name, float(modified)))

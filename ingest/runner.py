@@ -36,6 +36,8 @@ def airflow_env(s: Settings) -> dict[str, str]:
         "AIRFLOW_CONN_WAREHOUSE": s.airflow_conn_uri(),
         "AIRFLOW_CONN_WAREHOUSE_LOADER": s.airflow_conn_uri("loader"),
         "AIRFLOW_CONN_WAREHOUSE_TRANSFORMER": s.airflow_conn_uri("transformer"),
+        "AIRFLOW_CONN_WAREHOUSE_STEWARD": s.airflow_conn_uri("steward"),
+        "AIRFLOW_CONN_WAREHOUSE_ANALYST": s.airflow_conn_uri("analyst"),
         "DBT_PROJECT_DIR": str(s.dbt_project_dir),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
         "DANGJIAN_HOME": str(s.home),
@@ -67,7 +69,13 @@ def ensure_airflow_db(s: Settings) -> None:
 
 
 def run_nightly(s: Settings, log_file: Path | None = None) -> str:
-    """Run the nightly DAG once with ``dag.test()`` in this process; returns the run's state.
+    """Run the nightly DAG once with ``dag.test()`` in this process; returns the run's state."""
+    return run_dag(s, DAG_ID, log_file)
+
+
+def run_dag(s: Settings, dag_id: str, log_file: Path | None = None, conf: dict | None = None) -> str:
+    """Run one of the project's DAGs once with ``dag.test()`` in this process (with ``conf``
+    as its params); returns the run's state.
 
     Must be called before anything imports Airflow in this process: Airflow reads its
     configuration from the environment at import time. With ``log_file``, everything the
@@ -80,7 +88,7 @@ def run_nightly(s: Settings, log_file: Path | None = None) -> str:
         bag = DagBag(dag_folder=os.environ["AIRFLOW__CORE__DAGS_FOLDER"])
         if bag.import_errors:
             raise RuntimeError(f"DAG import errors: {bag.import_errors}")
-        dag_run = bag.get_dag(DAG_ID).test()
+        dag_run = bag.dags[dag_id].test(run_conf=conf)
     return str(dag_run.state)
 
 
@@ -110,7 +118,16 @@ def _output_to(log_file: Path | None):
 
 def serve(s: Settings, port: int = 8080) -> int:
     """Run a local Airflow (api-server, scheduler, dag-processor) until interrupted."""
-    env = {**os.environ, **airflow_env(s), "AIRFLOW__API__PORT": str(port)}
+    env = {
+        **os.environ,
+        **airflow_env(s),
+        "AIRFLOW__API__PORT": str(port),
+        # Tasks report to the api-server's execution API, which Airflow otherwise looks for on
+        # port 8080 whatever --port says.
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": os.environ.get(
+            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL", f"http://127.0.0.1:{port}/execution/"
+        ),
+    }
     procs = [
         subprocess.Popen([airflow_executable(), *cmd], env=env)
         for cmd in (

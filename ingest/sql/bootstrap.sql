@@ -88,6 +88,13 @@ alter table quality.publication add column if not exists source_high_water bigin
 alter table raw.submission add column if not exists version integer;
 alter table raw.submission add column if not exists file_modified_at timestamptz;
 alter table raw.submission add column if not exists held_back_sheets text[] not null default '{}';
+alter table raw.submission add column if not exists reprocess_of bigint references raw.submission (submission_id);
+comment on column raw.submission.reprocess_of is
+    '按现行规则重新处理的原报送编号（同一原件）/ the submission this one re-reads from the archive';
+-- A file is received once (its sha256); a reprocessing reads the same archived original again.
+alter table raw.submission drop constraint if exists submission_sha256_key;
+create unique index if not exists submission_sha256_received_once on raw.submission (sha256)
+    where reprocess_of is null;
 comment on column raw.submission.file_modified_at is '文件修改时间：同一县同一期以最新修改的文件为准 / decides which file is current';
 comment on column raw.submission.held_back_sheets is '整表暂不入库的工作表 / sheets held back whole';
 comment on column raw.submission.version is '该县该期的第几份报送（1 起）/ version of the county-period submission';

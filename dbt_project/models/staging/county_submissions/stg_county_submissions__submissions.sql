@@ -17,6 +17,7 @@ final as (
         status,
         status_reason,
         superseded_by as superseded_by_submission_id,
+        reprocess_of as reprocess_of_submission_id,
         row_count,
         version,
         held_back_sheets,

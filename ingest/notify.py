@@ -1,0 +1,149 @@
+"""Notifications: what the night did, and any task that failed, sent to the operations team.
+
+The channel is ``DANGJIAN_NOTIFY``: ``log`` (default: the message goes to the task log),
+``webhook`` (an HTTP POST of JSON to ``DANGJIAN_NOTIFY_WEBHOOK_URL``, in the text-message
+format that WeCom and DingTalk group robots accept, with ``subject`` and ``body`` as well),
+or ``smtp`` (an e-mail through ``DANGJIAN_SMTP_HOST``/``_PORT``, optional ``_USER`` and
+``_PASSWORD`` with STARTTLS, from ``DANGJIAN_SMTP_FROM`` to the comma-separated
+``DANGJIAN_NOTIFY_TO``). A channel that cannot deliver raises, so the task shows it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import urllib.request
+from dataclasses import dataclass
+
+import psycopg
+
+from ingest.config import Settings
+
+log = logging.getLogger(__name__)
+CHANNELS = ("log", "webhook", "smtp")
+
+
+class NotifyConfigError(ValueError):
+    pass
+
+
+def channel() -> str:
+    name = (os.environ.get("DANGJIAN_NOTIFY") or "log").strip().lower()
+    if name not in CHANNELS:
+        raise NotifyConfigError(f"DANGJIAN_NOTIFY 应为 {'、'.join(CHANNELS)} 之一，实为「{name}」")
+    return name
+
+
+def _required(name: str) -> str:
+    value = os.environ.get(name)
+    if not value:
+        raise NotifyConfigError(f"通知渠道 {channel()} 需要设置 {name}")
+    return value
+
+
+def send(subject: str, body: str) -> str:
+    """Deliver a message on the configured channel; returns the channel's name."""
+    name = channel()
+    if name == "webhook":
+        payload = {
+            "msgtype": "text",
+            "text": {"content": f"{subject}\n{body}"},
+            "subject": subject,
+            "body": body,
+        }
+        request = urllib.request.Request(
+            _required("DANGJIAN_NOTIFY_WEBHOOK_URL"),
+            data=json.dumps(payload, ensure_ascii=False).encode(),
+            headers={"Content-Type": "application/json; charset=utf-8"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=15) as response:  # noqa: S310 (configured URL)
+            response.read()
+    elif name == "smtp":
+        import smtplib
+        from email.message import EmailMessage
+
+        message = EmailMessage()
+        message["Subject"] = subject
+        message["From"] = _required("DANGJIAN_SMTP_FROM")
+        message["To"] = _required("DANGJIAN_NOTIFY_TO")
+        message.set_content(body)
+        port = int(os.environ.get("DANGJIAN_SMTP_PORT") or 25)
+        with smtplib.SMTP(_required("DANGJIAN_SMTP_HOST"), port, timeout=15) as smtp:
+            if os.environ.get("DANGJIAN_SMTP_USER"):
+                smtp.starttls()
+                smtp.login(os.environ["DANGJIAN_SMTP_USER"], os.environ.get("DANGJIAN_SMTP_PASSWORD", ""))
+            smtp.send_message(message)
+    else:
+        log.warning("%s\n%s", subject, body)
+        print(f"{subject}\n{body}")
+    return name
+
+
+@dataclass
+class Night:
+    """What one run did, read from the warehouse as the steward."""
+
+    run_id: str
+    outcome: str  # published | refused | failed | nothing_new
+    reason: str | None
+    accepted: int
+    quarantined: int
+    rejected_cells: int
+    critical: int
+    warnings: int
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome in ("published", "nothing_new")
+
+    def message(self, report: str | None = None) -> tuple[str, str]:
+        title = {
+            "published": "已发布",
+            "nothing_new": "无新报送，未重建",
+            "refused": "审核未通过，未发布（沿用上一版）",
+            "failed": "构建失败，未发布（沿用上一版）",
+        }[self.outcome]
+        lines = [
+            f"运行：{self.run_id}",
+            f"本次收到文件：接收 {self.accepted} 份，整份隔离 {self.quarantined} 份；退回单元格 {self.rejected_cells} 处",
+            f"审核：严重未通过 {self.critical} 项，提示 {self.warnings} 项",
+        ]
+        if self.reason and not self.ok:
+            lines.append(f"原因：{self.reason}")
+        if report:
+            lines.append(f"数据质量报告：{report}")
+        return f"【党建统计数仓】{title}", "\n".join(lines)
+
+
+def night(s: Settings, run_id: str, started: dt.datetime, rebuild_due: bool) -> Night:
+    """The outcome of ``run_id``: its publication (or refusal), the files received since it
+    ``started`` and the audit's failures."""
+    with psycopg.connect(s.url("steward")) as conn:
+        decided = conn.execute(
+            "select status, reason from quality.publication where run_id = %s"
+            " order by publication_id desc limit 1",
+            (run_id,),
+        ).fetchone()
+        files = conn.execute(
+            "select count(*) filter (where status = 'accepted'), count(*) filter (where status = 'quarantined'),"
+            " (select count(*) from quality.rejected_cells r join quality.submission_status f"
+            "  using (submission_id) where f.received_at >= %(since)s)"
+            " from quality.submission_status where received_at >= %(since)s",
+            {"since": started},
+        ).fetchone()
+        checks = conn.execute(
+            "select count(*) filter (where severity = 'critical' and waived_by is null),"
+            " count(*) filter (where severity = 'warning')"
+            " from quality.validation_result where run_id = %s and not success",
+            (run_id,),
+        ).fetchone()
+    if decided:
+        outcome, reason = ("published" if decided[0] == "published" else "refused"), decided[1]
+    else:
+        outcome, reason = (
+            ("failed", "构建或审核步骤出错，详见 Airflow 任务日志") if rebuild_due else ("nothing_new", None)
+        )
+    return Night(run_id, outcome, reason, *files, *checks)

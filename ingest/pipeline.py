@@ -1,0 +1,165 @@
+"""What the warehouse's DAGs share: connections, default arguments, the failure callback, and
+the second half of every night: rebuild check → dbt (Cosmos) → audit gate → publish → the
+steward's report and correction workbooks → notify.
+
+Imported only by the DAG files in ``dags/``, so it may import Airflow and Cosmos; heavy
+libraries are imported inside the tasks, so that parsing a DAG file stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+from airflow.sdk import Asset, task
+from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
+from cosmos.constants import InvocationMode, LoadMode, TestBehavior
+from cosmos.profiles import PostgresUserPasswordProfileMapping
+
+DBT_PROJECT_DIR = Path(
+    os.environ.get("DBT_PROJECT_DIR") or Path(__file__).resolve().parent.parent / "dbt_project"
+)
+DBT_EXECUTABLE = os.environ.get("DBT_EXECUTABLE") or str(Path(sys.executable).with_name("dbt"))
+
+#: The published marts; downstream DAGs are scheduled on it.
+MARTS = Asset(name="marts", uri="dangjian://warehouse/marts")
+OWNER = "dangjian-data"
+
+
+def settings(role: str | None):
+    """Settings that reach the warehouse through one Airflow connection only: ``warehouse``
+    (the owner, for publishing), ``warehouse_loader``, ``warehouse_transformer``,
+    ``warehouse_steward`` or ``warehouse_analyst``."""
+    from airflow.sdk import BaseHook
+
+    from ingest.config import Settings
+
+    conn_id = "warehouse" if role is None else f"warehouse_{role}"
+    uri = (
+        BaseHook.get_connection(conn_id).get_uri().split("?", 1)[0].replace("postgres://", "postgresql://", 1)
+    )
+    os.environ["WAREHOUSE_URL" if role is None else f"WAREHOUSE_{role.upper()}_URL"] = uri
+    return Settings.from_env()
+
+
+def task_failed(context) -> None:
+    """Failure callback: tell the operations team which task failed, in which run, and why."""
+    from ingest import notify
+
+    ti = context["ti"]
+    error = context.get("exception")
+    notify.send(
+        f"【党建统计数仓】任务失败：{ti.dag_id}.{ti.task_id}",
+        f"运行：{context['run_id']}\n第 {ti.try_number} 次尝试\n错误：{error}",
+    )
+
+
+DEFAULT_ARGS = {
+    "owner": OWNER,
+    "retries": 2,
+    "retry_delay": timedelta(seconds=int(os.environ.get("DANGJIAN_RETRY_DELAY_SECONDS", "120"))),
+    "retry_exponential_backoff": True,
+    "max_retry_delay": timedelta(minutes=30),
+    "on_failure_callback": task_failed,
+}
+
+
+def build_audit_publish(loaded) -> None:
+    """After ``loaded`` (the tasks that put submissions into raw), rebuild when something new
+    was accepted, audit (fail closed, never retried), publish, then always write the steward's
+    report and correction workbooks and send the night's outcome."""
+
+    @task.short_circuit(trigger_rule="all_done", ignore_downstream_trigger_rules=False)
+    def rebuild_due() -> int | None:
+        """Rebuild only when accepted submissions are newer than the published build.
+
+        Runs even if some workbooks failed to ingest: the others' data still flows.
+        """
+        from ingest.publish import pending
+
+        high_water = pending(settings("transformer"))
+        print(f"rebuild due up to submission {high_water}" if high_water else "nothing new")
+        return high_water
+
+    dbt_build = DbtTaskGroup(
+        group_id="dbt",
+        project_config=ProjectConfig(
+            dbt_project_path=DBT_PROJECT_DIR,
+            manifest_path=DBT_PROJECT_DIR / "target" / "manifest.json",
+        ),
+        profile_config=ProfileConfig(
+            profile_name="dangjian",
+            target_name="warehouse",
+            profile_mapping=PostgresUserPasswordProfileMapping(
+                conn_id="warehouse_transformer", profile_args={"schema": "analytics_next"}
+            ),
+        ),
+        # one task per model, then every dbt test in one task once all models are built (tests
+        # between two models need both); dbt runs inside the worker, not as a new process per task
+        render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST, test_behavior=TestBehavior.AFTER_ALL),
+        execution_config=ExecutionConfig(
+            dbt_executable_path=DBT_EXECUTABLE, invocation_mode=InvocationMode.DBT_RUNNER
+        ),
+        operator_args={"install_deps": False},
+    )
+
+    @task(retries=0, on_failure_callback=None)  # a refusal is reported by notify
+    def audit(run_id: str | None = None) -> dict:
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from ingest.audit import AuditFailed
+        from ingest.audit import audit as run_audit
+        from ingest.publish import refuse
+
+        s = settings("transformer")
+        try:
+            outcome = run_audit(s, run_id)
+        except AuditFailed as failed:
+            refuse(s, run_id, str(failed))
+            raise AirflowFailException(str(failed)) from None
+        except Exception as exc:  # an error while auditing is a failed audit: fail closed
+            refuse(s, run_id, f"审核出错 / audit error: {type(exc).__name__}: {exc}")
+            raise AirflowFailException(f"audit error: {exc}") from exc
+        return {"checked": outcome.checked, "warnings": len(outcome.failures)}
+
+    @task(outlets=[MARTS])
+    def publish(high_water: int, run_id: str | None = None) -> dict:
+        from ingest.publish import publish as swap
+
+        return swap(settings(None), run_id, high_water).row_counts
+
+    @task(trigger_rule="all_done")
+    def steward_outputs(ds_nodash: str | None = None) -> None:
+        """The steward's report and this night's correction workbooks, whatever the audit said."""
+        from ingest import corrections, steward_report
+
+        s = settings("steward")
+        print(f"report: {steward_report.write(s, s.home / 'report')}")
+        written = corrections.write(s, s.home / "corrections" / (ds_nodash or "latest"))
+        print(f"correction workbooks: {len(written)}")
+
+    @task(trigger_rule="all_done", on_failure_callback=None)
+    def notify(run_id: str | None = None, dag_run=None) -> dict:
+        """Send the night's outcome; fail the run when it published nothing it should have."""
+        from dataclasses import asdict
+
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from ingest import notify as channel
+        from ingest.publish import pending
+
+        s = settings("steward")
+        due = pending(settings("transformer")) is not None
+        night = channel.night(s, run_id, dag_run.start_date, due)
+        channel.send(*night.message(str(s.home / "report" / "report.html")))
+        if not night.ok:
+            raise AirflowFailException(f"{night.outcome}: {night.reason}")
+        return asdict(night)
+
+    high_water = rebuild_due()
+    loaded >> high_water >> dbt_build
+    published = publish(high_water)
+    dbt_build >> audit() >> published
+    published >> steward_outputs() >> notify()
