@@ -190,7 +190,11 @@ def cmd_publish(args: argparse.Namespace, s: Settings) -> int:
 
     run_id = f"manual__{uuid.uuid4().hex[:8]}"
     if args.rollback:
-        pub = publish.rollback(s, run_id)
+        try:
+            pub = publish.rollback(s, run_id)
+        except publish.PublishRefused as refused:
+            console.print(f"[red]not rolled back[/]: {refused}")
+            return 1
         console.print(f"rolled back: {pub.row_counts}")
         return 0
     try:  # never publish what was not audited: audit the candidate as this run, then publish

@@ -207,6 +207,10 @@ def _supersede(cur: psycopg.Cursor, sid: int, county: str, period: str) -> None:
     )
 
 
+class ArchiveError(OSError):
+    """The original could not be archived, so the file was not registered as received."""
+
+
 @dataclass(frozen=True)
 class Reprocessing:
     """An archived original read again under the current contract and rules."""
@@ -226,7 +230,14 @@ def ingest_file(
     registered as a new submission of the same file that supersedes the one it re-reads.
     """
     sha = sha256_of(path)
-    archived = archive(path, sha, s.archive)
+    try:
+        archived = archive(path, sha, s.archive)
+    except OSError as exc:  # disk full, not writable: the file is not received, and says why
+        raise ArchiveError(
+            f"无法把文件「{path.name}」存档到 {s.archive}（{type(exc).__name__}: {exc}）；"
+            "文件未登记为已收到，仍留在收件箱，修复后下次运行会重新处理"
+            f" / could not archive {path.name}: not registered, will be retried"
+        ) from exc
     book: Workbook | None = None
     try:
         book = read_workbook(path)

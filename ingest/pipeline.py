@@ -72,14 +72,17 @@ def build_audit_publish(loaded) -> None:
     report and correction workbooks and send the night's outcome."""
 
     @task.short_circuit(trigger_rule="all_done", ignore_downstream_trigger_rules=False)
-    def rebuild_due() -> int | None:
+    def rebuild_due(run_id: str | None = None) -> int | None:
         """Rebuild only when accepted submissions are newer than the published build.
 
-        Runs even if some workbooks failed to ingest: the others' data still flows.
+        Runs even if some workbooks failed to ingest: the others' data still flows. First
+        waits for the build lease, so that two runs never build ``analytics_next`` at once.
         """
-        from ingest.publish import pending
+        from ingest.publish import pending, take_build_lease
 
-        high_water = pending(settings("transformer"))
+        s = settings("transformer")
+        take_build_lease(s, run_id)
+        high_water = pending(s)
         print(f"rebuild due up to submission {high_water}" if high_water else "nothing new")
         return high_water
 
@@ -148,10 +151,11 @@ def build_audit_publish(loaded) -> None:
         from airflow.sdk.exceptions import AirflowFailException
 
         from ingest import notify as channel
-        from ingest.publish import pending
+        from ingest.publish import pending, release_build_lease
 
-        s = settings("steward")
-        due = pending(settings("transformer")) is not None
+        s, transformer = settings("steward"), settings("transformer")
+        due = pending(transformer) is not None
+        release_build_lease(transformer, run_id)
         night = channel.night(s, run_id, dag_run.start_date, due)
         channel.send(*night.message(str(s.home / "report" / "report.html")))
         if not night.ok:

@@ -188,3 +188,45 @@ def rollback(s: Settings, run_id: str) -> Publication:
         counts = row_counts(conn, PUBLISHED)
         _record(conn, run_id, "rolled_back", None, counts)
     return Publication(run_id, counts)
+
+
+class BuildBusy(RuntimeError):
+    """Another run holds the build lease (it is building ``analytics_next`` right now)."""
+
+
+def take_build_lease(s: Settings, run_id: str, wait: float | None = None, poll: float = 15.0) -> None:
+    """Hold the one build lease for ``run_id``: from the rebuild check to the night's end only
+    one run builds, audits and publishes ``analytics_next`` (the nightly DAG and a reprocessing
+    started at the same time would otherwise build into the same schema). Waits up to
+    ``wait`` seconds (default ``DANGJIAN_BUILD_WAIT_MINUTES``, 120 minutes) for the holder,
+    then raises :class:`BuildBusy`. A lease older than ``DANGJIAN_BUILD_LEASE_HOURS`` (6) is
+    taken to belong to a run that died without releasing it."""
+    import os
+    import time
+
+    wait = float(os.environ.get("DANGJIAN_BUILD_WAIT_MINUTES") or 120) * 60 if wait is None else wait
+    stale = float(os.environ.get("DANGJIAN_BUILD_LEASE_HOURS") or 6)
+    deadline = time.monotonic() + wait
+    while True:
+        with psycopg.connect(s.url("transformer"), autocommit=True) as conn:
+            held = conn.execute(
+                "insert into quality.build_lease as l (run_id) values (%s)"
+                " on conflict (singleton) do update set run_id = excluded.run_id, acquired_at = now()"
+                " where l.run_id = excluded.run_id or l.acquired_at < now() - make_interval(secs => %s)"
+                " returning run_id",
+                (run_id, stale * 3600),
+            ).fetchone()
+            if held:
+                return
+            holder = conn.execute("select run_id, acquired_at from quality.build_lease").fetchone()
+        if time.monotonic() >= deadline:
+            raise BuildBusy(
+                f"另一次运行正在构建，稍后再试 / run {holder[0]} has held the build since {holder[1]}"
+            )
+        time.sleep(poll)
+
+
+def release_build_lease(s: Settings, run_id: str) -> None:
+    """Give the build lease back (only if ``run_id`` holds it)."""
+    with psycopg.connect(s.url("transformer"), autocommit=True) as conn:
+        conn.execute("delete from quality.build_lease where run_id = %s", (run_id,))

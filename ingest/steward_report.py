@@ -93,9 +93,11 @@ def _rejections_by_county(statuses: list[completeness.CountyStatus]) -> list[tup
 
 
 def render(s: Settings) -> str:
-    from jinja2 import Environment, PackageLoader, select_autoescape
+    from jinja2 import Environment, PackageLoader
 
-    env = Environment(loader=PackageLoader("ingest", "templates"), autoescape=select_autoescape())
+    env = Environment(
+        loader=PackageLoader("ingest", "templates"), autoescape=True
+    )  # every value is data, never markup
     return env.get_template("steward_report.html.j2").render(**context(s))
 
 

@@ -56,8 +56,9 @@ def wh(warehouse_server: Settings) -> Settings:
 
 
 def pytest_collection_modifyitems(items):
-    """Mark tests by folder: ``integration`` needs PostgreSQL, ``e2e`` runs the DAG."""
+    """Mark tests by folder: ``integration``, ``reliability`` and ``security`` need PostgreSQL,
+    ``e2e`` runs the DAG, ``deploy`` checks the deployment files."""
     for item in items:
-        for marker in ("integration", "e2e"):
+        for marker in ("integration", "e2e", "reliability", "security", "deploy"):
             if f"/tests/{marker}/" in str(item.path):
                 item.add_marker(getattr(pytest.mark, marker))

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 
 import psycopg
 
@@ -61,3 +64,15 @@ def column_of(sheet_key: str, name: str) -> str:
     from ingest.reader import column_letter
 
     return column_letter([c.name for c in contract.sheet(sheet_key).columns].index(name))
+
+
+def cli(
+    s: Settings, *args: str, timeout: float = 900, **popen
+) -> subprocess.CompletedProcess | subprocess.Popen:
+    """Run ``dangjian <args>`` as a user would, against this warehouse and home. With Popen
+    keyword arguments (e.g. ``start_new_session=True``) the process is started and returned."""
+    env = {**os.environ, "DANGJIAN_HOME": str(s.home), "WAREHOUSE_PORT": str(s.port)}
+    command = [sys.executable, "-m", "ingest.cli", *args]
+    if popen:
+        return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, **popen)
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout)

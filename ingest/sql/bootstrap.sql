@@ -216,6 +216,15 @@ where not v.success and k ? 'source_row';
 comment on view quality.failed_cells is
     '检查失败的每一行，追溯到报送文件的工作表与单元格 / failed checks traced to the source cell';
 
+-- The build lease: one run at a time builds, audits and publishes analytics_next
+-- (ingest/publish.py take_build_lease), whichever DAG it belongs to.
+create table if not exists quality.build_lease (
+    singleton boolean primary key default true check (singleton),
+    run_id text not null,
+    acquired_at timestamptz not null default now()
+);
+comment on table quality.build_lease is '正在构建候选版本的运行（同一时间只有一个）/ the run now building analytics_next';
+
 -- HMAC pads of the pseudonymisation key (ingest/pseudonym.py): the transformer reads them,
 -- nobody else; the key itself is never stored.
 create table if not exists restricted.pseudonym_key (
@@ -235,4 +244,5 @@ grant select on all tables in schema raw to transformer;
 grant select, insert on quality.rejected_cells, quality.source_column to loader;
 grant select on all tables in schema quality to transformer, steward;
 grant insert on quality.validation_result, quality.publication, quality.completeness to transformer;  -- results, refusals
+grant insert, update, delete on quality.build_lease to transformer;
 grant insert on quality.disposition to steward;  -- decisions are added, never changed

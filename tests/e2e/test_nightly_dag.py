@@ -1,23 +1,13 @@
 """The DAGs end to end through the real Airflow (dag.test), dbt, GX and PostgreSQL."""
 
 import os
-import subprocess
-import sys
 
 from openpyxl import load_workbook
 
 from ingest import contract, orgunits, sample
-from tests.helpers import query
+from tests.helpers import cli, query
 
 LATE, CORRECTED = "520624", "520603"  # 思南县 submits a night late; 万山区 corrects its workbook
-
-
-def _cli(s, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DANGJIAN_HOME": str(s.home), "WAREHOUSE_PORT": str(s.port)}
-    done = subprocess.run(
-        [sys.executable, "-m", "ingest.cli", *args], env=env, capture_output=True, text=True, timeout=900
-    )
-    return done
 
 
 def _log(s) -> str:
@@ -42,7 +32,7 @@ def test_three_nights_then_a_reprocessing(wh):
     counties = list(orgunits.counties())
     # Night 1: nine counties submit (思南县 is late); all nine are loaded, built, audited, published.
     sample.generate("2025", wh.inbox, counties=[c for c in counties if c != LATE])
-    night1 = _cli(wh, "nightly")
+    night1 = cli(wh, "nightly")
     assert night1.returncode == 0, night1.stdout[-3000:] + night1.stderr[-3000:]
     after1 = _villages_by_county(wh)
     assert set(after1) == set(counties) - {LATE}
@@ -62,7 +52,7 @@ def test_three_nights_then_a_reprocessing(wh):
     sample.write_workbook(corrected, CORRECTED, "2025", {**rows, "villages": rows["villages"][:-5]})
     os.replace(corrected, wh.inbox / f"更正_{corrected.name}")
     (wh.inbox / "520621_2025_江口县_损坏.xlsx").write_bytes(b"not a workbook")
-    night2 = _cli(wh, "nightly")
+    night2 = cli(wh, "nightly")
     assert night2.returncode == 0, night2.stdout[-3000:] + night2.stderr[-3000:]
     after2 = _villages_by_county(wh)
     assert set(after2) == set(counties)
@@ -83,7 +73,7 @@ def test_three_nights_then_a_reprocessing(wh):
     )[0][0] in ("accepted", "late")
 
     # Night 3: nothing new; nothing is rebuilt or published again and the marts stay as they were.
-    night3 = _cli(wh, "nightly")
+    night3 = cli(wh, "nightly")
     assert night3.returncode == 0, night3.stdout[-3000:] + night3.stderr[-3000:]
     assert _publications(wh) == [("published", 9), ("published", newest)]
     assert _villages_by_county(wh) == after2
@@ -97,7 +87,7 @@ def test_three_nights_then_a_reprocessing(wh):
         " and status = 'accepted'",
         (CORRECTED,),
     )[0][0]
-    again = _cli(wh, "reprocess", "--period", "2025", "--county", CORRECTED)
+    again = cli(wh, "reprocess", "--period", "2025", "--county", CORRECTED)
     assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
     assert query(
         wh,
@@ -109,7 +99,7 @@ def test_three_nights_then_a_reprocessing(wh):
 
     # the city's summary workbook, from the published marts
     out = wh.home / "exports" / "summary.xlsx"
-    export = _cli(wh, "export", "--to", str(out))
+    export = cli(wh, "export", "--to", str(out))
     assert export.returncode == 0, export.stderr[-3000:]
     sheet = load_workbook(out)["2025年度"]
     assert sheet.cell(sheet.max_row, 2).value == "全市"
