@@ -117,7 +117,8 @@ def _output_to(log_file: Path | None):
 
 
 def serve(s: Settings, port: int = 8080) -> int:
-    """Run a local Airflow (api-server, scheduler, dag-processor) until interrupted."""
+    """Run a local Airflow (api-server, scheduler, dag-processor) until interrupted (Ctrl-C or
+    SIGTERM), then stop all three."""
     env = {
         **os.environ,
         **airflow_env(s),
@@ -128,6 +129,11 @@ def serve(s: Settings, port: int = 8080) -> int:
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL", f"http://127.0.0.1:{port}/execution/"
         ),
     }
+
+    def stop(signum, frame):  # `kill` stops the three servers too, as Ctrl-C does
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
     procs = [
         subprocess.Popen([airflow_executable(), *cmd], env=env)
         for cmd in (
