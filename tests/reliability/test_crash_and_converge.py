@@ -1,0 +1,139 @@
+"""Kill the process (SIGKILL) in the middle of each step; a normal rerun converges.
+
+Each step runs as the command a user or task runs (``dangjian ingest``, ``dangjian dbt build``,
+``dangjian publish``). To kill it at a known point, the test holds a lock the step needs next
+(a raw table for COPY, a source table for dbt, a candidate table for the audit and for the
+publish transaction), waits until the step's backend is waiting on it, and sends SIGKILL to
+the whole process group. The published state after the reruns must equal an uninterrupted
+night's: every ``marts`` table's content hash, every file registered exactly once.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import psycopg
+from psycopg import sql
+
+from ingest import sample
+from tests.helpers import cli, query, reset_warehouse
+
+COUNTIES = ["520603", "520624"]
+
+
+def _step(s, *args: str) -> None:
+    done = cli(s, *args)
+    assert done.returncode == 0, f"dangjian {' '.join(args)}:\n{done.stdout[-3000:]}{done.stderr[-3000:]}"
+
+
+def _killed_while_waiting(s, lock: str, waiting_on: str, *args: str) -> None:
+    """Run ``dangjian <args>`` while holding ``lock``; SIGKILL it once a backend of it waits
+    for that lock in a statement matching ``waiting_on``; then let go."""
+    with (
+        psycopg.connect(s.url()) as holder,
+        psycopg.connect(s.url(), autocommit=True) as watcher,
+    ):
+        holder.execute(lock)  # held until the rollback below
+        proc = cli(s, *args, start_new_session=True)
+        try:
+            blocked = None
+            deadline = time.monotonic() + 600
+            while blocked is None and time.monotonic() < deadline and proc.poll() is None:
+                blocked = watcher.execute(
+                    "select pid from pg_stat_activity where wait_event_type = 'Lock' and query ilike %s",
+                    (waiting_on,),
+                ).fetchone()
+                time.sleep(0.2)
+            assert blocked, f"never blocked on {waiting_on}: {proc.communicate()[0][-3000:]!r}"
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        assert proc.returncode == -signal.SIGKILL
+        # the server learns of the dead client when it next talks to it; end that wait now
+        watcher.execute("select pg_terminate_backend(%s)", blocked)
+        holder.rollback()
+
+
+def _marts_hash(s) -> dict[str, str]:
+    """Every marts table's content, hashed, without what differs between two equal nights:
+    submission ids (the sequence hands them out anew), load and snapshot timestamps, and the
+    role history's row id (dbt's snapshot id, a hash of the time the snapshot saw the row)."""
+    hashes = {}
+    with psycopg.connect(s.url()) as conn:
+        tables = [t for (t,) in conn.execute("select tablename from pg_tables where schemaname = 'marts'")]
+        for table in sorted(tables):
+            columns = [
+                name
+                for name, kind in conn.execute(
+                    "select column_name, data_type from information_schema.columns"
+                    " where table_schema = 'marts' and table_name = %s order by ordinal_position",
+                    (table,),
+                )
+                if "submission_id" not in name
+                and not kind.startswith("timestamp")
+                and name != "role_history_id"
+            ]
+            row = sql.SQL("({})").format(sql.SQL(", ").join(map(sql.Identifier, columns)))
+            hashes[table] = conn.execute(
+                sql.SQL(
+                    "select count(*) || ':' || coalesce(md5(string_agg(r::text, '|' order by r::text)), '')"
+                    " from (select {row} as r from marts.{table}) as t"
+                ).format(row=row, table=sql.Identifier(table))
+            ).fetchone()[0]
+    return hashes
+
+
+def _received(s) -> list[tuple]:
+    return query(s, "select file_name, count(*) from raw.submission group by 1 order by 1")
+
+
+def test_a_night_killed_at_every_step_converges_to_the_uninterrupted_one(wh):
+    # the uninterrupted night
+    sample.generate("2025", wh.inbox, counties=COUNTIES)
+    _step(wh, "ingest")
+    _step(wh, "dbt", "build")
+    _step(wh, "publish")
+    reference, received = _marts_hash(wh), _received(wh)
+    raw_rows = query(wh, "select count(*) from raw.villages")
+    assert len(received) == len(COUNTIES) and reference["fct_village_indicators"].split(":")[0] != "0"
+
+    reset_warehouse(wh)
+    sample.generate("2025", wh.inbox, counties=COUNTIES)
+
+    # 1. killed during COPY (the villages sheet, after the cadres and training sheets went in)
+    _killed_while_waiting(wh, "lock table raw.villages in share mode", "copy raw.villages%", "ingest")
+    assert query(wh, "select count(*) from raw.submission") == [(0,)]  # all of it or none of it
+    assert query(wh, "select count(*) from raw.cadres") == [(0,)]
+    _step(wh, "ingest")
+    assert _received(wh) == received and query(wh, "select count(*) from raw.villages") == raw_rows
+
+    # 2. killed during the dbt build (a mart that reads the enterprises sheet)
+    _killed_while_waiting(
+        wh, "lock table raw.enterprises in access exclusive mode", "%raw%enterprises%", "dbt", "build"
+    )
+    _step(wh, "dbt", "build")
+
+    # 3. killed during the audit, and 4. inside the publish transaction: marts stay as they were
+    _killed_while_waiting(
+        wh,
+        "lock table analytics_next.fct_village_indicators in access exclusive mode",
+        "%fct_village_indicators%",
+        "publish",
+    )
+    assert query(wh, "select count(*) from pg_tables where schemaname = 'marts'") == [(0,)]
+    _killed_while_waiting(
+        wh,
+        "lock table analytics_next.mart_county_period_summary in access share mode",
+        "alter table%mart_county_period_summary%owner%",
+        "publish",
+    )
+    assert query(wh, "select count(*) from pg_tables where schemaname = 'marts'") == [(0,)]
+    assert query(wh, "select count(*) from quality.publication where status = 'published'") == [(0,)]
+
+    _step(wh, "publish")
+    assert _marts_hash(wh) == reference
+    assert _received(wh) == received  # no file lost, none loaded twice
+    assert query(wh, "select count(*) from raw.villages") == raw_rows
