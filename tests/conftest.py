@@ -55,6 +55,36 @@ def wh(warehouse_server: Settings) -> Settings:
     return warehouse_server
 
 
+@pytest.fixture(scope="session")
+def night():
+    """One night by hand: ``night(s, run_id, paths)`` ingests the workbooks (each must be
+    accepted), builds with dbt, audits and publishes as ``run_id``."""
+    from ingest import dbt, publish
+    from ingest.audit import audit
+    from ingest.load import ingest_file
+
+    def run(s: Settings, run_id: str, paths) -> None:
+        for path in paths:
+            assert ingest_file(path, s).status == "accepted"
+        dbt.run(s, "build")
+        audit(s, run_id)
+        publish.publish(s, run_id)
+
+    return run
+
+
+@pytest.fixture(scope="module")
+def city(warehouse_server: Settings, night):
+    """The whole city's sample data (ten counties), built, audited and published, once per
+    module that asks for it."""
+    from ingest import sample
+
+    s = warehouse_server
+    reset_warehouse(s)
+    night(s, "city-1", sample.generate("2025", s.inbox))
+    return s
+
+
 def pytest_collection_modifyitems(items):
     """Mark tests by folder: ``integration``, ``reliability`` and ``security`` need PostgreSQL,
     ``e2e`` runs the DAG, ``deploy`` checks the deployment files."""

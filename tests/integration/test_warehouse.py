@@ -1,7 +1,4 @@
-"""The embedded warehouse: lifecycle, bootstrap and what each role may do."""
-
-import psycopg
-import pytest
+"""The embedded warehouse: lifecycle and bootstrap. What each role may do: tests/security/test_access.py."""
 
 from ingest import warehouse
 from tests.helpers import query
@@ -25,38 +22,6 @@ def test_bootstrap_creates_schemas_and_roles_and_can_run_again(wh):
 def test_server_listens_on_tcp_loopback_only(wh):
     assert query(wh, "show listen_addresses") == [("127.0.0.1",)]
     assert query(wh, "show unix_socket_directories") == [("",)]
-
-
-@pytest.mark.parametrize("schema", ["raw", "quality", "restricted", "analytics_next", "staging"])
-def test_analyst_is_denied_everything_but_marts(wh, schema):
-    with psycopg.connect(wh.url()) as conn:
-        conn.execute(f"create table if not exists {schema}.probe (x int)")
-        conn.execute("create table if not exists marts.probe (x int)")
-        conn.execute("grant select on marts.probe to analyst")
-    assert query(wh, "select count(*) from marts.probe", role="analyst") == [(0,)]
-    with pytest.raises(psycopg.errors.InsufficientPrivilege):
-        query(wh, f"select * from {schema}.probe", role="analyst")
-
-
-def test_analyst_and_steward_cannot_write_marts(wh):
-    with psycopg.connect(wh.url()) as conn:
-        conn.execute("create table marts.probe (x int)")
-        conn.execute("grant select on marts.probe to analyst, steward")
-    for role in ("analyst", "steward"):
-        with pytest.raises(psycopg.errors.InsufficientPrivilege):
-            query(wh, "insert into marts.probe values (1)", role=role)
-        with pytest.raises(psycopg.errors.InsufficientPrivilege):
-            query(wh, "create table marts.mine (x int)", role=role)
-
-
-def test_steward_reads_quality(wh):
-    assert query(wh, "select count(*) from quality.rejected_cells", role="steward") == [(0,)]
-
-
-def test_loader_writes_raw_but_cannot_read_marts(wh):
-    assert query(wh, "select count(*) from raw.submission", role="loader") == [(0,)]
-    with pytest.raises(psycopg.errors.InsufficientPrivilege):
-        query(wh, "select 1 from marts.anything", role="loader")
 
 
 def test_up_recovers_from_a_stale_pid_file(warehouse_server):
