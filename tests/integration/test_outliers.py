@@ -30,5 +30,10 @@ def test_a_value_far_from_the_villages_history_is_a_warning(wh, tmp_path):
     }
     assert "outlier_grid_count" in flagged and flagged["outlier_grid_count"]["severity"] == "warning"
     rows_flagged = flagged["outlier_grid_count"]["details"]["failing_rows"]
-    assert {"submission_id": latest.submission_id, "source_sheet": "村情", "source_row": 2} in rows_flagged
+    assert {
+        "submission_id": latest.submission_id,
+        "source_sheet": "村情",
+        "source_row": 2,
+        "grid_count": 55,
+    } in rows_flagged
     assert "往期" in flagged["outlier_grid_count"]["details"]["explanation"]
