@@ -66,13 +66,26 @@ DEFAULT_ARGS = {
 }
 
 
+def _run_ended(dag_id: str | None, run_id: str) -> bool:
+    """Whether a DAG run has ended, as Airflow knows it (a lease holder that never gave it back)."""
+    from airflow.sdk.execution_time.task_runner import RuntimeTaskInstance
+
+    if dag_id is None:
+        return False
+    try:
+        state = RuntimeTaskInstance.get_dagrun_state(dag_id, run_id)
+    except Exception:  # an unknown run (e.g. a manual run outside Airflow): let the age rule decide
+        return False
+    return str(state).rsplit(".", 1)[-1].lower() in ("success", "failed")
+
+
 def build_audit_publish(loaded) -> None:
     """After ``loaded`` (the tasks that put submissions into raw), rebuild when something new
     was accepted, audit (fail closed, never retried), publish, then always write the steward's
     report and correction workbooks and send the night's outcome."""
 
     @task.short_circuit(trigger_rule="all_done", ignore_downstream_trigger_rules=False)
-    def rebuild_due(run_id: str | None = None) -> int | None:
+    def rebuild_due(run_id: str | None = None, dag_run=None) -> int | None:
         """Rebuild only when accepted submissions are newer than the published build.
 
         Runs even if some workbooks failed to ingest: the others' data still flows. First
@@ -81,7 +94,7 @@ def build_audit_publish(loaded) -> None:
         from ingest.publish import pending, take_build_lease
 
         s = settings("transformer")
-        take_build_lease(s, run_id)
+        take_build_lease(s, run_id, dag_id=dag_run.dag_id, finished=_run_ended)
         high_water = pending(s)
         print(f"rebuild due up to submission {high_water}" if high_water else "nothing new")
         return high_water

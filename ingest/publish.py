@@ -9,6 +9,7 @@ A concurrent analyst query sees the old build or the new one, never a mix.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import psycopg
@@ -194,13 +195,24 @@ class BuildBusy(RuntimeError):
     """Another run holds the build lease (it is building ``analytics_next`` right now)."""
 
 
-def take_build_lease(s: Settings, run_id: str, wait: float | None = None, poll: float = 15.0) -> None:
+def take_build_lease(
+    s: Settings,
+    run_id: str,
+    wait: float | None = None,
+    poll: float = 15.0,
+    dag_id: str | None = None,
+    finished: Callable[[str | None, str], bool] | None = None,
+) -> None:
     """Hold the one build lease for ``run_id``: from the rebuild check to the night's end only
     one run builds, audits and publishes ``analytics_next`` (the nightly DAG and a reprocessing
     started at the same time would otherwise build into the same schema). Waits up to
     ``wait`` seconds (default ``DANGJIAN_BUILD_WAIT_MINUTES``, 120 minutes) for the holder,
-    then raises :class:`BuildBusy`. A lease older than ``DANGJIAN_BUILD_LEASE_HOURS`` (6) is
-    taken to belong to a run that died without releasing it."""
+    then raises :class:`BuildBusy`.
+
+    A lease is free again when its holder gives it back, when ``finished(dag_id, run_id)``
+    says the holding run has ended (a run that ended without giving it back, e.g. because the
+    warehouse was down when it tried), or when it is older than ``DANGJIAN_BUILD_LEASE_HOURS``
+    (6)."""
     import os
     import time
 
@@ -210,18 +222,22 @@ def take_build_lease(s: Settings, run_id: str, wait: float | None = None, poll: 
     while True:
         with psycopg.connect(s.url("transformer"), autocommit=True) as conn:
             held = conn.execute(
-                "insert into quality.build_lease as l (run_id) values (%s)"
-                " on conflict (singleton) do update set run_id = excluded.run_id, acquired_at = now()"
+                "insert into quality.build_lease as l (run_id, dag_id) values (%s, %s)"
+                " on conflict (singleton) do update set run_id = excluded.run_id, dag_id = excluded.dag_id,"
+                " acquired_at = now()"
                 " where l.run_id = excluded.run_id or l.acquired_at < now() - make_interval(secs => %s)"
                 " returning run_id",
-                (run_id, stale * 3600),
+                (run_id, dag_id, stale * 3600),
             ).fetchone()
             if held:
                 return
-            holder = conn.execute("select run_id, acquired_at from quality.build_lease").fetchone()
+            holder = conn.execute("select dag_id, run_id, acquired_at from quality.build_lease").fetchone()
+            if holder and finished is not None and finished(holder[0], holder[1]):
+                conn.execute("delete from quality.build_lease where run_id = %s", (holder[1],))
+                continue  # the holder ended without giving it back: take it now
         if time.monotonic() >= deadline:
             raise BuildBusy(
-                f"另一次运行正在构建，稍后再试 / run {holder[0]} has held the build since {holder[1]}"
+                f"另一次运行正在构建，稍后再试 / run {holder[1]} has held the build since {holder[2]}"
             )
         time.sleep(poll)
 

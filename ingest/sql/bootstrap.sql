@@ -224,6 +224,7 @@ create table if not exists quality.build_lease (
     acquired_at timestamptz not null default now()
 );
 comment on table quality.build_lease is '正在构建候选版本的运行（同一时间只有一个）/ the run now building analytics_next';
+alter table quality.build_lease add column if not exists dag_id text;
 
 -- HMAC pads of the pseudonymisation key (ingest/pseudonym.py): the transformer reads them,
 -- nobody else; the key itself is never stored.

@@ -41,3 +41,21 @@ def test_a_lease_left_by_a_dead_run_expires(wh, monkeypatch):
     monkeypatch.setenv("DANGJIAN_BUILD_LEASE_HOURS", "6")
     take_build_lease(wh, "next-night", wait=0)
     assert query(wh, "select run_id from quality.build_lease") == [("next-night",)]
+
+
+def test_a_lease_whose_run_ended_without_giving_it_back_is_taken_at_once(wh):
+    take_build_lease(wh, "failed-night", dag_id="county_submissions_nightly")
+    asked = []
+
+    def finished(dag_id, run_id):
+        asked.append((dag_id, run_id))
+        return run_id == "failed-night"
+
+    take_build_lease(wh, "next-night", wait=0, dag_id="county_submissions_nightly", finished=finished)
+    assert asked == [("county_submissions_nightly", "failed-night")]
+    assert query(wh, "select dag_id, run_id from quality.build_lease") == [
+        ("county_submissions_nightly", "next-night")
+    ]
+    # a holder that is still running is waited for
+    with pytest.raises(BuildBusy):
+        take_build_lease(wh, "reprocess-1", wait=0, finished=lambda d, r: False)
