@@ -9,20 +9,16 @@ role from the published marts only.
 
 from __future__ import annotations
 
-import pendulum
 from airflow.sdk import dag, task
 
-from ingest.pipeline import DEFAULT_ARGS, MARTS, settings
+from ingest.pipeline import DAG_DEFAULTS, MARTS, settings
 
 
 @dag(
     dag_id="city_summary_export",
     description="每次发布后生成全市党建统计汇总工作簿（含图表）",
     schedule=[MARTS],
-    start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Shanghai"),
-    catchup=False,
-    max_active_runs=1,
-    default_args=DEFAULT_ARGS,
+    **DAG_DEFAULTS,
     tags=["dangjian", "export", "downstream"],
     doc_md=__doc__,
 )

@@ -14,20 +14,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pendulum
 from airflow.sdk import dag, task
 
-from ingest.pipeline import DEFAULT_ARGS, build_audit_publish, settings
+from ingest.pipeline import DAG_DEFAULTS, build_audit_publish, settings
 
 
 @dag(
     dag_id="county_submissions_nightly",
     description="各县（区）党建统计报送：每晚入库、建模、审核、发布",
     schedule="0 2 * * *",
-    start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Shanghai"),
-    catchup=False,
-    max_active_runs=1,
-    default_args=DEFAULT_ARGS,
+    **DAG_DEFAULTS,
     tags=["dangjian", "nightly", "warehouse"],
     doc_md=__doc__,
 )

@@ -12,20 +12,16 @@ one ``county`` (6-digit code); leave ``county`` empty for every county.
 
 from __future__ import annotations
 
-import pendulum
 from airflow.sdk import Param, dag, task
 
-from ingest.pipeline import DEFAULT_ARGS, build_audit_publish, settings
+from ingest.pipeline import DAG_DEFAULTS, build_audit_publish, settings
 
 
 @dag(
     dag_id="reprocess_period",
     description="按现行规则重新处理某一期的报送原件（存档），重建、审核、发布",
     schedule=None,
-    start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Shanghai"),
-    catchup=False,
-    max_active_runs=1,
-    default_args=DEFAULT_ARGS,
+    **DAG_DEFAULTS,
     tags=["dangjian", "manual", "warehouse"],
     params={
         "period": Param(

@@ -13,6 +13,7 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+import pendulum
 from airflow.sdk import Asset, task
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import InvocationMode, LoadMode, TestBehavior
@@ -77,6 +78,15 @@ def _run_ended(dag_id: str | None, run_id: str) -> bool:
     except Exception:  # an unknown run (e.g. a manual run outside Airflow): let the age rule decide
         return False
     return str(state).rsplit(".", 1)[-1].lower() in ("success", "failed")
+
+
+#: What every DAG of the warehouse shares: one run at a time, no catch-up, Shanghai time.
+DAG_DEFAULTS = {
+    "start_date": pendulum.datetime(2026, 1, 1, tz="Asia/Shanghai"),
+    "catchup": False,
+    "max_active_runs": 1,
+    "default_args": DEFAULT_ARGS,
+}
 
 
 def build_audit_publish(loaded) -> None:
