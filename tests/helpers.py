@@ -42,6 +42,40 @@ def query(s: Settings, sql: str, params=(), role: str | None = None) -> list[tup
         return conn.execute(sql, params).fetchall()
 
 
+def content_hash(s: Settings, schema: str = "marts") -> dict[str, str]:
+    """Every table of ``schema``, its content hashed, without what differs between two equal
+    builds: submission ids (the sequence hands them out anew), load and snapshot timestamps,
+    and the role history's row id (dbt's snapshot id, a hash of the time the snapshot saw the
+    row)."""
+    from psycopg import sql
+
+    hashes = {}
+    with psycopg.connect(s.url()) as conn:
+        tables = [
+            t for (t,) in conn.execute("select tablename from pg_tables where schemaname = %s", (schema,))
+        ]
+        for table in sorted(tables):
+            columns = [
+                name
+                for name, kind in conn.execute(
+                    "select column_name, data_type from information_schema.columns"
+                    " where table_schema = %s and table_name = %s order by ordinal_position",
+                    (schema, table),
+                )
+                if "submission_id" not in name
+                and not kind.startswith("timestamp")
+                and name != "role_history_id"
+            ]
+            row = sql.SQL("({})").format(sql.SQL(", ").join(map(sql.Identifier, columns)))
+            hashes[table] = conn.execute(
+                sql.SQL(
+                    "select count(*) || ':' || coalesce(md5(string_agg(r::text, '|' order by r::text)), '')"
+                    " from (select {row} as r from {schema}.{table}) as t"
+                ).format(row=row, schema=sql.Identifier(schema), table=sql.Identifier(table))
+            ).fetchone()[0]
+    return hashes
+
+
 def village_rows(
     county: str = "520603", period: str = "2025", n: int | None = None, seed: int = 1
 ) -> list[dict]:

@@ -238,6 +238,36 @@ create table if not exists restricted.pseudonym_key (
 revoke all on restricted.pseudonym_key from public, steward, analyst;
 grant select on restricted.pseudonym_key to transformer;
 
+-- Key rotations (ingest/pseudonym.py: rotate): which key replaced which, and each person's
+-- old key beside the new one, so keys saved before a rotation can still be joined. Stewards
+-- read both; nobody else. The pads of the old key are not kept.
+create table if not exists restricted.key_rotation (
+    rotation_id bigint generated always as identity primary key,
+    old_key_id text not null,
+    new_key_id text not null,
+    rotated_at timestamptz not null default now(),
+    persons integer not null,
+    rekeyed jsonb not null  -- "schema.table.column" -> rows whose key was replaced
+);
+comment on table restricted.key_rotation is '化名密钥轮换记录 / pseudonymisation key rotations';
+create table if not exists restricted.person_key_map (
+    rotation_id bigint not null references restricted.key_rotation,
+    old_person_key text not null,
+    new_person_key text not null,
+    primary key (rotation_id, old_person_key)
+);
+comment on table restricted.person_key_map is '轮换前后的人员化名键对照 / person keys before and after each rotation';
+revoke all on restricted.key_rotation, restricted.person_key_map from public, transformer, analyst;
+grant select on restricted.key_rotation, restricted.person_key_map to steward;
+
+-- A role holding's id (person key, role, unit): the dbt model int_cadre_roles_latest and a
+-- key rotation, which re-keys the role history, compute it here and nowhere else.
+create or replace function restricted.role_holding_id(person_key text, role text, org_unit_code text)
+returns text language sql immutable parallel safe
+return md5(concat_ws('|', person_key, role, org_unit_code));
+revoke all on function restricted.role_holding_id(text, text, text) from public;
+grant execute on function restricted.role_holding_id(text, text, text) to transformer;
+
 -- @grants: re-applied after the contract's per-sheet raw tables are created
 grant select, insert on all tables in schema raw to loader;  -- raw rows are append-only
 grant update (superseded_by, row_count) on raw.submission to loader;

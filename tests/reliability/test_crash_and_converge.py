@@ -15,10 +15,9 @@ import signal
 import time
 
 import psycopg
-from psycopg import sql
 
 from ingest import sample
-from tests.helpers import cli, query, reset_warehouse
+from tests.helpers import cli, content_hash, query, reset_warehouse
 
 COUNTIES = ["520603", "520624"]
 
@@ -57,35 +56,6 @@ def _killed_while_waiting(s, lock: str, waiting_on: str, *args: str) -> None:
         holder.rollback()
 
 
-def _marts_hash(s) -> dict[str, str]:
-    """Every marts table's content, hashed, without what differs between two equal nights:
-    submission ids (the sequence hands them out anew), load and snapshot timestamps, and the
-    role history's row id (dbt's snapshot id, a hash of the time the snapshot saw the row)."""
-    hashes = {}
-    with psycopg.connect(s.url()) as conn:
-        tables = [t for (t,) in conn.execute("select tablename from pg_tables where schemaname = 'marts'")]
-        for table in sorted(tables):
-            columns = [
-                name
-                for name, kind in conn.execute(
-                    "select column_name, data_type from information_schema.columns"
-                    " where table_schema = 'marts' and table_name = %s order by ordinal_position",
-                    (table,),
-                )
-                if "submission_id" not in name
-                and not kind.startswith("timestamp")
-                and name != "role_history_id"
-            ]
-            row = sql.SQL("({})").format(sql.SQL(", ").join(map(sql.Identifier, columns)))
-            hashes[table] = conn.execute(
-                sql.SQL(
-                    "select count(*) || ':' || coalesce(md5(string_agg(r::text, '|' order by r::text)), '')"
-                    " from (select {row} as r from marts.{table}) as t"
-                ).format(row=row, table=sql.Identifier(table))
-            ).fetchone()[0]
-    return hashes
-
-
 def _received(s) -> list[tuple]:
     return query(s, "select file_name, count(*) from raw.submission group by 1 order by 1")
 
@@ -96,7 +66,7 @@ def test_a_night_killed_at_every_step_converges_to_the_uninterrupted_one(wh):
     _step(wh, "ingest")
     _step(wh, "dbt", "build")
     _step(wh, "publish")
-    reference, received = _marts_hash(wh), _received(wh)
+    reference, received = content_hash(wh), _received(wh)
     raw_rows = query(wh, "select count(*) from raw.villages")
     assert len(received) == len(COUNTIES) and reference["fct_village_indicators"].split(":")[0] != "0"
 
@@ -134,6 +104,6 @@ def test_a_night_killed_at_every_step_converges_to_the_uninterrupted_one(wh):
     assert query(wh, "select count(*) from quality.publication where status = 'published'") == [(0,)]
 
     _step(wh, "publish")
-    assert _marts_hash(wh) == reference
+    assert content_hash(wh) == reference
     assert _received(wh) == received  # no file lost, none loaded twice
     assert query(wh, "select count(*) from raw.villages") == raw_rows

@@ -11,7 +11,7 @@ roster as (
 final as (
 
     select distinct on (person_key, role, org_unit_code)
-        md5(concat_ws('|', person_key, role, org_unit_code)) as role_holding_id,
+        restricted.role_holding_id(person_key, role, org_unit_code) as role_holding_id,
         person_key,
         role,
         org_unit_code,
