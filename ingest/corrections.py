@@ -62,21 +62,16 @@ def text_cell(cell, value: object) -> None:
 
 
 _FINDINGS = """
-with latest as (
-    select run_id from quality.validation_result order by validation_result_id desc limit 1
-),
-found as (
-    select r.submission_id, r.sheet, r.cell, coalesce(c.header, r.column_name) as header,
+with found as (
+    select r.submission_id, r.sheet, r.cell, r.header,
         r.original_text, r.rule, r.message, 0 as origin, r.rejected_cell_id as ord, 0 as source_row
-    from quality.rejected_cells as r
-    left join quality.source_column as c
-        on c.submission_id = r.submission_id and c.sheet = r.sheet and c.column_name = r.column_name
+    from quality.rejected_cells_named as r
     union all
-    select f.submission_id, f.sheet, coalesce(f.cell, '第 ' || f.source_row || ' 行'), f.header, f.value,
+    select f.submission_id, f.sheet, f.place, f.header, f.value,
         coalesce(f.rule_id, f.expectation),
         case when f.severity = 'warning' then '【提示，请核实】' else '' end || coalesce(f.explanation, ''),
         1, f.validation_result_id, f.source_row
-    from quality.failed_cells as f join latest using (run_id)
+    from quality.failed_cells as f join quality.latest_audit using (run_id)
     where f.waived_by is null
 )
 select s.submission_id, s.file_name, s.archive_path, s.county_code, s.period,

@@ -41,8 +41,7 @@ def failures(s: Settings, run_id: str | None = None) -> list[Failure]:
         rows = conn.execute(
             """
             with run as (
-                select coalesce(%(run)s, (select run_id from quality.validation_result
-                                          order by validation_result_id desc limit 1)) as run_id
+                select coalesce(%(run)s, (select run_id from quality.latest_audit)) as run_id
             )
             select v.validation_result_id, v.run_id, v.suite, v.column_name, v.severity,
                    v.unexpected_count, v.details ->> 'explanation', v.waived_by,

@@ -27,16 +27,12 @@ def context(s: Settings) -> dict:
         statuses = completeness.statuses(conn)
         rejected = conn.execute(
             "select s.county_code, s.period, s.file_name, r.sheet, r.cell,"
-            " coalesce(c.header, r.column_name), r.original_text, r.rule, r.message, s.status"
-            " from quality.rejected_cells r join quality.submission_status s using (submission_id)"
-            " left join quality.source_column c"
-            "  on c.submission_id = r.submission_id and c.sheet = r.sheet and c.column_name = r.column_name"
+            " r.header, r.original_text, r.rule, r.message, s.status"
+            " from quality.rejected_cells_named r join quality.submission_status s using (submission_id)"
             " where s.is_current or s.status = 'quarantined'"
             " order by s.county_code, s.period, r.rejected_cell_id"
         ).fetchall()
-        latest = conn.execute(
-            "select run_id from quality.validation_result order by validation_result_id desc limit 1"
-        ).fetchone()
+        latest = conn.execute("select run_id from quality.latest_audit").fetchone()
         failures = conn.execute(
             "select v.validation_result_id, v.severity, v.suite, v.column_name, v.unexpected_count,"
             " v.details ->> 'explanation', v.details ->> 'rule_id', v.waived_by,"
@@ -52,7 +48,7 @@ def context(s: Settings) -> dict:
         ).fetchall()
         cells = conn.execute(
             "select validation_result_id, severity, waived_by, county_code, period, file_name, sheet,"
-            " coalesce(cell, '第 ' || source_row || ' 行'), header, value, coalesce(rule_id, expectation),"
+            " place, header, value, coalesce(rule_id, expectation),"
             " explanation from quality.failed_cells where run_id = %s"
             " order by county_code, period, validation_result_id, source_row, cell limit %s",
             (latest[0] if latest else None, MAX_FAILED_CELLS),

@@ -204,7 +204,8 @@ select
     c.column_name,
     c.header,
     c.column_letter || (k ->> 'source_row') as cell,
-    k ->> c.column_name as value
+    k ->> c.column_name as value,
+    coalesce(c.column_letter || (k ->> 'source_row'), '第 ' || (k ->> 'source_row') || ' 行') as place
 from quality.validation_result as v
 cross join lateral jsonb_array_elements(v.details -> 'failing_rows') as k
 join quality.submission_status as s on s.submission_id = (k ->> 'submission_id')::bigint
@@ -215,6 +216,19 @@ left join quality.source_column as c
 where not v.success and k ? 'source_row';
 comment on view quality.failed_cells is
     '检查失败的每一行，追溯到报送文件的工作表与单元格 / failed checks traced to the source cell';
+
+-- Cells ingest rejected, with the header the county's sheet gave the column.
+create or replace view quality.rejected_cells_named as
+select r.*, coalesce(c.header, r.column_name) as header
+from quality.rejected_cells as r
+left join quality.source_column as c
+    on c.submission_id = r.submission_id and c.sheet = r.sheet and c.column_name = r.column_name;
+comment on view quality.rejected_cells_named is '入库时退回的单元格及其在报送表中的栏目名 / rejected cells with their source header';
+
+-- The latest audited run: what the report, the correction workbooks and `steward list` show.
+create or replace view quality.latest_audit as
+select run_id from quality.validation_result order by validation_result_id desc limit 1;
+comment on view quality.latest_audit is '最近一次审核的运行 / the latest audited run';
 
 -- The build lease: one run at a time builds, audits and publishes analytics_next
 -- (ingest/publish.py take_build_lease), whichever DAG it belongs to.
