@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -92,6 +92,8 @@ class County:
     enterprises: list[dict[str, Any]] = field(default_factory=list)
     _ids: set[str] = field(default_factory=set)
     _classes: int = 0
+    #: Share of a generic county's townships that report (scale tests: fewer rows per county).
+    rows_scale: float = 1.0
 
     # --- people ------------------------------------------------------------------------
     def person(
@@ -439,6 +441,10 @@ def _coverage_training(c: County, people: list[dict], level: str = "乡镇级") 
 def _generic(c: County, enterprises: bool = True) -> None:
     rng = c.rng
     all_units = orgunits.units(c.code)
+    if c.rows_scale < 1:  # scale tests: only some townships' units, so every sheet stays consistent
+        towns = orgunits.townships(c.code)
+        kept = sorted(rng.sample(range(len(towns)), max(1, round(len(towns) * c.rows_scale))))
+        all_units = [u for i in kept for u in towns[i].units]
     level = [u for u in all_units if u.kind in (UNIT_VILLAGE, UNIT_COMMUNITY)]
     villages = [u for u in level if u.kind == UNIT_VILLAGE]
     communities = [u for u in level if u.kind == UNIT_COMMUNITY]
@@ -455,7 +461,13 @@ def _generic(c: County, enterprises: bool = True) -> None:
     _community_workers(c, communities)
     if enterprises:
         n_ent = rng.randint(80, 220)
-        _instructors_and_enterprises(c, max(20, n_ent // 2), n_ent, rng.randint(15, 50))
+        if c.rows_scale < 1:
+            n_ent = max(2, round(n_ent * c.rows_scale))
+            _instructors_and_enterprises(
+                c, max(1, n_ent // 2), n_ent, round(rng.randint(15, 50) * c.rows_scale)
+            )
+        else:
+            _instructors_and_enterprises(c, max(20, n_ent // 2), n_ent, rng.randint(15, 50))
     _villages_sheet(
         c,
         all_units,
@@ -764,10 +776,17 @@ def _as_of(rows: list[dict], end: dt.date) -> Iterator[dict]:
             yield r
 
 
-def county_rows(county: str, period: str, seed: int = 2025) -> dict[str, list[dict[str, Any]]]:
-    """All four sheets' rows for one county and period (deterministic for the seed)."""
+def county_rows(
+    county: str, period: str, seed: int = 2025, rows_scale: float = 1.0
+) -> dict[str, list[dict[str, Any]]]:
+    """All four sheets' rows for one county and period (deterministic for the seed).
+
+    ``rows_scale`` < 1 (scale tests only) makes a generic county report for about that share
+    of its townships; the counties calibrated to the article are left whole.
+    """
     period = contract.parse_period(period)
     c = County(county, period, random.Random(f"{seed}/{county}/{period}"), period_end(period))
+    c.rows_scale = 1.0 if county in _CALIBRATED else rows_scale
     _CALIBRATED.get(county, _generic)(c)
     return {
         "cadres": list(_as_of(c.cadres, c.end)),
@@ -785,9 +804,9 @@ def write_workbook(path: Path, county: str, period: str, rows_by_sheet: dict[str
 DEFECTS_MANIFEST = "defects.csv"
 
 
-def _write_one(args: tuple[str, str, Path, int, float]) -> tuple[Path, list]:
-    county, period, target, seed, defects_rate = args
-    rows = county_rows(county, period, seed)
+def _write_one(args: tuple[str, str, Path, int, float, float]) -> tuple[Path, list]:
+    county, period, target, seed, defects_rate, rows_scale = args
+    rows = county_rows(county, period, seed, rows_scale)
     if not defects_rate:
         return write_workbook(target, county, period, rows), []
     from ingest import defects
@@ -809,6 +828,7 @@ def generate(
     overwrite: bool = True,
     progress: Callable[[], None] | None = None,
     workers: int | None = None,
+    rows_scale: float = 1.0,
 ) -> list[Path]:
     """Write one workbook per county into ``out``; returns the paths written.
 
@@ -816,6 +836,7 @@ def generate(
     and so its sha256, stay the same: the warehouse sees nothing new). With ``defects`` > 0
     some workbooks get real-world mess, listed in ``out/defects.csv`` (see ingest.defects).
     Counties are written in parallel processes (``workers``, default: one per CPU).
+    ``rows_scale`` < 1 gives the generic counties fewer rows (scale tests; see county_rows).
     """
     import os
     from concurrent.futures import ProcessPoolExecutor
@@ -825,7 +846,7 @@ def generate(
     for county in counties or list(orgunits.counties(scale)):
         target = out / contract.file_name(county, period, orgunits.county_name(county))
         if overwrite or not target.exists():
-            jobs.append((county, period, target, seed, defects))
+            jobs.append((county, period, target, seed, defects, rows_scale))
         elif progress:
             progress()
     workers = workers or min(len(jobs), os.cpu_count() or 1)
@@ -853,4 +874,9 @@ class _Serial:
     def __exit__(self, *exc: object) -> None:
         return None
 
-    map = staticmethod(map)
+    @staticmethod
+    def map(fn: Callable, items: Iterable) -> Iterator:
+        """One at a time, like the pool's map. Not the builtin map: a StopIteration raised
+        inside ``fn`` would end it quietly, with counties missing; here it is an error."""
+        for item in items:
+            yield fn(item)

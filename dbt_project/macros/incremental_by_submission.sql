@@ -15,13 +15,13 @@
 
 {% macro changed_submissions_only(alias) %}
     {% if is_incremental() %}
-        where not exists (
-            select 1
-            from {{ this }} as loaded
-            where
-                loaded.county_code = {{ alias }}.county_code
-                and loaded.period = {{ alias }}.period
-                and loaded.submission_id = {{ alias }}.submission_id
+        {#- A set difference of the few (county, period, submission) keys, not a per-row
+            NOT EXISTS: right after ingest the tables have no statistics yet, and the planner
+            chose a nested loop over both whole tables for that (15 s for 2,000 rows). -#}
+        where ({{ alias }}.county_code, {{ alias }}.period, {{ alias }}.submission_id) in (
+            select county_code, period, submission_id from {{ alias }}
+            except
+            select county_code, period, submission_id from {{ this }}
         )
     {% endif %}
 {% endmacro %}

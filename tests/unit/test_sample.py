@@ -146,3 +146,16 @@ ROW_SPANS = {
     "footer_rows": 3,
     "duplicate_row": 1,
 }
+
+
+def test_rows_scale_shrinks_generic_counties_only_and_stays_valid(tmp_path, monkeypatch):
+    """Scale benchmarks (bench/night.py --scale national) ask for fewer rows per county."""
+    generic = next(c for c in orgunits.counties("national") if c not in contract.COUNTIES)
+    full, small = sample.county_rows(generic, "2025"), sample.county_rows(generic, "2025", rows_scale=0.1)
+    assert 0 < len(small["cadres"]) < len(full["cadres"]) / 3
+    assert 0 < len(small["villages"]) < len(full["villages"])
+    assert sample.county_rows("520626", "2025", rows_scale=0.1) == sample.county_rows("520626", "2025")
+    monkeypatch.setenv("DANGJIAN_REGION", "national")
+    (path,) = sample.generate("2025", tmp_path, counties=[generic], workers=1, rows_scale=0.1)
+    book = read_workbook(path)
+    assert book.problems == [] and book.sheets["cadres"].row_count == len(small["cadres"])

@@ -8,6 +8,7 @@
         incremental_strategy='delete+insert',
         unique_key=['county_code', 'period'],
         on_schema_change='fail',
+        post_hook="analyze {{ this }}",
         pre_hook="{{ withdrawn_rows_removed('stg_county_submissions__cadres') }}",
     )
 }}

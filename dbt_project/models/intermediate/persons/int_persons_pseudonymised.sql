@@ -1,5 +1,8 @@
 {#- One row per person met anywhere in the submissions (cadre, mentor, trainee, instructor):
-    the pseudonymous key, and the identity that only restricted.person_identity publishes. -#}
+    the pseudonymous key, and the identity that only restricted.person_identity publishes.
+    A table: two models and nine tests read it, and keying every ID number once is enough. -#}
+{{ config(materialized='table') }}
+
 with
 
 cadres as (

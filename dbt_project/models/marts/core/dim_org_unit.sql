@@ -1,3 +1,6 @@
+{#- Looked up by code for every village row the audit checks (village_in_its_township). -#}
+{{ config(indexes=[{'columns': ['org_unit_code'], 'unique': True}]) }}
+
 with
 
 org_units as (
