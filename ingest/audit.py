@@ -17,7 +17,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from ingest import completeness
+from ingest import audit_scope, completeness
 from ingest.config import Settings
 
 #: How many failing rows' keys are kept per expectation (the count is always exact).
@@ -85,6 +85,11 @@ def _failing_keys(cfg, result: dict, conn: psycopg.Connection, table: tuple[str,
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
+def _column(cfg) -> str | None:
+    """The column a check's result is filed under (with suite, type and rule: its identity)."""
+    return cfg.kwargs.get("column") or cfg.kwargs.get("column_A") or (cfg.meta or {}).get("column")
+
+
 def _row(suite: str, res, conn: psycopg.Connection, table: tuple[str, str]) -> dict:
     cfg = res.expectation_config
     meta = cfg.meta or {}
@@ -93,7 +98,7 @@ def _row(suite: str, res, conn: psycopg.Connection, table: tuple[str, str]) -> d
     return {
         "suite": suite,
         "expectation": cfg.type,
-        "column": cfg.kwargs.get("column") or cfg.kwargs.get("column_A") or meta.get("column"),
+        "column": _column(cfg),
         "severity": meta.get("severity", "critical"),
         "success": bool(res.success),
         "unexpected_count": result.get("observed_value")
@@ -116,6 +121,82 @@ def _row(suite: str, res, conn: psycopg.Connection, table: tuple[str, str]) -> d
 def _identity(row: dict) -> tuple:
     """What makes two results the same check: suite, expectation, column and rule."""
     return (row["suite"], row["expectation"], row["column"], (row["details"] or {}).get("rule_id"))
+
+
+def _results(conn: psycopg.Connection, run_id: str) -> dict[tuple, list[dict]]:
+    """A run's recorded results, by identity."""
+    found: dict[tuple, list[dict]] = {}
+    for suite, expectation, column, severity, success, count, details in conn.execute(
+        "select suite, expectation, column_name, severity, success, unexpected_count, details"
+        " from quality.validation_result where run_id = %s and suite <> 'coverage'",
+        (run_id,),
+    ):
+        row = {
+            "suite": suite,
+            "expectation": expectation,
+            "column": column,
+            "severity": severity,
+            "success": success,
+            "unexpected_count": count,
+            "details": details or {},
+        }
+        found.setdefault(_identity(row), []).append(row)
+    return found
+
+
+def _splittable(conn: psycopg.Connection, prior: dict) -> bool:
+    """Whether a published result can be split by county: it ran, and each of its failing rows
+    is kept and can be placed in a county."""
+    details = prior["details"]
+    rows, count = details.get("failing_rows") or [], prior["unexpected_count"]
+    if details.get("exception") or (not prior["success"] and (count is None or len(rows) < count)):
+        return False
+    return None not in audit_scope.county_of(conn, rows)
+
+
+def _split(conn: psycopg.Connection, suite, scope, changed_elsewhere: set[str], before: dict):
+    """Which of a suite's checks run on the whole table, which on the changed counties' rows
+    only, and whose published results are carried over unchanged (see ingest/audit_scope.py)."""
+    if scope is audit_scope.WHOLE:
+        return list(suite.expectations), [], []
+    whole, scoped, carried = [], [], []
+    for e in suite.expectations:
+        cfg = e.configuration
+        key = (suite.name, cfg.type, _column(cfg), (cfg.meta or {}).get("rule_id"))
+        prior = before.get(key, [])
+        if len(prior) != 1 or audit_scope.reads(cfg) & changed_elsewhere or not _splittable(conn, prior[0]):
+            whole.append(e)
+        elif not scope:
+            carried.append(key)
+        elif cfg.type in audit_scope.ACROSS_ROWS:
+            whole.append(e)
+        else:
+            scoped.append(e)
+    return whole, scoped, carried
+
+
+def _merged(
+    conn: psycopg.Connection, row: dict, prior: dict, counties: frozenset[str], base_run: str
+) -> dict:
+    """A check run on the changed counties' rows, with the published failures elsewhere."""
+    prior_rows = prior["details"].get("failing_rows") or []
+    kept = [
+        r
+        for r, c in zip(prior_rows, audit_scope.county_of(conn, prior_rows), strict=True)
+        if c not in counties
+    ]
+    if kept:
+        row["success"] = False
+        row["unexpected_count"] = (row["unexpected_count"] or 0) + len(kept)
+        row["details"]["failing_rows"] = [*(row["details"]["failing_rows"] or []), *kept][:MAX_KEYS_KEPT]
+    row["details"]["scope"] = {"counties": sorted(counties), "carried_from": base_run}
+    return row
+
+
+def _carried(prior: dict, base_run: str) -> dict:
+    """A published result carried over: none of the rows it checked changed."""
+    details = {k: v for k, v in prior["details"].items() if k != "waived_by"}
+    return {**prior, "details": {**details, "scope": {"carried_from": base_run}}}
 
 
 def _keys(failing_rows: list[dict]) -> set[tuple]:
@@ -148,8 +229,12 @@ def docs_dir(s: Settings) -> Path:
     return s.home / "report" / "gx"
 
 
-def audit(s: Settings, run_id: str, schema: str = "analytics_next") -> AuditOutcome:
-    """Validate every mart in ``schema``; record results; raise AuditFailed on a critical failure."""
+def audit(s: Settings, run_id: str, schema: str = "analytics_next", whole: bool = False) -> AuditOutcome:
+    """Validate the marts in ``schema``; record results; raise AuditFailed on a critical failure.
+
+    Only what differs from the published build is checked again, and the published audit's
+    results for the rest are carried over (ingest/audit_scope.py); ``whole`` checks everything.
+    """
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
@@ -173,35 +258,63 @@ def audit(s: Settings, run_id: str, schema: str = "analytics_next") -> AuditOutc
     outcome = AuditOutcome(run_id)
     rows: list[dict] = []
     conn = psycopg.connect(s.url("transformer"), autocommit=True)
-    for table, build in mart_suites().items():
-        batch = source.add_table_asset(name=table, table_name=table, schema_name=schema)
-        definition = batch.add_batch_definition_whole_table("whole_table")
-        suite = context.suites.add(build())
+    from ingest.publish import relations
+
+    suites = {table: build() for table, build in mart_suites().items()}
+    checks = audit_scope.suites_hash(suites)
+    by_county = audit_scope.partitioned(conn, schema, {t: key_columns(t) for t in suites})
+    present = [name for name, _kind in relations(conn, schema) if name in suites]
+    prints = audit_scope.fingerprints(conn, schema, present, by_county)
+    base = None if whole else audit_scope.baseline(conn)
+    scopes = audit_scope.plan(base, checks, prints, by_county)
+    before = _results(conn, base.run_id) if base else {}
+    changed = {t for t in suites if scopes.get(t, audit_scope.WHOLE) != frozenset()}
+
+    def validate(table: str, name: str, expectations: list, where: frozenset[str] | None) -> list:
+        """Run ``expectations`` on the whole table, or on the rows of the counties ``where``."""
+        if where is None:
+            asset = source.add_table_asset(name=name, table_name=table, schema_name=schema)
+        else:
+            asset = source.add_query_asset(
+                name=name, query=audit_scope.county_filter(conn, schema, table, where)
+            )
+        suite = context.suites.add(gx.ExpectationSuite(name=name, expectations=expectations))
         validation = context.validation_definitions.add(
-            gx.ValidationDefinition(name=f"{run_id}:{table}", data=definition, suite=suite)
+            gx.ValidationDefinition(
+                name=f"{run_id}:{name}", data=asset.add_batch_definition_whole_table("all"), suite=suite
+            )
         )
-        result = validation.run(
+        return validation.run(
             result_format={
                 "result_format": "COMPLETE",
                 "unexpected_index_column_names": key_columns(table),
                 "partial_unexpected_count": 20,
             }
-        )
-        for res in result.results:
-            row = _row(suite.name, res, conn, (schema, table))
-            if res.exception_info and any(
-                (info or {}).get("raised_exception") for info in _infos(res.exception_info)
-            ):
-                row["success"] = False
-                row["severity"] = "critical"  # an error while checking is never a pass
-            rows.append(row)
+        ).results
+
+    for table, suite in suites.items():
+        scope = scopes.get(table, audit_scope.WHOLE)
+        whole, scoped, carried = _split(conn, suite, scope, changed - {table}, before)
+        results = [(validate(table, table, whole, None) if whole else []), []]
+        if scoped:
+            results[1] = validate(table, f"{table}@{len(scope)}", scoped, scope)
+        for part, found in zip((None, scope), results, strict=True):
+            for res in found:
+                row = _row(suite.name, res, conn, (schema, table))
+                if res.exception_info and any(
+                    (info or {}).get("raised_exception") for info in _infos(res.exception_info)
+                ):
+                    row["success"] = False
+                    row["severity"] = "critical"  # an error while checking is never a pass
+                elif part is not None:  # the published audit's failures in other counties stand
+                    row = _merged(conn, row, before[_identity(row)][0], part, base.run_id)
+                rows.append(row)
+        rows.extend(_carried(before[key][0], base.run_id) for key in carried)
     try:  # GX's own pages of this audit, linked from the steward's report
         context.build_data_docs(site_names=["steward"])
     except Exception as exc:  # pages are a convenience: their failure is no verdict on the data
         print(f"GX Data Docs not built: {type(exc).__name__}: {exc}")
     # every table of the candidate needs a suite: an unchecked table is never published
-    from ingest.publish import relations
-
     for name, _kind in relations(conn, schema):
         if name not in mart_suites():
             rows.append(
@@ -241,6 +354,7 @@ def audit(s: Settings, run_id: str, schema: str = "analytics_next") -> AuditOutc
             ],
         )
         completeness.record(conn, run_id)
+        audit_scope.record(conn, run_id, checks, prints)
     if not outcome.success:
         raise AuditFailed(outcome)
     return outcome

@@ -240,6 +240,17 @@ create table if not exists quality.build_lease (
 comment on table quality.build_lease is '正在构建候选版本的运行（同一时间只有一个）/ the run now building analytics_next';
 alter table quality.build_lease add column if not exists dag_id text;
 
+-- What each audit checked against (ingest/audit_scope.py): the hash of every check's
+-- definition and, per mart and county, the row count and hash sum of the build it audited.
+-- The next audit checks only what differs from the published build's.
+create table if not exists quality.audit_fingerprint (
+    run_id text primary key,
+    suites text not null,
+    tables jsonb not null,
+    recorded_at timestamptz not null default now()
+);
+comment on table quality.audit_fingerprint is '每次审核所核对构建的指纹（按表、按县）/ fingerprints of each audited build';
+
 -- HMAC pads of the pseudonymisation key (ingest/pseudonym.py): the transformer reads them,
 -- nobody else; the key itself is never stored.
 create table if not exists restricted.pseudonym_key (
@@ -289,5 +300,6 @@ grant select on all tables in schema raw to transformer;
 grant select, insert on quality.rejected_cells, quality.source_column to loader;
 grant select on all tables in schema quality to transformer, steward;
 grant insert on quality.validation_result, quality.publication, quality.completeness to transformer;  -- results, refusals
+grant insert, update on quality.audit_fingerprint to transformer;  -- a run audited again replaces its own
 grant insert, update, delete on quality.build_lease to transformer;
 grant insert on quality.disposition to steward;  -- decisions are added, never changed

@@ -1,6 +1,6 @@
 {#-
     Every non-null value of the column lies between min_value and max_value (inclusive); either
-    bound may be left out. Nulls pass: whether a column may be empty is not_null's business.
+    bound may be left out. Nulls pass: whether a column may be empty is not_null_columns' business.
     A bound is SQL, so it may be a number (0, 0.5) or an expression such as
     "extract(year from current_date)"; a date is given quoted: "'2000-01-01'::date".
 -#}

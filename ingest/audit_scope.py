@@ -1,0 +1,151 @@
+"""What tonight's audit must check: what differs from the published build, which passed its own.
+
+Checking rows that have not changed, with checks that have not changed, can only give the
+published audit's answer again. So the audit fingerprints the candidate build per mart and
+county (the row count and the sum of a 64-bit hash of each row's text: one scan, and the
+order of rows does not matter), records the fingerprints with its results, and compares
+them with those recorded when the published build was audited:
+
+- No published build, a rollback since it, or checks that changed (a hash of every suite's
+  definition): every mart is checked whole.
+- A mart that has no county column, or whose failing rows cannot be placed in a county: checked
+  whole when any of its rows differs. Otherwise its checks are not run again, and the
+  published audit's results are carried over.
+- A mart with a county column: checks of single rows run on the changed counties' rows only.
+  Checks across rows (uniqueness, row counts) run on the whole mart, and so does a check that
+  reads another mart that changed. The published audit's failing rows in the other counties
+  are carried over, so the steward's report still lists them.
+
+A key rotation rewrites the published marts, so the next night's fingerprints all differ and
+the whole build is checked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+
+import psycopg
+from psycopg import sql
+
+#: Checks whose answer depends on the whole table, not on each row alone.
+ACROSS_ROWS = frozenset(
+    {
+        "expect_column_values_to_be_unique",
+        "expect_compound_columns_to_be_unique",
+        "expect_table_row_count_to_be_between",
+    }
+)
+WHOLE = None  # a table's scope: check it whole
+_READS = re.compile(r"\banalytics_next\.(\w+)")
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """The audited run whose build is published now: its checks' hash and its fingerprints."""
+
+    run_id: str
+    suites: str
+    tables: dict[str, dict[str, list]]
+
+
+def suites_hash(suites: dict) -> str:
+    """One hash of every check's definition (type, arguments, severity, explanation)."""
+    payload = {
+        table: [e.configuration.to_json_dict() for e in suite.expectations] for table, suite in suites.items()
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def partitioned(conn: psycopg.Connection, schema: str, keys: dict[str, list[str]]) -> set[str]:
+    """The marts checked county by county: those with a ``county_code`` column whose failing
+    rows carry the county or the submission (which belongs to one county)."""
+    with_county = {
+        name
+        for (name,) in conn.execute(
+            "select table_name from information_schema.columns"
+            " where table_schema = %s and column_name = 'county_code'",
+            (schema,),
+        )
+    }
+    return {t for t in with_county if {"county_code", "submission_id"} & set(keys.get(t, ()))}
+
+
+def fingerprints(conn: psycopg.Connection, schema: str, tables: list[str], by_county: set[str]) -> dict:
+    """``{table: {part: [rows, hash sum]}}``; the part is the county, or ``*`` for a whole table."""
+    found: dict[str, dict[str, list]] = {}
+    for table in tables:
+        part = sql.SQL("coalesce(t.county_code, '')" if table in by_county else "'*'")
+        query = sql.SQL(
+            "select {part}, count(*), sum(hashtextextended(t::text, 0))::text from {table} as t group by 1"
+        ).format(part=part, table=sql.Identifier(schema, table))
+        found[table] = {p: [n, h] for p, n, h in conn.execute(query)}
+    return found
+
+
+def baseline(conn: psycopg.Connection) -> Baseline | None:
+    """The published build's audit, or None when there is none to compare with (nothing was
+    published yet, or the last publication event was a rollback)."""
+    row = conn.execute(
+        "select p.status, f.run_id, f.suites, f.tables from quality.publication p"
+        " left join quality.audit_fingerprint f using (run_id)"
+        " where p.status in ('published', 'rolled_back') order by p.publication_id desc limit 1"
+    ).fetchone()
+    if not row or row[0] != "published" or row[1] is None:
+        return None
+    return Baseline(row[1], row[2], row[3])
+
+
+def record(conn: psycopg.Connection, run_id: str, suites: str, prints: dict) -> None:
+    conn.execute(
+        "insert into quality.audit_fingerprint (run_id, suites, tables) values (%s, %s, %s)"
+        " on conflict (run_id) do update set suites = excluded.suites, tables = excluded.tables,"
+        " recorded_at = now()",
+        (run_id, suites, json.dumps(prints)),
+    )
+
+
+def plan(base: Baseline | None, suites: str, prints: dict, by_county: set[str]) -> dict:
+    """Per table: ``WHOLE``, or the set of counties whose rows changed (empty: nothing did)."""
+    if base is None or base.suites != suites:
+        return dict.fromkeys(prints, WHOLE)
+    scopes = {}
+    for table, now in prints.items():
+        before = base.tables.get(table)
+        if before is None:
+            scopes[table] = WHOLE
+            continue
+        changed = frozenset(p for p in now.keys() | before.keys() if now.get(p) != before.get(p))
+        scopes[table] = changed if table in by_county or not changed else WHOLE
+    return scopes
+
+
+def reads(expectation_config) -> set[str]:
+    """The other marts a check reads (a validation rule may look things up in one)."""
+    return set(_READS.findall(str(expectation_config.kwargs.get("unexpected_rows_query", ""))))
+
+
+def county_filter(conn: psycopg.Connection, schema: str, table: str, counties: frozenset[str]) -> str:
+    """The query of a mart's rows in the changed counties (a Great Expectations query asset)."""
+    return (
+        sql.SQL("select * from {} where coalesce(county_code, '') = any({})")
+        .format(sql.Identifier(schema, table), sql.Literal(sorted(counties)))
+        .as_string(conn)
+    )
+
+
+def county_of(conn: psycopg.Connection, rows: list[dict]) -> list[str | None]:
+    """The county of each failing row: its own ``county_code``, else its submission's."""
+    ids = sorted(
+        {r["submission_id"] for r in rows if r.get("county_code") is None and r.get("submission_id")}
+    )
+    counties = dict(
+        conn.execute(
+            "select submission_id, county_code from raw.submission where submission_id = any(%s)", (ids,)
+        ).fetchall()
+        if ids
+        else []
+    )
+    return [r.get("county_code") or counties.get(r.get("submission_id")) for r in rows]

@@ -1,0 +1,91 @@
+"""The audit checks what differs from the published build, and its verdicts equal a whole audit's."""
+
+from __future__ import annotations
+
+import json
+
+from ingest import contract, dbt, publish, sample
+from ingest.audit import audit
+from ingest.load import ingest_file
+from tests.helpers import query, reset_warehouse
+
+STAYS, RESUBMITS = "520603", "520602"
+
+
+def _workbook(tmp_path, county: str, grids: dict[int, int]):
+    """The county's sample workbook with some villages' grid counts set (over 60 is a warning)."""
+    rows = sample.county_rows(county, "2025")
+    for index, value in grids.items():
+        rows["villages"][index]["grid_count"] = value
+    path = tmp_path / county / contract.file_name(county, "2025")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sample.write_workbook(path, county, "2025", rows)
+    return path
+
+
+def _verdicts(s, run_id: str) -> dict[tuple, tuple]:
+    """Each check's verdict in a run: passed, how many rows failed, and which."""
+    return {
+        (suite, expectation, column, rule): (
+            success,
+            count,
+            sorted(json.dumps(r, sort_keys=True) for r in (details or {}).get("failing_rows") or []),
+        )
+        for suite, expectation, column, rule, success, count, details in query(
+            s,
+            "select suite, expectation, column_name, details->>'rule_id', success, unexpected_count, details"
+            " from quality.validation_result where run_id = %s",
+            (run_id,),
+        )
+    }
+
+
+def test_a_resubmission_is_audited_where_it_changed_with_a_whole_audits_verdicts(wh, night, tmp_path):
+    reset_warehouse(wh)
+    night(wh, "scope-1", [_workbook(tmp_path, STAYS, {0: 70}), _workbook(tmp_path, RESUBMITS, {0: 71})])
+    # the county corrects its first village and gets its second wrong instead
+    assert ingest_file(_workbook(tmp_path / "again", RESUBMITS, {1: 75}), wh).status == "accepted"
+    dbt.run(wh, "build")
+
+    audit(wh, "scope-2")
+    audit(wh, "scope-2-whole", whole=True)
+
+    assert _verdicts(wh, "scope-2") == _verdicts(wh, "scope-2-whole")
+    grids = query(
+        wh,
+        "select details->'scope', unexpected_count, details->'failing_rows' from quality.validation_result"
+        " where run_id = 'scope-2' and column_name = 'grid_count'"
+        " and expectation = 'expect_column_values_to_be_between'",
+    )
+    assert len(grids) == 1
+    scope, count, failing = grids[0]
+    assert scope == {"counties": [RESUBMITS], "carried_from": "scope-1"}  # checked there only
+    assert count == 2 and sorted(r["grid_count"] for r in failing) == [70, 75]  # 70: carried over
+    # rows that did not change are not checked again: the calendar's checks are carried over
+    periods = query(
+        wh,
+        "select count(*), count(*) filter (where details->'scope' = '{\"carried_from\": \"scope-1\"}')"
+        " from quality.validation_result where run_id = 'scope-2' and suite = 'marts.dim_period'",
+    )
+    assert periods[0][0] > 0 and periods[0][0] == periods[0][1]
+
+
+def test_after_a_rollback_the_whole_build_is_audited(wh, night, tmp_path):
+    reset_warehouse(wh)
+    night(wh, "whole-1", [_workbook(tmp_path, STAYS, {})])
+    night(wh, "whole-2", [_workbook(tmp_path, RESUBMITS, {})])
+    publish.rollback(wh, "whole-rollback")
+    assert ingest_file(_workbook(tmp_path / "again", RESUBMITS, {2: 66}), wh).status == "accepted"
+    dbt.run(wh, "build")
+
+    audit(wh, "whole-3")
+
+    scoped = query(
+        wh, "select count(*) from quality.validation_result where run_id = 'whole-3' and details ? 'scope'"
+    )
+    assert scoped == [(0,)]
+    assert query(
+        wh,
+        "select unexpected_count from quality.validation_result where run_id = 'whole-3'"
+        " and column_name = 'grid_count' and expectation = 'expect_column_values_to_be_between'",
+    ) == [(1,)]

@@ -1,0 +1,48 @@
+"""The project's own dbt generic tests (dbt_project/tests/generic), failing as they should."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import psycopg
+
+from ingest import dbt
+
+NOT_NULL_COLUMNS = ("--select", "dim_org_unit,test_name:not_null_columns")
+
+
+def _result(s, name: str) -> dict:
+    target = os.environ.get("DBT_TARGET_PATH") or s.dbt_project_dir / "target"
+    results = json.loads((s.dbt_project_dir / target / "run_results.json").read_text(encoding="utf-8"))
+    (result,) = [r for r in results["results"] if r["unique_id"].startswith(f"test.dangjian.{name}")]
+    return result
+
+
+def test_not_null_columns_names_each_required_column_that_has_nulls(wh):
+    dbt.run(wh, "run", "--select", "+dim_org_unit")  # from the registry alone
+    # a city has no parent or county and a county no township: the conditions allow it
+    dbt.run(wh, "test", *NOT_NULL_COLUMNS)
+
+    with psycopg.connect(wh.url()) as conn:
+        conn.execute(
+            "update analytics_next.dim_org_unit set org_unit_name = null where org_unit_code in"
+            " (select org_unit_code from analytics_next.dim_org_unit where unit_level = 'village'"
+            "  order by 1 limit 2)"
+        )
+        conn.execute(  # required for a village (its condition holds)
+            "update analytics_next.dim_org_unit set township_code = null where org_unit_code ="
+            " (select min(org_unit_code) from analytics_next.dim_org_unit where unit_level = 'village')"
+        )
+        conn.execute(
+            "update analytics_next.dim_org_unit set city_code = null where org_unit_code ="
+            " (select min(org_unit_code) from analytics_next.dim_org_unit where unit_level = 'county')"
+        )
+    failed = dbt.run(wh, "test", *NOT_NULL_COLUMNS, check=False)
+    assert failed.returncode == 1, failed.stdout[-2000:]
+
+    result = _result(wh, "not_null_columns_dim_org_unit")
+    assert (result["status"], result["failures"]) == ("fail", 3)  # one failing row per column
+    with psycopg.connect(wh.url()) as conn:
+        rows = set(conn.execute(result["compiled_code"]).fetchall())
+    assert rows == {("org_unit_name", 2), ("township_code", 1), ("city_code", 1)}
