@@ -27,11 +27,13 @@ class Mart:
     codes: dict[str, tuple[str, ...]] = field(default_factory=dict)
     person_keys: tuple[str, ...] = ()
     lineage: bool = False  # rows carry submission_id, source_sheet, source_row
+    county: bool = False  # rows without lineage that carry the county that reported them
 
     @property
     def keys(self) -> list[str]:
-        """Columns that name a failing row: its source cell when it has one, else its key."""
-        return KEY_COLUMNS if self.lineage else list(self.unique)
+        """Columns that name a failing row: its source cell when it has one, else its key (and
+        its county, so that the audit can check such a mart county by county)."""
+        return KEY_COLUMNS if self.lineage else [*self.unique, *(["county_code"] if self.county else [])]
 
 
 _ROLE = {"role": CADRES.column("role").codes}
@@ -60,6 +62,7 @@ MARTS: tuple[Mart, ...] = (
         ("person_key", "role", "valid_from_at"),
         _ROLE,
         ("person_key",),
+        county=True,
     ),
     Mart(
         "dim_training_class",

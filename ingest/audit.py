@@ -168,7 +168,7 @@ def _split(conn: psycopg.Connection, suite, scope, changed_elsewhere: set[str], 
             whole.append(e)
         elif not scope:
             carried.append(key)
-        elif cfg.type in audit_scope.ACROSS_ROWS:
+        elif audit_scope.across_counties(cfg):
             whole.append(e)
         else:
             scoped.append(e)

@@ -11,10 +11,11 @@ them with those recorded when the published build was audited:
 - A mart that has no county column, or whose failing rows cannot be placed in a county: checked
   whole when any of its rows differs. Otherwise its checks are not run again, and the
   published audit's results are carried over.
-- A mart with a county column: checks of single rows run on the changed counties' rows only.
-  Checks across rows (uniqueness, row counts) run on the whole mart, and so does a check that
-  reads another mart that changed. The published audit's failing rows in the other counties
-  are carried over, so the steward's report still lists them.
+- A mart with a county column: checks of single rows, and keys that include the county, run
+  on the changed counties' rows only. Other checks across rows (uniqueness, row counts) run on
+  the whole mart, and so does a check that reads another mart that changed. The published
+  audit's failing rows in the other counties are carried over, so the steward's report still
+  lists them.
 
 A key rotation rewrites the published marts, so the next night's fingerprints all differ and
 the whole build is checked.
@@ -120,6 +121,13 @@ def plan(base: Baseline | None, suites: str, prints: dict, by_county: set[str]) 
         changed = frozenset(p for p in now.keys() | before.keys() if now.get(p) != before.get(p))
         scopes[table] = changed if table in by_county or not changed else WHOLE
     return scopes
+
+
+def across_counties(expectation_config) -> bool:
+    """Whether a check compares rows that may lie in different counties. A key that includes
+    the county only compares rows of one county, so it can be checked county by county."""
+    columns = expectation_config.kwargs.get("column_list") or []
+    return expectation_config.type in ACROSS_ROWS and "county_code" not in columns
 
 
 def reads(expectation_config) -> set[str]:

@@ -1,13 +1,38 @@
 {#- One row per person met anywhere in the submissions (cadre, mentor, trainee, instructor):
     the pseudonymous key, and the identity that only restricted.person_identity publishes.
-    A table: two models and nine tests read it, and keying every ID number once is enough. -#}
-{{ config(materialized='table') }}
+    A table: two models and nine tests read it, and keying every ID number once is enough.
+    Incremental by person (macros/persons_incremental.sql): a night recomputes only the persons
+    mentioned in submissions that became current or stopped being current, and deletes those
+    no longer mentioned anywhere; the other rows, and their keys, stay as they are. -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='id_number',
+        on_schema_change='fail',
+        pre_hook="{{ persons_changed_removed() }}",
+        post_hook=["{{ persons_submissions_recorded() }}", "analyze {{ this }}"],
+    )
+}}
 
 with
 
 cadres as (
 
-    select * from {{ ref('stg_county_submissions__cadres') }}
+    -- only the columns used: the roster is read four times, so it is materialised once
+    select
+        id_number,
+        person_name,
+        period,
+        mentor1_id_number,
+        mentor2_id_number,
+        ethnicity,
+        education,
+        political_status,
+        source_category,
+        start_date,
+        source_row
+    from {{ ref('stg_county_submissions__cadres') }}
 
 ),
 
@@ -38,6 +63,7 @@ mentions as (
         period,
         1 as name_rank
     from cadres
+    {{ persons_changed_only('id_number') }}
     union all
     select
         id_number,
@@ -45,6 +71,7 @@ mentions as (
         period,
         2 as name_rank
     from training
+    {{ persons_changed_only('id_number') }}
     union all
     select
         mentor1_id_number as id_number,
@@ -52,7 +79,7 @@ mentions as (
         period,
         3 as name_rank
     from cadres
-    where mentor1_id_number is not null
+    where mentor1_id_number is not null {{ persons_changed_only('mentor1_id_number', 'and') }}
     union all
     select
         mentor2_id_number as id_number,
@@ -60,7 +87,7 @@ mentions as (
         period,
         3 as name_rank
     from cadres
-    where mentor2_id_number is not null
+    where mentor2_id_number is not null {{ persons_changed_only('mentor2_id_number', 'and') }}
     union all
     select
         instructor_id_number as id_number,
@@ -68,6 +95,7 @@ mentions as (
         period,
         3 as name_rank
     from enterprises
+    {{ persons_changed_only('instructor_id_number') }}
 
 ),
 
@@ -91,6 +119,7 @@ latest_roster as (
         political_status,
         source_category
     from cadres
+    {{ persons_changed_only('id_number') }}
     order by id_number asc, {{ period_end('period') }} desc, period desc, start_date desc, source_row asc
 
 ),
