@@ -46,3 +46,37 @@ def test_not_null_columns_names_each_required_column_that_has_nulls(wh):
     with psycopg.connect(wh.url()) as conn:
         rows = set(conn.execute(result["compiled_code"]).fetchall())
     assert rows == {("org_unit_name", 2), ("township_code", 1), ("city_code", 1)}
+
+
+def test_matches_pattern_with_a_length_refuses_other_lengths_and_characters(wh):
+    hexes = "0123456789abcdef" * 4
+    with psycopg.connect(wh.url()) as conn:
+        conn.execute("drop table if exists analytics_next.person_keys")
+        conn.execute("create table analytics_next.person_keys (person_key text)")
+        conn.execute(
+            "insert into analytics_next.person_keys values (%s), (%s), (%s), (%s), (null)",
+            (hexes, hexes[:63], hexes + "a", "g" + hexes[1:]),
+        )
+        conn.execute("grant select on analytics_next.person_keys to transformer")
+    try:
+        shown = dbt.run(
+            wh,
+            "show",
+            "--inline",
+            "{{ test_matches_pattern(model=api.Relation.create(schema='analytics_next',"
+            " identifier='person_keys'), column_name='person_key', pattern='^[0-9a-f]+$', length=64) }}",
+            "--output",
+            "json",
+            "--log-format",
+            "json",
+        )
+    finally:  # not a mart: never left behind for an audit
+        with psycopg.connect(wh.url()) as conn:
+            conn.execute("drop table analytics_next.person_keys")
+    found = {
+        row["person_key"]
+        for line in shown.stdout.splitlines()
+        if '"preview"' in line
+        for row in json.loads(json.loads(line)["data"]["preview"])
+    }
+    assert found == {hexes[:63], hexes + "a", "g" + hexes[1:]}  # the 64-digit key and the null pass
