@@ -56,10 +56,13 @@ def _columns(cfg) -> list[str]:
     return list(dict.fromkeys([*(c for c in named if c), *meta.get("columns", [])]))
 
 
-def _failing_keys(cfg, result: dict, conn: psycopg.Connection, table: tuple[str, str]) -> list[dict]:
+def _failing_keys(
+    cfg, result: dict, conn: psycopg.Connection, table: tuple[str, str], batch: str | None = None
+) -> list[dict]:
     """The failing rows' lineage keys, with the values of the checked columns. GX returns
     them for most expectations; for compound uniqueness on SQL it returns only a query (which
-    does not run on PostgreSQL), so those rows are found here directly."""
+    does not run on PostgreSQL), so those rows are found here directly, in the checked rows
+    (the query ``batch`` when the check ran on some counties only)."""
     from expectations import key_columns
 
     rows = (result.get("details") or {}).get("unexpected_rows")
@@ -77,7 +80,7 @@ def _failing_keys(cfg, result: dict, conn: psycopg.Connection, table: tuple[str,
     ).format(
         keys=sql.SQL(", ").join(map(sql.Identifier, key_columns(table[1]))),
         cols=cols,
-        table=sql.Identifier(*table),
+        table=sql.SQL(f"({batch}) as t") if batch else sql.Identifier(*table),
         limit=sql.Literal(MAX_KEYS_KEPT),
     )
     cur = conn.execute(query)
@@ -90,11 +93,11 @@ def _column(cfg) -> str | None:
     return cfg.kwargs.get("column") or cfg.kwargs.get("column_A") or (cfg.meta or {}).get("column")
 
 
-def _row(suite: str, res, conn: psycopg.Connection, table: tuple[str, str]) -> dict:
+def _row(suite: str, res, conn: psycopg.Connection, table: tuple[str, str], batch: str | None = None) -> dict:
     cfg = res.expectation_config
     meta = cfg.meta or {}
     result = res.result or {}
-    keys = _failing_keys(cfg, result, conn, table)
+    keys = _failing_keys(cfg, result, conn, table, batch)
     return {
         "suite": suite,
         "expectation": cfg.type,
@@ -270,14 +273,12 @@ def audit(s: Settings, run_id: str, schema: str = "analytics_next", whole: bool 
     before = _results(conn, base.run_id) if base else {}
     changed = {t for t in suites if scopes.get(t, audit_scope.WHOLE) != frozenset()}
 
-    def validate(table: str, name: str, expectations: list, where: frozenset[str] | None) -> list:
-        """Run ``expectations`` on the whole table, or on the rows of the counties ``where``."""
-        if where is None:
+    def validate(table: str, name: str, expectations: list, batch: str | None) -> list:
+        """Run ``expectations`` on the whole table, or on the rows the query ``batch`` selects."""
+        if batch is None:
             asset = source.add_table_asset(name=name, table_name=table, schema_name=schema)
         else:
-            asset = source.add_query_asset(
-                name=name, query=audit_scope.county_filter(conn, schema, table, where)
-            )
+            asset = source.add_query_asset(name=name, query=batch)
         suite = context.suites.add(gx.ExpectationSuite(name=name, expectations=expectations))
         validation = context.validation_definitions.add(
             gx.ValidationDefinition(
@@ -294,13 +295,14 @@ def audit(s: Settings, run_id: str, schema: str = "analytics_next", whole: bool 
 
     for table, suite in suites.items():
         scope = scopes.get(table, audit_scope.WHOLE)
-        whole, scoped, carried = _split(conn, suite, scope, changed - {table}, before)
-        results = [(validate(table, table, whole, None) if whole else []), []]
+        on_whole, scoped, carried = _split(conn, suite, scope, changed - {table}, before)
+        batch = audit_scope.county_filter(conn, schema, table, scope) if scoped else None
+        results = [(validate(table, table, on_whole, None) if on_whole else []), []]
         if scoped:
-            results[1] = validate(table, f"{table}@{len(scope)}", scoped, scope)
+            results[1] = validate(table, f"{table}@{len(scope)}", scoped, batch)
         for part, found in zip((None, scope), results, strict=True):
             for res in found:
-                row = _row(suite.name, res, conn, (schema, table))
+                row = _row(suite.name, res, conn, (schema, table), batch if part is not None else None)
                 if res.exception_info and any(
                     (info or {}).get("raised_exception") for info in _infos(res.exception_info)
                 ):

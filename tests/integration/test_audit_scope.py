@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 
+import psycopg
+import pytest
+
 from ingest import contract, dbt, publish, sample
-from ingest.audit import audit
+from ingest.audit import AuditFailed, audit
 from ingest.load import ingest_file
 from tests.helpers import query, reset_warehouse
 
@@ -89,3 +92,30 @@ def test_after_a_rollback_the_whole_build_is_audited(wh, night, tmp_path):
         "select unexpected_count from quality.validation_result where run_id = 'whole-3'"
         " and column_name = 'grid_count' and expectation = 'expect_column_values_to_be_between'",
     ) == [(1,)]
+
+
+def test_a_duplicate_key_in_a_changed_county_is_found_among_its_rows(wh, night, tmp_path):
+    reset_warehouse(wh)
+    night(wh, "dup-1", [_workbook(tmp_path, STAYS, {}), _workbook(tmp_path, RESUBMITS, {})])
+    assert ingest_file(_workbook(tmp_path / "again", RESUBMITS, {3: 61}), wh).status == "accepted"
+    dbt.run(wh, "build")
+    with psycopg.connect(wh.url()) as conn:  # a key (county, period, credit code) twice
+        conn.execute(
+            "insert into analytics_next.fct_enterprise_coverage select * from"
+            " analytics_next.fct_enterprise_coverage where county_code = %s limit 1",
+            (RESUBMITS,),
+        )
+
+    for run_id, whole in (("dup-2", False), ("dup-2-whole", True)):
+        with pytest.raises(AuditFailed):
+            audit(wh, run_id, whole=whole)
+
+    assert _verdicts(wh, "dup-2") == _verdicts(wh, "dup-2-whole")
+    ((scope, count, failing),) = query(
+        wh,
+        "select details->'scope', unexpected_count, details->'failing_rows' from quality.validation_result"
+        " where run_id = 'dup-2' and expectation = 'expect_compound_columns_to_be_unique'"
+        " and suite = 'marts.fct_enterprise_coverage'",
+    )
+    assert scope["counties"] == [RESUBMITS]  # checked on that county's rows only
+    assert count == 2 and len(failing) == 2
