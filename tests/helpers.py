@@ -101,12 +101,13 @@ def column_of(sheet_key: str, name: str) -> str:
 
 
 def cli(
-    s: Settings, *args: str, timeout: float = 900, **popen
+    s: Settings, *args: str, timeout: float = 900, launcher: tuple[str, ...] = (), **popen
 ) -> subprocess.CompletedProcess | subprocess.Popen:
     """Run ``dangjian <args>`` as a user would, against this warehouse and home. With Popen
-    keyword arguments (e.g. ``start_new_session=True``) the process is started and returned."""
+    keyword arguments (e.g. ``start_new_session=True``) the process is started and returned.
+    ``launcher`` is a command that runs ``dangjian`` as its own argument list."""
     env = {**os.environ, "DANGJIAN_HOME": str(s.home), "WAREHOUSE_PORT": str(s.port)}
-    command = [sys.executable, "-m", "ingest.cli", *args]
+    command = [*launcher, sys.executable, "-m", "ingest.cli", *args]
     if popen:
         return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, **popen)
     return subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout)
