@@ -15,7 +15,11 @@ import great_expectations.expectations as gxe
 from expectations import KEY_COLUMNS
 from ingest.contract import CADRES, ENTERPRISES, TRAINING
 
-PERSON_KEY = r"^[0-9a-f]{64}$"
+#: A person key: 64 lowercase hex digits, checked as hex digits plus a length of 64. PostgreSQL's
+#: regex engine runs the bounded ``^[0-9a-f]{64}$`` about 14 times slower (0.21 s against 0.015 s
+#: on 31,424 persons), and the answer is the same.
+PERSON_KEY = r"^[0-9a-f]+$"
+PERSON_KEY_LENGTH = 64
 
 
 @dataclass(frozen=True)
@@ -145,11 +149,12 @@ def suite(mart: Mart) -> gx.ExpectationSuite:
             for c, v in mart.codes.items()
         ),
         *(
-            _critical(
-                gxe.ExpectColumnValuesToMatchRegex(column=c, regex=PERSON_KEY),
-                f"{c} 必须是 64 位化名键，绝不能是身份证号或姓名",
-            )
+            _critical(check, f"{c} 必须是 64 位化名键，绝不能是身份证号或姓名")
             for c in mart.person_keys
+            for check in (
+                gxe.ExpectColumnValuesToMatchRegex(column=c, regex=PERSON_KEY),
+                gxe.ExpectColumnValueLengthsToEqual(column=c, value=PERSON_KEY_LENGTH),
+            )
         ),
     ]
     return gx.ExpectationSuite(name=f"marts.{mart.table}", expectations=expectations)

@@ -138,3 +138,30 @@ def test_the_audit_fails_a_table_without_a_suite(built):
         conn.execute("create table analytics_next.unchecked as select 1 as x")
     with pytest.raises(AuditFailed, match="suite_exists"):
         audit(built, "run-1")
+
+
+def test_the_audit_refuses_anything_but_a_64_digit_key_in_a_person_key_column(built):
+    """An ID number is hex digits of the wrong length; a key in capitals has the length but not
+    the digits. Each is refused by its own check, naming the one row."""
+    with psycopg.connect(built.url("transformer")) as conn:
+        rows = conn.execute(
+            "select roster_id from analytics_next.fct_cadre_roster order by roster_id limit 2"
+        ).fetchall()
+        conn.execute(
+            "update analytics_next.fct_cadre_roster set person_key = '520622198001011234' where roster_id = %s",
+            rows[0],
+        )
+        conn.execute(
+            "update analytics_next.fct_cadre_roster set person_key = upper(person_key) where roster_id = %s",
+            rows[1],
+        )
+    with pytest.raises(AuditFailed) as failed:
+        audit(built, "run-1")
+    found = {
+        (f["suite"], f["expectation"], f["column"], f["unexpected_count"])
+        for f in failed.value.outcome.critical_failures
+    }
+    assert found == {
+        ("marts.fct_cadre_roster", "expect_column_values_to_match_regex", "person_key", 1),
+        ("marts.fct_cadre_roster", "expect_column_value_lengths_to_equal", "person_key", 1),
+    }
