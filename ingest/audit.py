@@ -127,7 +127,8 @@ def _identity(row: dict) -> tuple:
 
 
 def _results(conn: psycopg.Connection, run_id: str) -> dict[tuple, list[dict]]:
-    """A run's recorded results, by identity."""
+    """A run's recorded results, by identity; ``counties`` holds the county of each kept
+    failing row (looked up once for the whole run)."""
     found: dict[tuple, list[dict]] = {}
     for suite, expectation, column, severity, success, count, details in conn.execute(
         "select suite, expectation, column_name, severity, success, unexpected_count, details"
@@ -144,20 +145,30 @@ def _results(conn: psycopg.Connection, run_id: str) -> dict[tuple, list[dict]]:
             "details": details or {},
         }
         found.setdefault(_identity(row), []).append(row)
+    results = [row for rows in found.values() for row in rows]
+    counties = iter(audit_scope.county_of(conn, [r for row in results for r in _kept(row)]))
+    for row in results:
+        row["counties"] = [next(counties) for _ in _kept(row)]
     return found
 
 
-def _splittable(conn: psycopg.Connection, prior: dict) -> bool:
+def _kept(row: dict) -> list[dict]:
+    """A recorded result's failing rows, as far as they were kept (MAX_KEYS_KEPT)."""
+    return row["details"].get("failing_rows") or []
+
+
+def _splittable(prior: dict) -> bool:
     """Whether a published result can be split by county: it ran, and each of its failing rows
     is kept and can be placed in a county."""
-    details = prior["details"]
-    rows, count = details.get("failing_rows") or [], prior["unexpected_count"]
-    if details.get("exception") or (not prior["success"] and (count is None or len(rows) < count)):
+    count = prior["unexpected_count"]
+    if prior["details"].get("exception") or (
+        not prior["success"] and (count is None or len(_kept(prior)) < count)
+    ):
         return False
-    return None not in audit_scope.county_of(conn, rows)
+    return None not in prior["counties"]
 
 
-def _split(conn: psycopg.Connection, suite, scope, changed_elsewhere: set[str], before: dict):
+def _split(suite, scope, changed_elsewhere: set[str], before: dict):
     """Which of a suite's checks run on the whole table, which on the changed counties' rows
     only, and whose published results are carried over unchanged (see ingest/audit_scope.py)."""
     if scope is audit_scope.WHOLE:
@@ -167,7 +178,7 @@ def _split(conn: psycopg.Connection, suite, scope, changed_elsewhere: set[str], 
         cfg = e.configuration
         key = (suite.name, cfg.type, _column(cfg), (cfg.meta or {}).get("rule_id"))
         prior = before.get(key, [])
-        if len(prior) != 1 or audit_scope.reads(cfg) & changed_elsewhere or not _splittable(conn, prior[0]):
+        if len(prior) != 1 or audit_scope.reads(cfg) & changed_elsewhere or not _splittable(prior[0]):
             whole.append(e)
         elif not scope:
             carried.append(key)
@@ -178,16 +189,9 @@ def _split(conn: psycopg.Connection, suite, scope, changed_elsewhere: set[str], 
     return whole, scoped, carried
 
 
-def _merged(
-    conn: psycopg.Connection, row: dict, prior: dict, counties: frozenset[str], base_run: str
-) -> dict:
+def _merged(row: dict, prior: dict, counties: frozenset[str], base_run: str) -> dict:
     """A check run on the changed counties' rows, with the published failures elsewhere."""
-    prior_rows = prior["details"].get("failing_rows") or []
-    kept = [
-        r
-        for r, c in zip(prior_rows, audit_scope.county_of(conn, prior_rows), strict=True)
-        if c not in counties
-    ]
+    kept = [r for r, c in zip(_kept(prior), prior["counties"], strict=True) if c not in counties]
     if kept:
         row["success"] = False
         row["unexpected_count"] = (row["unexpected_count"] or 0) + len(kept)
@@ -199,7 +203,8 @@ def _merged(
 def _carried(prior: dict, base_run: str) -> dict:
     """A published result carried over: none of the rows it checked changed."""
     details = {k: v for k, v in prior["details"].items() if k != "waived_by"}
-    return {**prior, "details": {**details, "scope": {"carried_from": base_run}}}
+    recorded = {k: v for k, v in prior.items() if k != "counties"}
+    return {**recorded, "details": {**details, "scope": {"carried_from": base_run}}}
 
 
 def _keys(failing_rows: list[dict]) -> set[tuple]:
@@ -311,21 +316,23 @@ def audit(s: Settings, run_id: str, schema: str = "analytics_next", whole: bool 
 
     for table, suite in suites.items():
         scope = scopes.get(table, audit_scope.WHOLE)
-        on_whole, scoped, carried = _split(conn, suite, scope, changed - {table}, before)
-        batch = audit_scope.county_filter(conn, schema, table, scope) if scoped else None
-        results = [(validate(table, table, on_whole, None) if on_whole else []), []]
+        on_whole, scoped, carried = _split(suite, scope, changed - {table}, before)
+        # (batch, results): None for the checks run on the whole table, else the query of the
+        # changed counties' rows
+        parts = [(None, validate(table, table, on_whole, None) if on_whole else [])]
         if scoped:
-            results[1] = validate(table, f"{table}@{len(scope)}", scoped, batch)
-        for part, found in zip((None, scope), results, strict=True):
+            batch = audit_scope.county_filter(conn, schema, table, scope)
+            parts.append((batch, validate(table, f"{table}@{len(scope)}", scoped, batch)))
+        for batch, found in parts:
             for res in found:
-                row = _row(suite.name, res, conn, (schema, table), batch if part is not None else None)
+                row = _row(suite.name, res, conn, (schema, table), batch)
                 if res.exception_info and any(
                     (info or {}).get("raised_exception") for info in _infos(res.exception_info)
                 ):
                     row["success"] = False
                     row["severity"] = "critical"  # an error while checking is never a pass
-                elif part is not None:  # the published audit's failures in other counties stand
-                    row = _merged(conn, row, before[_identity(row)][0], part, base.run_id)
+                elif batch is not None:  # the published audit's failures in other counties stand
+                    row = _merged(row, before[_identity(row)][0], scope, base.run_id)
                 rows.append(row)
         rows.extend(_carried(before[key][0], base.run_id) for key in carried)
     try:  # GX's own pages of this audit, linked from the steward's report

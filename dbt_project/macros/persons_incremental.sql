@@ -33,10 +33,20 @@
         '{{ this.identifier }} 所反映的各表现行报送 / the current submission of each sheet that {{ this.identifier }} reflects (see macros/persons_incremental.sql)';
 {% endmacro %}
 
+{#- The sheets that mention persons, and the columns holding their ID numbers (the model's
+    `mentions` reads the same columns). -#}
+{% macro persons_id_columns() %}
+    {{ return({
+        'cadres': ['id_number', 'mentor1_id_number', 'mentor2_id_number'],
+        'training': ['id_number'],
+        'enterprises': ['instructor_id_number'],
+    }) }}
+{% endmacro %}
+
 {#- The current (sheet, submission) pairs of the sheets that mention persons. -#}
 {% macro persons_current_submissions() %}
     select sheet, submission_id from (
-        {%- for sheet in ['cadres', 'training', 'enterprises'] %}
+        {%- for sheet in persons_id_columns() %}
             select '{{ sheet }}'::text as sheet, current_submission.submission_id
             from ({{ current_submissions(sheet) }}) as current_submission
             {% if not loop.last %}union all{% endif %}
@@ -74,18 +84,12 @@
         ),
 
         mentioned as (
-            select unnest(array[id_number, mentor1_id_number, mentor2_id_number]) as id_number
-            from {{ source('county_submissions', 'cadres') }}
-            where submission_id in (select submission_id from changed_pairs where sheet = 'cadres')
+            {%- for sheet, columns in persons_id_columns().items() %}
+            select unnest(array[{{ columns | join(', ') }}]) as id_number
+            from {{ source('county_submissions', sheet) }}
+            where submission_id in (select submission_id from changed_pairs where sheet = '{{ sheet }}')
             union all
-            select id_number
-            from {{ source('county_submissions', 'training') }}
-            where submission_id in (select submission_id from changed_pairs where sheet = 'training')
-            union all
-            select instructor_id_number
-            from {{ source('county_submissions', 'enterprises') }}
-            where submission_id in (select submission_id from changed_pairs where sheet = 'enterprises')
-            union all
+            {%- endfor %}
             -- nothing recorded: everyone
             select id_number
             from {{ this }}
