@@ -16,7 +16,9 @@ and, as the DAG does, dbt, audit and publish are skipped when nothing new was ac
 
 It prints per stage the wall time, rows/s, peak memory (this process's RSS high-water mark
 for the stage; dbt's own process separately) and the stage's share of the night, then the
-incremental nights as ratios of the full one. Targets printed beside the figures: a city
+incremental nights as ratios of the full one. After each night's build, untimed, it runs
+``dbt test`` alone and replays the same tests' queries on one connection: the difference is
+dbt's own cost per test, which no scoping of the tests' rows removes. Targets printed beside the figures: a city
 night < 2 min, a province night < 10 min, no new files ≤ 5 % and one county's resubmission
 ≤ 20 % of a full night. Nothing passes or fails: read the numbers.
 
@@ -170,6 +172,7 @@ class Night:
     outcome: str = ""
     dbt_nodes: list[dict] = field(default_factory=list)
     dbt_elapsed: float | None = None
+    tests_alone: dict[str, float] = field(default_factory=dict)
 
     @property
     def seconds(self) -> float:
@@ -240,10 +243,40 @@ def _dbt_results() -> tuple[float | None, list[dict]]:
             "status": r["status"],
             "seconds": r.get("execution_time") or 0.0,
             "rows": (r.get("adapter_response") or {}).get("rows_affected"),
+            "sql": r.get("compiled_code") if r["unique_id"].startswith("test.") else None,
         }
         for r in doc.get("results", [])
     ]
     return doc.get("elapsed_time"), nodes
+
+
+def tests_alone(s: Settings) -> dict[str, float]:
+    """Untimed, after a night's build (its test scope still in force): ``dbt test`` on its own,
+    then the same tests' queries replayed one after another on one connection. What dbt takes
+    beyond the replay is dbt's own cost per test (compiling, threads, connections, results)."""
+    from ingest import dbt
+
+    start = time.perf_counter()
+    dbt.run(s, "test", check=False)
+    wall = time.perf_counter() - start
+    elapsed, nodes = _dbt_results()
+    queries = [n["sql"] for n in nodes if n["sql"]]
+    replay = {"scoped": 0.0, "whole": 0.0}  # tests of single rows (filtered to tonight's counties), the rest
+    with psycopg.connect(s.url("transformer"), autocommit=True) as conn:
+        for query in queries:
+            start = time.perf_counter()
+            conn.execute(f"select count(*) from ({query}) as dbt_internal_test").fetchone()
+            replay["scoped" if "quality.tested_counties()" in query else "whole"] += (
+                time.perf_counter() - start
+            )
+    return {
+        "tests": len(queries),
+        "scoped": sum("quality.tested_counties()" in q for q in queries),
+        "wall": wall,
+        "elapsed": elapsed or 0.0,
+        "replay": sum(replay.values()),
+        "replay scoped": replay["scoped"],
+    }
 
 
 def run_night(s: Settings, label: str, profile_dir: Path | None) -> Night:
@@ -253,7 +286,7 @@ def run_night(s: Settings, label: str, profile_dir: Path | None) -> Night:
     from ingest import notify as channel
     from ingest.audit import AuditFailed, audit
     from ingest.load import discover, ingest_file, registered
-    from ingest.publish import pending, publish, refuse, release_build_lease, take_build_lease
+    from ingest.publish import pending, publish, rebuild_due, refuse, release_build_lease
 
     night = Night(label)
     run = Runner(night, profile_dir)
@@ -273,8 +306,7 @@ def run_night(s: Settings, label: str, profile_dir: Path | None) -> Night:
         found = registered(paths, s)
         st.rows = len(found)
     with run.stage("rebuild_due") as st:
-        take_build_lease(s, run_id, dag_id="county_submissions_nightly")
-        high_water = pending(s)
+        high_water = rebuild_due(s, run_id, dag_id="county_submissions_nightly")
         st.note = f"due up to {high_water}" if high_water else "nothing new"
     if high_water is None:  # the short-circuit: dbt, audit and publish are skipped
         for name in ("dbt build", "audit", "publish"):
@@ -283,6 +315,7 @@ def run_night(s: Settings, label: str, profile_dir: Path | None) -> Night:
         with run.stage("dbt build") as st:
             dbt.run(s, "build")
         night.dbt_elapsed, night.dbt_nodes = _dbt_results()
+        night.tests_alone = tests_alone(s)  # not timed
         mart_rows = _mart_rows(s)  # not timed
         night.stages["dbt build"].rows = mart_rows
         audited = True
@@ -447,6 +480,14 @@ def print_dbt(night: Night, top: int = 10) -> None:
         "  sum of node times by kind (threads overlap, so the sum may exceed the wall time): "
         + ", ".join(f"{k} {v:.1f} s" for k, v in sorted(kinds.items(), key=lambda kv: -kv[1]))
     )
+    if alone := night.tests_alone:
+        console.print(
+            f"  the {alone['tests']} tests alone (untimed, after the night's build): `dbt test` "
+            f"{alone['wall']:.1f} s wall, dbt's own elapsed {alone['elapsed']:.1f} s; the same queries "
+            f"one after another on one connection {alone['replay']:.1f} s ({alone['replay scoped']:.1f} s of it "
+            f"the {alone['scoped']} tests of single rows, which a night filters to its counties), so at least "
+            f"{1 - alone['replay'] / alone['wall']:.0%} of `dbt test` is dbt's own work, not the database's"
+        )
 
 
 def print_summary(scale: str, nights: list[Night]) -> None:

@@ -99,13 +99,12 @@ def build_audit_publish(loaded) -> None:
         """Rebuild only when accepted submissions are newer than the published build.
 
         Runs even if some workbooks failed to ingest: the others' data still flows. First
-        waits for the build lease, so that two runs never build ``analytics_next`` at once.
+        waits for the build lease, so that two runs never build ``analytics_next`` at once;
+        then records which counties' rows the dbt tests check (ingest/dbt_scope.py).
         """
-        from ingest.publish import pending, take_build_lease
+        from ingest.publish import rebuild_due as check
 
-        s = settings("transformer")
-        take_build_lease(s, run_id, dag_id=dag_run.dag_id, finished=_run_ended)
-        high_water = pending(s)
+        high_water = check(settings("transformer"), run_id, dag_id=dag_run.dag_id, finished=_run_ended)
         print(f"rebuild due up to submission {high_water}" if high_water else "nothing new")
         return high_water
 

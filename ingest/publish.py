@@ -58,9 +58,9 @@ def _record(
     high_water: int | None = None,
 ) -> None:
     conn.execute(
-        "insert into quality.publication (run_id, status, reason, row_counts, source_high_water)"
-        " values (%s, %s, %s, %s, %s)",
-        (run_id, status, reason, json.dumps(counts) if counts is not None else None, high_water),
+        "insert into quality.publication (run_id, status, reason, row_counts, source_high_water, build_inputs)"
+        " values (%s, %s, %s, %s, %s, (select inputs from quality.test_scope where run_id = %s))",
+        (run_id, status, reason, json.dumps(counts) if counts is not None else None, high_water, run_id),
     )
 
 
@@ -81,6 +81,23 @@ def pending(s: Settings) -> int | None:
         ).fetchone()[0]
     seen = (published[0] or 0) if published else 0
     return accepted if accepted > seen else None
+
+
+def rebuild_due(
+    s: Settings,
+    run_id: str,
+    dag_id: str | None = None,
+    finished: Callable[[str | None, str], bool] | None = None,
+) -> int | None:
+    """The night's rebuild check: wait for the build lease, then return :func:`pending`'s
+    high-water mark; when a rebuild is due, decide which counties its dbt tests check."""
+    from ingest import dbt_scope
+
+    take_build_lease(s, run_id, dag_id=dag_id, finished=finished)
+    high_water = pending(s)
+    if high_water is not None:
+        dbt_scope.decide(s, run_id)
+    return high_water
 
 
 def _swap(conn: psycopg.Connection, new: str, old: str) -> None:

@@ -251,6 +251,48 @@ create table if not exists quality.audit_fingerprint (
 );
 comment on table quality.audit_fingerprint is '每次审核所核对构建的指纹（按表、按县）/ fingerprints of each audited build';
 
+-- Which rows each build's dbt tests check (ingest/dbt_scope.py, macros/test_scope.sql). A
+-- build's tests passed on every row its inputs made; the next build with the same inputs (the
+-- dbt project's files, the pseudonym key, the org-unit registry) makes the same rows for every
+-- county that received nothing since, so its row-by-row tests check the other counties only.
+create table if not exists quality.test_scope (
+    run_id text primary key,
+    inputs text not null,          -- sha256 of the dbt project's files, the key id, the registry
+    submissions jsonb not null,    -- quality.submissions_by_county() when the build began
+    tested_counties text[],        -- the counties whose rows are tested; null: every row
+    decided_at timestamptz not null default now()
+);
+comment on table quality.test_scope is '每次构建的 dbt 测试范围（按县）/ which counties each build''s dbt tests check';
+alter table quality.publication add column if not exists build_inputs text;
+comment on column quality.publication.build_inputs is
+    '所发布构建的输入指纹（quality.test_scope.inputs）/ the inputs the published build was made from';
+
+-- Per county: files received, the newest submission_id, files accepted. Any file received,
+-- accepted, quarantined or reprocessed changes its county's entry.
+create or replace function quality.submissions_by_county() returns jsonb
+language sql stable
+return (
+    select coalesce(jsonb_object_agg(county, files), '{}'::jsonb)
+    from (
+        select
+            coalesce(county_code, '') as county,
+            jsonb_build_array(count(*), max(submission_id), count(*) filter (where status = 'accepted')) as files
+        from raw.submission
+        group by 1
+    ) by_county
+);
+
+-- The counties whose rows tonight's dbt tests check, or null for every row: the scope of the
+-- run that holds the build lease, while no file has been received since it was decided.
+create or replace function quality.tested_counties() returns text[]
+language sql stable
+return (
+    select s.tested_counties
+    from quality.test_scope s
+    join quality.build_lease l using (run_id)
+    where s.submissions = quality.submissions_by_county()
+);
+
 -- HMAC pads of the pseudonymisation key (ingest/pseudonym.py): the transformer reads them,
 -- nobody else; the key itself is never stored.
 create table if not exists restricted.pseudonym_key (
@@ -302,4 +344,5 @@ grant select on all tables in schema quality to transformer, steward;
 grant insert on quality.validation_result, quality.publication, quality.completeness to transformer;  -- results, refusals
 grant insert, update on quality.audit_fingerprint to transformer;  -- a run audited again replaces its own
 grant insert, update, delete on quality.build_lease to transformer;
+grant insert, update on quality.test_scope to transformer;  -- a rebuild check run again replaces its own
 grant insert on quality.disposition to steward;  -- decisions are added, never changed
