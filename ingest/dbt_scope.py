@@ -3,8 +3,8 @@ the published build, when nothing else the build is made from has changed.
 
 The published build passed its dbt tests on every row. A row of a county-level model is made
 from that county's submissions alone (tests/integration/test_dbt_scope.py checks this for
-every such model), together with the build's other inputs: the dbt project's own files, the
-pseudonymisation key and the org-unit registry. So when those inputs are the same as the
+every such model), together with the build's other inputs: the dbt project's own files, dbt's
+version, the pseudonymisation key and the org-unit registry. So when those inputs are the same as the
 published build's, the rows of a county that received nothing since are the rows already
 tested, and a test of single rows need only check the other counties. Tests across rows
 (uniqueness without the county, relationships to models made from every county), tests whose
@@ -19,6 +19,7 @@ then answers null). A dbt run outside a night (no build lease) tests every row.
 from __future__ import annotations
 
 import hashlib
+from importlib.metadata import version
 from pathlib import Path
 
 import psycopg
@@ -31,8 +32,11 @@ PROJECT_PARTS = ("dbt_project.yml", "models", "macros", "tests", "snapshots", "s
 
 
 def inputs(conn: psycopg.Connection, project_dir: Path) -> str:
-    """One hash of what a build is made from besides the submissions."""
-    digest = hashlib.sha256()
+    """One hash of what a build is made from besides the submissions: the dbt project's files,
+    dbt's own version (its built-in tests), the key's id and the org-unit registry."""
+    digest = hashlib.sha256(
+        f"dbt-core {version('dbt-core')} dbt-postgres {version('dbt-postgres')}\0".encode()
+    )
     for part in PROJECT_PARTS:
         root = project_dir / part
         for path in sorted(root.rglob("*")) if root.is_dir() else [root]:

@@ -22,9 +22,9 @@
         {%- do conditions.append(config.get('where')) -%}
     {%- endif -%}
     {%- if test_checks_rows_alone() -%}
+        {#- null from quality.tested_counties(): every row; one call per test -#}
         {%- do conditions.append(
-            "county_code is null or (select quality.tested_counties()) is null"
-            ~ " or county_code = any(array(select unnest(quality.tested_counties())))"
+            "county_code is null or county_code = any(coalesce((select quality.tested_counties()), array[county_code]))"
         ) -%}
     {%- endif -%}
     {%- if conditions -%}

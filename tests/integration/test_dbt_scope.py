@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 
@@ -182,3 +183,15 @@ def test_after_a_rollback_or_a_file_received_every_row_is_tested(wh, tmp_path):
         conn.execute("insert into quality.publication (run_id, status) values ('undo', 'rolled_back')")
     assert dbt_scope.decide(wh, "tonight") is None
     publish.release_build_lease(wh, "tonight")
+
+
+def test_a_changed_scope_macro_does_not_lose_the_snapshot(settings, tmp_path):
+    """dbt's partial parsing drops the snapshot defined in YAML when a macro its tests use
+    changes (dbt-core#10903); dbt.run then parses in full and runs the command again."""
+    copy = tmp_path / "dbt_project"
+    shutil.copytree(settings.dbt_project_dir, copy, ignore=shutil.ignore_patterns("target", "logs"))
+    project = dataclasses.replace(settings, dbt_project_dir=copy)
+    dbt.run(project, "parse")
+    with (copy / "macros" / "test_scope.sql").open("a") as macro:
+        macro.write("{# changed #}\n")
+    assert dbt.run(project, "ls", "--resource-type", "snapshot").stdout.count("snp_cadre_roles") == 1
