@@ -173,6 +173,7 @@ class Night:
     dbt_nodes: list[dict] = field(default_factory=list)
     dbt_elapsed: float | None = None
     tests_alone: dict[str, float] = field(default_factory=dict)
+    dbt_cpu: tuple[float, ...] = ()  # CPU seconds during the build: dbt's process, PostgreSQL's backends
 
     @property
     def seconds(self) -> float:
@@ -250,6 +251,19 @@ def _dbt_results() -> tuple[float | None, list[dict]]:
     return doc.get("elapsed_time"), nodes
 
 
+def cpu_seconds(s: Settings) -> tuple[float, float]:
+    """CPU used so far by this process's finished children (dbt's process) and by PostgreSQL's
+    finished backends (the postmaster's reaped children: dbt's connections once closed)."""
+    mine = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with psycopg.connect(s.url()) as conn:
+        postmaster = psutil.Process(conn.execute("select pg_backend_pid()").fetchone()[0]).ppid()
+    server = psutil.Process(postmaster).cpu_times()
+    return mine.ru_utime + mine.ru_stime, server.children_user + server.children_system
+
+
+SCOPED = "county_code = any('{"  # a test filtered to tonight's counties (macros/test_scope.sql)
+
+
 def tests_alone(s: Settings) -> dict[str, float]:
     """Untimed, after a night's build (its test scope still in force): ``dbt test`` on its own,
     then the same tests' queries replayed one after another on one connection. What dbt takes
@@ -261,17 +275,15 @@ def tests_alone(s: Settings) -> dict[str, float]:
     wall = time.perf_counter() - start
     elapsed, nodes = _dbt_results()
     queries = [n["sql"] for n in nodes if n["sql"]]
-    replay = {"scoped": 0.0, "whole": 0.0}  # tests of single rows (filtered to tonight's counties), the rest
+    replay = {"scoped": 0.0, "whole": 0.0}  # tests filtered to tonight's counties, the rest
     with psycopg.connect(s.url("transformer"), autocommit=True) as conn:
         for query in queries:
             start = time.perf_counter()
             conn.execute(f"select count(*) from ({query}) as dbt_internal_test").fetchone()
-            replay["scoped" if "quality.tested_counties()" in query else "whole"] += (
-                time.perf_counter() - start
-            )
+            replay["scoped" if SCOPED in query else "whole"] += time.perf_counter() - start
     return {
         "tests": len(queries),
-        "scoped": sum("quality.tested_counties()" in q for q in queries),
+        "scoped": sum(SCOPED in q for q in queries),
         "wall": wall,
         "elapsed": elapsed or 0.0,
         "replay": sum(replay.values()),
@@ -312,8 +324,12 @@ def run_night(s: Settings, label: str, profile_dir: Path | None) -> Night:
         for name in ("dbt build", "audit", "publish"):
             run.skip(name, "skipped: nothing new")
     else:
+        cpu_before = cpu_seconds(s)
         with run.stage("dbt build") as st:
             dbt.run(s, "build")
+        night.dbt_cpu = tuple(
+            after - before for after, before in zip(cpu_seconds(s), cpu_before, strict=True)
+        )
         night.dbt_elapsed, night.dbt_nodes = _dbt_results()
         night.tests_alone = tests_alone(s)  # not timed
         mart_rows = _mart_rows(s)  # not timed
@@ -480,12 +496,18 @@ def print_dbt(night: Night, top: int = 10) -> None:
         "  sum of node times by kind (threads overlap, so the sum may exceed the wall time): "
         + ", ".join(f"{k} {v:.1f} s" for k, v in sorted(kinds.items(), key=lambda kv: -kv[1]))
     )
+    if night.dbt_cpu:
+        dbt_cpu, pg_cpu = night.dbt_cpu
+        console.print(
+            f"  CPU during the build ({wall:.1f} s wall, 2 cores): dbt's own process {dbt_cpu:.1f} s, "
+            f"PostgreSQL's backends {pg_cpu:.1f} s"
+        )
     if alone := night.tests_alone:
         console.print(
             f"  the {alone['tests']} tests alone (untimed, after the night's build): `dbt test` "
             f"{alone['wall']:.1f} s wall, dbt's own elapsed {alone['elapsed']:.1f} s; the same queries "
             f"one after another on one connection {alone['replay']:.1f} s ({alone['replay scoped']:.1f} s of it "
-            f"the {alone['scoped']} tests of single rows, which a night filters to its counties), so at least "
+            f"the {alone['scoped']} tests that read tonight's counties only), so at least "
             f"{1 - alone['replay'] / alone['wall']:.0%} of `dbt test` is dbt's own work, not the database's"
         )
 

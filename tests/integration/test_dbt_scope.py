@@ -115,7 +115,8 @@ def test_a_night_tests_the_resubmitting_county_and_every_row_outside_a_night(res
         publish.release_build_lease(s, "dbt-scope-2")
     whole = _funds_test(s)
 
-    assert "quality.tested_counties()" in scoped["sql"]
+    assert f"county_code = any('{{{RESUBMITS}}}'::text[])" in scoped["sql"]
+    assert "county_code = any" not in whole["sql"]  # every row: no filter at all
     assert (scoped["status"], scoped["failures"]) == ("fail", 1)  # the resubmitting county's row
     assert (whole["status"], whole["failures"]) == ("fail", 2)  # no night holds the lease: both
 

@@ -1,7 +1,7 @@
 {#- Each person's hold of a role at a unit, in its latest reported state: what the SCD2
     snapshot snp_cadre_roles records the history of. A table: the snapshot and five tests read
     it, and as a view each of them sorted the whole roster again. -#}
-{{ config(materialized='table') }}
+{{ config(materialized='table', indexes=[{'columns': ['county_code']}]) }}
 
 with
 

@@ -9,6 +9,7 @@
         unique_key=['county_code', 'period'],
         on_schema_change='fail',
         post_hook="analyze {{ this }}",
+        indexes=[{'columns': ['county_code']}],
         pre_hook="{{ withdrawn_rows_removed('stg_county_submissions__cadres') }}",
     )
 }}

@@ -1,5 +1,6 @@
 {#- One row per change in the roster: appointments (新任), adjustments (调整) and departures
     (离任), each dated, and early promotions as their own event. 留任 (stays) is no change. -#}
+{{ config(indexes=[{'columns': ['county_code']}]) }}  {#- tonight's counties: macros/test_scope.sql -#}
 with
 
 roster as (

@@ -1,5 +1,6 @@
 {#- Which party-building instructor covers which enterprise or social organisation, per
     county and period, with the work reported for it. -#}
+{{ config(indexes=[{'columns': ['county_code']}]) }}  {#- tonight's counties: macros/test_scope.sql -#}
 with
 
 enterprises as (

@@ -1,3 +1,4 @@
+{{ config(indexes=[{'columns': ['county_code']}]) }}  {#- tonight's counties: macros/test_scope.sql -#}
 with
 
 attendance as (
