@@ -3,10 +3,10 @@ the published build, when nothing else the build is made from has changed.
 
 The published build passed its dbt tests on every row. A row of a county-level model is made
 from that county's submissions alone (tests/integration/test_dbt_scope.py checks this for
-every such model), together with the build's other inputs: the dbt project's own files, dbt's
-version, the pseudonymisation key and the org-unit registry. So when those inputs are the same as the
-published build's, the rows of a county that received nothing since are the rows already
-tested, and a test of single rows need only check the other counties. Tests across rows
+every such model), together with the build's other inputs: the dbt project's own files,
+dbt's version, the pseudonymisation key and the org-unit registry. So when those inputs are
+the same as the published build's, the rows of a county that received nothing since are the
+rows already tested, and a test of single rows need only check the other counties. Tests across rows
 (uniqueness without the county, relationships to models made from every county), tests whose
 bounds move with the clock and tests of severity ``warn`` still check every row
 (``dbt_project/macros/test_scope.sql``).
@@ -65,7 +65,9 @@ def decide(s: Settings, run_id: str) -> list[str] | None:
         tested = None
         if base and base[0] == "published" and base[1] == made_from:
             before = base[2]
-            tested = sorted(c for c in received.keys() | before.keys() if received.get(c) != before.get(c))
+            changed = received.keys() | before.keys()
+            # a file that named no county ('') changed no county's rows
+            tested = sorted(c for c in changed if c and received.get(c) != before.get(c))
         conn.execute(
             "insert into quality.test_scope (run_id, inputs, submissions, tested_counties)"
             " values (%s, %s, %s, %s) on conflict (run_id) do update set inputs = excluded.inputs,"

@@ -3,8 +3,10 @@
     get_where_subquery; this version adds, for tests that judge each row (or each county's rows)
     on its own, a filter to the counties that tonight's build must test again:
     quality.tested_counties(), decided before the build by ingest/dbt_scope.py. It answers null
-    (every row) outside a night, when nothing was published yet, and whenever the build's inputs
-    changed; see that module for why the other counties' rows need no test again.
+    (every row, no filter) outside a night, when nothing was published yet, and whenever the
+    build's inputs changed; see that module for why the other counties' rows need no test
+    again. The answer is asked when the test runs and written into its query as a literal
+    list, so that the planner reads those counties' rows through the county_code index.
 
     Tests that keep checking every row:
     - uniqueness whose key has neither the county nor the submission (rows of two counties

@@ -253,11 +253,12 @@ comment on table quality.audit_fingerprint is '每次审核所核对构建的指
 
 -- Which rows each build's dbt tests check (ingest/dbt_scope.py, macros/test_scope.sql). A
 -- build's tests passed on every row its inputs made; the next build with the same inputs (the
--- dbt project's files, the pseudonym key, the org-unit registry) makes the same rows for every
--- county that received nothing since, so its row-by-row tests check the other counties only.
+-- dbt project's files, dbt's version, the pseudonym key, the org-unit registry) makes the same
+-- rows for every county that received nothing since, so its row-by-row tests check the other
+-- counties only.
 create table if not exists quality.test_scope (
     run_id text primary key,
-    inputs text not null,          -- sha256 of the dbt project's files, the key id, the registry
+    inputs text not null,          -- sha256 of the dbt project's files, dbt's version, key id, registry
     submissions jsonb not null,    -- quality.submissions_by_county() when the build began
     tested_counties text[],        -- the counties whose rows are tested; null: every row
     decided_at timestamptz not null default now()
