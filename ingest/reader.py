@@ -22,7 +22,7 @@ import numpy as np
 
 from ingest import contract, orgunits
 from ingest.contract import COVER_FIELDS, COVER_SHEET, Column, Sheet
-from ingest.parse import is_approximate, is_blank, normalise_text, parse_column
+from ingest.parse import is_approximate, is_blank, normalise_text, parse_column, shown
 
 _HEADER_SCAN_ROWS = 30
 _FILE_NAME = re.compile(r"^(?P<county>\d{6})_(?P<period>[^_]+)_")
@@ -224,7 +224,7 @@ def _problem(title: str, r: int, c: int, col: Column | None, original: Any, rule
         title,
         ref,
         col.name if col else None,
-        None if original is None else str(original),
+        None if original is None else shown(original),  # as the clerk typed it: -5, not -5.0
         rule,
         f"{title}!{ref}{label}{text}",
     )

@@ -65,6 +65,16 @@ def test_bad_cells_are_reported_with_sheet_cell_and_chinese_reason(tmp_path):
     assert "先进、一般、后进" in by_cell["E4"].message
 
 
+def test_a_rejected_number_is_shown_as_typed_not_as_the_reader_s_float(tmp_path):
+    rows = _sample_rows(2)
+    rows[0]["grid_count"] = -5  # Excel stores it as a float; calamine reads -5.0
+    rows[1]["grid_count"] = 2.5
+    data = read_workbook(_write(tmp_path, rows), max_rejected_share=1).sheets["villages"]
+    grid_col = column_of("villages", "grid_count")
+    shown = {p.cell: p.original for p in data.problems}
+    assert shown == {f"{grid_col}2": "-5", f"{grid_col}3": "2.5"}
+
+
 def test_missing_required_column_quarantines_the_workbook(tmp_path):
     path = _write(tmp_path, _sample_rows(2))
     wb = load_workbook(path)
