@@ -86,17 +86,27 @@ def fingerprints(conn: psycopg.Connection, schema: str, tables: list[str], by_co
     return found
 
 
-def baseline(conn: psycopg.Connection) -> Baseline | None:
-    """The published build's audit, or None when there is none to compare with (nothing was
-    published yet, or the last publication event was a rollback)."""
+def published_run(conn: psycopg.Connection) -> str | None:
+    """The run whose build is published now, or None when there is none to compare with
+    (nothing was published yet, or the last publication event was a rollback, which put back
+    a build whose records may be older than the last ones)."""
     row = conn.execute(
-        "select p.status, f.run_id, f.suites, f.tables from quality.publication p"
-        " left join quality.audit_fingerprint f using (run_id)"
-        " where p.status in ('published', 'rolled_back') order by p.publication_id desc limit 1"
+        "select status, run_id from quality.publication where status in ('published', 'rolled_back')"
+        " order by publication_id desc limit 1"
     ).fetchone()
-    if not row or row[0] != "published" or row[1] is None:
-        return None
-    return Baseline(row[1], row[2], row[3])
+    return row[1] if row and row[0] == "published" else None
+
+
+def baseline(conn: psycopg.Connection) -> Baseline | None:
+    """The published build's audit, or None when there is none to compare with."""
+    run = published_run(conn)
+    row = (
+        run
+        and conn.execute(
+            "select run_id, suites, tables from quality.audit_fingerprint where run_id = %s", (run,)
+        ).fetchone()
+    )
+    return Baseline(*row) if row else None
 
 
 def record(conn: psycopg.Connection, run_id: str, suites: str, prints: dict) -> None:

@@ -25,6 +25,7 @@ from pathlib import Path
 import psycopg
 from psycopg.types.json import Jsonb
 
+from ingest import audit_scope
 from ingest.config import Settings
 
 #: The dbt project's folders and files that decide what it builds and tests.
@@ -57,14 +58,16 @@ def decide(s: Settings, run_id: str) -> list[str] | None:
     with psycopg.connect(s.url("transformer")) as conn, conn.transaction():
         received = conn.execute("select quality.submissions_by_county()").fetchone()[0]
         made_from = inputs(conn, s.dbt_project_dir)
-        base = conn.execute(
-            "select p.status, t.inputs, t.submissions from quality.publication p"
-            " left join quality.test_scope t using (run_id)"
-            " where p.status in ('published', 'rolled_back') order by p.publication_id desc limit 1"
-        ).fetchone()
+        run = audit_scope.published_run(conn)
+        base = (
+            run
+            and conn.execute(
+                "select inputs, submissions from quality.test_scope where run_id = %s", (run,)
+            ).fetchone()
+        )
         tested = None
-        if base and base[0] == "published" and base[1] == made_from:
-            before = base[2]
+        if base and base[0] == made_from:
+            before = base[1]
             changed = received.keys() | before.keys()
             # a file that named no county ('') changed no county's rows
             tested = sorted(c for c in changed if c and received.get(c) != before.get(c))

@@ -58,9 +58,9 @@ def _record(
     high_water: int | None = None,
 ) -> None:
     conn.execute(
-        "insert into quality.publication (run_id, status, reason, row_counts, source_high_water, build_inputs)"
-        " values (%s, %s, %s, %s, %s, (select inputs from quality.test_scope where run_id = %s))",
-        (run_id, status, reason, json.dumps(counts) if counts is not None else None, high_water, run_id),
+        "insert into quality.publication (run_id, status, reason, row_counts, source_high_water)"
+        " values (%s, %s, %s, %s, %s)",
+        (run_id, status, reason, json.dumps(counts) if counts is not None else None, high_water),
     )
 
 

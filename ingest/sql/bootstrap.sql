@@ -264,9 +264,6 @@ create table if not exists quality.test_scope (
     decided_at timestamptz not null default now()
 );
 comment on table quality.test_scope is '每次构建的 dbt 测试范围（按县）/ which counties each build''s dbt tests check';
-alter table quality.publication add column if not exists build_inputs text;
-comment on column quality.publication.build_inputs is
-    '所发布构建的输入指纹（quality.test_scope.inputs）/ the inputs the published build was made from';
 
 -- Per county: files received, the newest submission_id, files accepted. Any file received,
 -- accepted, quarantined or reprocessed changes its county's entry.
