@@ -131,8 +131,8 @@ def warm_up() -> float:
     import pandas  # noqa: F401
     import python_calamine  # noqa: F401
     import sqlalchemy  # noqa: F401
-
     from expectations.contract import _context
+
     from ingest import load  # noqa: F401
 
     _context()

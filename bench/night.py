@@ -406,8 +406,8 @@ def warm_up(s: Settings, with_dbt: bool) -> dict[str, float]:
     start = time.perf_counter()
     import great_expectations  # noqa: F401
     import python_calamine  # noqa: F401
-
     from expectations.contract import _context
+
     from ingest import audit, corrections, load, steward_report  # noqa: F401
 
     _context()

@@ -1,4 +1,9 @@
-"""Great Expectations suites as code: one module per subject, built from the submission contract."""
+"""Great Expectations suites as code, built from the submission contract and the rule set.
+
+Two kinds of target: the marts of the candidate build (``expectations/marts.py``,
+``expectations/villages.py``, outliers in ``expectations/outliers.py``), and the rows the build
+is made from, checked against the rule set of ``ingest/rules.py`` (``expectations/rules.py``).
+"""
 
 from __future__ import annotations
 
@@ -19,22 +24,24 @@ def mart_suites() -> dict[str, Callable[[], gx.ExpectationSuite]]:
     from expectations import marts, villages
 
     builders = {villages.TABLE: villages.suite} | {m.table: partial(marts.suite, m) for m in marts.MARTS}
-    return {table: partial(_with_checks, build, table) for table, build in builders.items()}
+    return {table: partial(_with_outliers, build, table) for table, build in builders.items()}
 
 
-def _with_checks(build: Callable[[], gx.ExpectationSuite], table: str) -> gx.ExpectationSuite:
-    """A mart's suite plus its validation rules (expectations/rules.py) and outlier checks."""
-    from expectations import outliers, rules
+def _with_outliers(build: Callable[[], gx.ExpectationSuite], table: str) -> gx.ExpectationSuite:
+    """A mart's suite plus its outlier checks (history across periods: only on the marts)."""
+    from expectations import outliers
 
     suite = build()
-    for e in [*rules.expectations_for(table), *outliers.expectations_for(table)]:
+    for e in outliers.expectations_for(table):
         suite.add_expectation(e)
     return suite
 
 
 def key_columns(table: str) -> list[str]:
-    """The columns that name a failing row of ``table`` in the audit's results: its source
-    cell (submission, sheet, row) when the mart has lineage, else the mart's own key."""
-    from expectations import marts
+    """The columns that name a failing row of ``table`` (a mart or a rule target) in the audit's
+    results: its source cell (submission, sheet, row) when it has one, else the mart's own key."""
+    from expectations import marts, rules
 
+    if table in rules.targets():
+        return rules.key_columns(table)
     return next((m.keys for m in marts.MARTS if m.table == table), KEY_COLUMNS)

@@ -1,10 +1,17 @@
 """Audit: run the Great Expectations suites on the candidate build and fail closed.
 
+Two kinds of target are checked: the marts of the candidate build (``analytics_next``), and
+the rows of each sheet the build is made from, against the rule set (``ingest/rules.py``).
 Every expectation's outcome is stored in ``quality.validation_result`` with the failing rows'
 lineage keys (submission, sheet, row) and the checked columns' values; with the column layout
 of each submission (``quality.source_column``) the view ``quality.failed_cells`` turns them
 into cells. Each run also records completeness and timeliness (``quality.completeness``).
-A failed critical expectation, or any error while auditing, raises and nothing is published.
+
+A critical failure is placed in the submissions whose rows fail (``ingest/approval.py``):
+on rows of a submission new tonight it holds that submission back (the night builds again
+without it); on rows already published, or released by a steward, it is reported and
+blocks nothing. A critical failure that cannot be placed in a county, or any error while
+auditing, refuses the whole build.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from ingest import audit_scope, completeness
+from ingest import approval, audit_scope, completeness
 from ingest.config import Settings
 
 #: How many failing rows' keys are kept per expectation (the count is always exact).
@@ -25,10 +32,15 @@ MAX_KEYS_KEPT = 500
 
 
 class AuditFailed(RuntimeError):
-    """At least one critical expectation failed on the candidate build."""
+    """A critical check failed on rows that would be published tonight: either they belong to
+    submissions that can be held back (``outcome.to_hold``), or they cannot be placed in a
+    county at all (``outcome.unattributed``, which refuses the night)."""
 
     def __init__(self, outcome: AuditOutcome):
-        names = ", ".join(f"{f['suite']}:{f['expectation']}" for f in outcome.critical_failures)
+        names = ", ".join(
+            f"{f['suite']}:{(f['details'] or {}).get('rule_id') or f['expectation']}"
+            for f in outcome.critical_failures
+        )
         super().__init__(f"审核未通过，不予发布 / audit failed, not publishing: {names}")
         self.outcome = outcome
 
@@ -41,8 +53,18 @@ class AuditOutcome:
 
     @property
     def critical_failures(self) -> list[dict]:
-        """Failed critical checks that no steward has waived: these block publishing."""
-        return [f for f in self.failures if f["severity"] == "critical" and not f.get("waived_by")]
+        """Failed critical checks that block publishing the build as it is."""
+        return [f for f in self.failures if f.get("blocks")]
+
+    @property
+    def to_hold(self) -> set[int]:
+        """Tonight's submissions whose rows fail a critical check: hold them back, build again."""
+        return {sid for f in self.critical_failures for sid in f["details"].get("hold") or ()}
+
+    @property
+    def unattributed(self) -> list[dict]:
+        """Critical failures that cannot be placed in a county: they refuse the whole night."""
+        return [f for f in self.critical_failures if not f["details"].get("hold")]
 
     @property
     def success(self) -> bool:
@@ -57,7 +79,7 @@ def _columns(cfg) -> list[str]:
 
 
 def _failing_keys(
-    cfg, result: dict, conn: psycopg.Connection, table: tuple[str, str], batch: str | None = None
+    cfg, result: dict, conn: psycopg.Connection, target: Target, batch: str | None = None
 ) -> list[dict]:
     """The failing rows' lineage keys, with the values of the checked columns. GX returns
     them for most expectations; for compound uniqueness on SQL it returns only a query (which
@@ -67,7 +89,7 @@ def _failing_keys(
 
     rows = (result.get("details") or {}).get("unexpected_rows")
     if rows:  # a validation rule (custom SQL): the failing rows themselves
-        names = dict.fromkeys([*key_columns(table[1]), *_columns(cfg)])
+        names = dict.fromkeys([*key_columns(target.name), *_columns(cfg)])
         return [{k: row.get(k) for k in names} for row in rows[:MAX_KEYS_KEPT]]
     keys = result.get("unexpected_index_list")
     if keys or not result.get("unexpected_count") or cfg.type != "expect_compound_columns_to_be_unique":
@@ -78,9 +100,9 @@ def _failing_keys(
         " (select {cols} from {table} group by {cols} having count(*) > 1)"
         " order by {keys} limit {limit}"
     ).format(
-        keys=sql.SQL(", ").join(map(sql.Identifier, key_columns(table[1]))),
+        keys=sql.SQL(", ").join(map(sql.Identifier, key_columns(target.name))),
         cols=cols,
-        table=sql.SQL(f"({batch}) as t") if batch else sql.Identifier(*table),
+        table=sql.SQL(f"({batch}) as t") if batch else sql.SQL("{} as t").format(target.relation),
         limit=sql.Literal(MAX_KEYS_KEPT),
     )
     cur = conn.execute(query)
@@ -93,11 +115,11 @@ def _column(cfg) -> str | None:
     return cfg.kwargs.get("column") or cfg.kwargs.get("column_A") or (cfg.meta or {}).get("column")
 
 
-def _row(suite: str, res, conn: psycopg.Connection, table: tuple[str, str], batch: str | None = None) -> dict:
+def _row(suite: str, res, conn: psycopg.Connection, target: Target, batch: str | None = None) -> dict:
     cfg = res.expectation_config
     meta = cfg.meta or {}
     result = res.result or {}
-    keys = _failing_keys(cfg, result, conn, table, batch)
+    keys = _failing_keys(cfg, result, conn, target, batch)
     return {
         "suite": suite,
         "expectation": cfg.type,
@@ -114,9 +136,10 @@ def _row(suite: str, res, conn: psycopg.Connection, table: tuple[str, str], batc
             "kwargs": {k: v for k, v in cfg.kwargs.items() if k != "batch_id"},
             "observed_value": result.get("observed_value"),
             "failing_rows": keys,
-            "exception": (res.exception_info or {}).get("exception_message")
-            if isinstance(res.exception_info, dict)
-            else None,
+            "exception": next(
+                (i.get("exception_message") for i in _infos(res.exception_info) if i.get("raised_exception")),
+                None,
+            ),
         },
     }
 
@@ -211,24 +234,26 @@ def _keys(failing_rows: list[dict]) -> set[tuple]:
     return {tuple(sorted((k, str(v)) for k, v in r.items())) for r in failing_rows or []}
 
 
-def _apply_waivers(conn: psycopg.Connection, failures: list[dict]) -> None:
-    """Mark failures a steward has waived: the same check failing on rows that were all part
-    of a waived result (same submission, sheet and row). New failing rows are not covered."""
-    waived = conn.execute(
-        "select d.disposition_id, v.suite, v.expectation, v.column_name, v.details"
+def _apply_decisions(conn: psycopg.Connection, failures: list[dict]) -> None:
+    """Mark failures a steward has decided on: the same check failing on rows that were all
+    part of a waived (or acknowledged) result, same submission, sheet and row. A waiver lets
+    the check pass; an acknowledgement leaves it failing but releases the county (it no longer
+    holds anything back). New failing rows are not covered."""
+    decided = conn.execute(
+        "select d.disposition_id, d.action, v.suite, v.expectation, v.column_name, v.details"
         " from quality.disposition d join quality.validation_result v using (validation_result_id)"
-        " where d.action = 'waive' order by d.disposition_id"
+        " where d.action in ('waive', 'acknowledge') order by d.action = 'waive' desc, d.disposition_id"
     ).fetchall()
     for failure in failures:
         rows = failure["details"].get("failing_rows") or []
         complete = failure["unexpected_count"] is not None and len(rows) >= failure["unexpected_count"]
         if not rows or not complete:
             continue  # only what can be shown to be covered is waived
-        for disposition_id, suite, expectation, column, details in waived:
+        for disposition_id, action, suite, expectation, column, details in decided:
             same = _identity(failure) == (suite, expectation, column, (details or {}).get("rule_id"))
             if same and _keys(rows) <= _keys((details or {}).get("failing_rows")):
-                failure["waived_by"] = disposition_id
-                failure["details"]["waived_by"] = disposition_id
+                key = "waived_by" if action == "waive" else "acknowledged_by"
+                failure[key] = failure["details"][key] = disposition_id
                 break
 
 
@@ -237,11 +262,40 @@ def docs_dir(s: Settings) -> Path:
     return s.home / "report" / "gx"
 
 
+@dataclass(frozen=True)
+class Target:
+    """What one suite checks: a mart of the candidate build, or a sheet's rows the build is
+    made from (a rule target, whose rows are a query)."""
+
+    name: str
+    relation: sql.Composable
+    suite: object
+    is_mart: bool
+
+
+def _targets(conn: psycopg.Connection, schema: str) -> list[Target]:
+    from expectations import mart_suites, rules
+    from ingest.publish import relations
+
+    present = {name for name, _kind in relations(conn, schema)}
+    marts = [
+        Target(table, sql.Identifier(schema, table), build(), True)
+        for table, build in mart_suites().items()
+        if table in present
+    ]
+    suites = rules.suites()
+    return marts + [
+        Target(name, sql.SQL(query), suites[name], False) for name, query in rules.targets().items()
+    ]
+
+
 def audit(s: Settings, run_id: str, schema: str = "analytics_next", whole: bool = False) -> AuditOutcome:
-    """Validate the marts in ``schema``; record results; raise AuditFailed on a critical failure.
+    """Check the candidate build in ``schema``; record the results; raise AuditFailed when a
+    critical failure blocks publishing it (see the module's docstring).
 
     Only what differs from the published build is checked again, and the published audit's
     results for the rest are carried over (ingest/audit_scope.py); ``whole`` checks everything.
+    Auditing a run again replaces its results.
     """
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import great_expectations as gx
@@ -268,26 +322,33 @@ def audit(s: Settings, run_id: str, schema: str = "analytics_next", whole: bool 
     conn = psycopg.connect(s.url("transformer"), autocommit=True)
     from ingest.publish import relations
 
-    suites = {table: build() for table, build in mart_suites().items()}
-    checks = audit_scope.suites_hash(suites)
-    by_county = audit_scope.partitioned(conn, schema, {t: key_columns(t) for t in suites})
-    present = [name for name, _kind in relations(conn, schema) if name in suites]
-    prints = audit_scope.fingerprints(conn, schema, present, by_county)
+    if not conn.execute(
+        "select exists (select from quality.run_selection where run_id = %s)", (run_id,)
+    ).fetchone()[0]:
+        approval.freeze(conn, run_id)  # audited outside a night: what the build was made from now
+    targets = _targets(conn, schema)
+    checks = audit_scope.suites_hash({t.name: t.suite for t in targets})
+    by_county = audit_scope.partitioned(
+        conn, schema, {t.name: key_columns(t.name) for t in targets if t.is_mart}
+    )
+    by_county |= {t.name for t in targets if not t.is_mart}
+    prints = audit_scope.fingerprints(conn, {t.name: t.relation for t in targets}, by_county)
     base = None if whole else audit_scope.baseline(conn)
     scopes = audit_scope.plan(base, checks, prints, by_county)
     before = _results(conn, base.run_id) if base else {}
-    changed = {t for t in suites if scopes.get(t, audit_scope.WHOLE) != frozenset()}
+    changed = {t.name for t in targets if scopes.get(t.name, audit_scope.WHOLE) != frozenset()}
 
-    def validate(table: str, name: str, expectations: list, batch: str | None) -> list:
-        """Run ``expectations`` on the whole table, or on the rows the query ``batch`` selects.
+    def validate(target: Target, name: str, expectations: list, batch: str | None) -> list:
+        """Run ``expectations`` on the whole target, or on the rows the query ``batch`` selects.
 
         First for each check's verdict and counts; then only the checks that failed run again
         for every failing row's key. Most checks pass, and asking for the keys costs a query
         per check (a scan of the table) even when there are none."""
-        if batch is None:
-            asset = source.add_table_asset(name=name, table_name=table, schema_name=schema)
+        if batch is None and target.is_mart:
+            asset = source.add_table_asset(name=name, table_name=target.name, schema_name=schema)
         else:
-            asset = source.add_query_asset(name=name, query=batch)
+            query = batch or sql.SQL("select * from {} as t").format(target.relation).as_string(conn)
+            asset = source.add_query_asset(name=name, query=query)
         rows = asset.add_batch_definition_whole_table("all")
 
         def run(label: str, checks: list, result_format: dict) -> list:
@@ -308,24 +369,25 @@ def audit(s: Settings, run_id: str, schema: str = "analytics_next", whole: bool 
             failed,
             {
                 "result_format": "COMPLETE",
-                "unexpected_index_column_names": key_columns(table),
+                "unexpected_index_column_names": key_columns(target.name),
                 "partial_unexpected_count": 20,
             },
         )
         return [res for res in found if res.success] + detailed
 
-    for table, suite in suites.items():
-        scope = scopes.get(table, audit_scope.WHOLE)
-        on_whole, scoped, carried = _split(suite, scope, changed - {table}, before)
-        # (batch, results): None for the checks run on the whole table, else the query of the
+    for target in targets:
+        suite = target.suite
+        scope = scopes.get(target.name, audit_scope.WHOLE)
+        on_whole, scoped, carried = _split(suite, scope, changed - {target.name}, before)
+        # (batch, results): None for the checks run on the whole target, else the query of the
         # changed counties' rows
-        parts = [(None, validate(table, table, on_whole, None) if on_whole else [])]
+        parts = [(None, validate(target, target.name, on_whole, None) if on_whole else [])]
         if scoped:
-            batch = audit_scope.county_filter(conn, schema, table, scope)
-            parts.append((batch, validate(table, f"{table}@{len(scope)}", scoped, batch)))
+            batch = audit_scope.county_filter(conn, target.relation, scope)
+            parts.append((batch, validate(target, f"{target.name}@{len(scope)}", scoped, batch)))
         for batch, found in parts:
             for res in found:
-                row = _row(suite.name, res, conn, (schema, table), batch)
+                row = _row(suite.name, res, conn, target, batch)
                 if res.exception_info and any(
                     (info or {}).get("raised_exception") for info in _infos(res.exception_info)
                 ):
@@ -357,12 +419,18 @@ def audit(s: Settings, run_id: str, schema: str = "analytics_next", whole: bool 
             )
     outcome.checked = len(rows)
     outcome.failures = [r for r in rows if not r["success"]]
-    _apply_waivers(conn, outcome.failures)
+    _apply_decisions(conn, outcome.failures)
+    approval.attribute(conn, run_id, outcome.failures, {t.name: t.relation for t in targets})
     with conn, conn.cursor() as cur:
+        cur.execute(
+            "delete from quality.validation_result where run_id = %s and validation_result_id not in"
+            " (select validation_result_id from quality.disposition where validation_result_id is not null)",
+            (run_id,),
+        )
         cur.executemany(
             "insert into quality.validation_result (run_id, suite, expectation, column_name,"
-            " severity, success, unexpected_count, details, waived_by)"
-            " values (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            " severity, success, unexpected_count, details, waived_by, blocks_publication)"
+            " values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             [
                 (
                     run_id,
@@ -374,6 +442,7 @@ def audit(s: Settings, run_id: str, schema: str = "analytics_next", whole: bool 
                     r["unexpected_count"],
                     json.dumps(r["details"], ensure_ascii=False, default=str),
                     r.get("waived_by"),
+                    bool(r.get("blocks")),
                 )
                 for r in rows
             ],

@@ -40,7 +40,8 @@ ACROSS_ROWS = frozenset(
     }
 )
 WHOLE = None  # a table's scope: check it whole
-_READS = re.compile(r"\banalytics_next\.(\w+)")
+_READS_MART = re.compile(r"\banalytics_next\.(\w+)")
+_READS_SHEET = re.compile(r"\braw\.(\w+)")
 
 
 @dataclass(frozen=True)
@@ -74,15 +75,16 @@ def partitioned(conn: psycopg.Connection, schema: str, keys: dict[str, list[str]
     return {t for t in with_county if {"county_code", "submission_id"} & set(keys.get(t, ()))}
 
 
-def fingerprints(conn: psycopg.Connection, schema: str, tables: list[str], by_county: set[str]) -> dict:
-    """``{table: {part: [rows, hash sum]}}``; the part is the county, or ``*`` for a whole table."""
+def fingerprints(conn: psycopg.Connection, relations: dict[str, sql.Composable], by_county: set[str]) -> dict:
+    """``{target: {part: [rows, hash sum]}}``; the part is the county, or ``*`` for a whole
+    target. A target is a mart, or the rows of a sheet the build is made from."""
     found: dict[str, dict[str, list]] = {}
-    for table in tables:
-        part = sql.SQL("coalesce(t.county_code, '')" if table in by_county else "'*'")
+    for name, relation in relations.items():
+        part = sql.SQL("coalesce(t.county_code, '')" if name in by_county else "'*'")
         query = sql.SQL(
-            "select {part}, count(*), sum(hashtextextended(t::text, 0))::text from {table} as t group by 1"
-        ).format(part=part, table=sql.Identifier(schema, table))
-        found[table] = {p: [n, h] for p, n, h in conn.execute(query)}
+            "select {part}, count(*), sum(hashtextextended(t::text, 0))::text from {relation} as t group by 1"
+        ).format(part=part, relation=relation)
+        found[name] = {p: [n, h] for p, n, h in conn.execute(query)}
     return found
 
 
@@ -141,15 +143,17 @@ def across_counties(expectation_config) -> bool:
 
 
 def reads(expectation_config) -> set[str]:
-    """The other marts a check reads (a validation rule may look things up in one)."""
-    return set(_READS.findall(str(expectation_config.kwargs.get("unexpected_rows_query", ""))))
+    """The other targets a check reads: marts a rule looks things up in, and the rows of other
+    sheets (``rules.<sheet>``) a rule compares with."""
+    query = str(expectation_config.kwargs.get("unexpected_rows_query", ""))
+    return set(_READS_MART.findall(query)) | {f"rules.{sheet}" for sheet in _READS_SHEET.findall(query)}
 
 
-def county_filter(conn: psycopg.Connection, schema: str, table: str, counties: frozenset[str]) -> str:
-    """The query of a mart's rows in the changed counties (a Great Expectations query asset)."""
+def county_filter(conn: psycopg.Connection, relation: sql.Composable, counties: frozenset[str]) -> str:
+    """The query of a target's rows in the changed counties (a Great Expectations query asset)."""
     return (
-        sql.SQL("select * from {} where coalesce(county_code, '') = any({})")
-        .format(sql.Identifier(schema, table), sql.Literal(sorted(counties)))
+        sql.SQL("select * from {} as t where coalesce(t.county_code, '') = any({})")
+        .format(relation, sql.Literal(sorted(counties)))
         .as_string(conn)
     )
 

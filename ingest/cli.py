@@ -134,7 +134,9 @@ def cmd_ingest(args: argparse.Namespace, s: Settings) -> int:
 
 
 def cmd_check(args: argparse.Namespace, s: Settings) -> int:
-    """The clerk's dry run: read and check workbooks, print every problem, load nothing."""
+    """The clerk's dry run: read and check workbooks against the whole rule set (what the
+    nightly audit will judge), print every problem at its cell, load nothing. Exits 1 when a
+    workbook would be refused or held back, 0 when it would be published (warnings or not)."""
     from ingest.reader import WorkbookRejected, read_workbook
 
     bad = 0
@@ -150,15 +152,30 @@ def cmd_check(args: argparse.Namespace, s: Settings) -> int:
         if not book.problems:
             console.print(f"[green]✓ {path.name}[/]：{book.county_code} {book.period}，{rows} 行，未发现问题")
             continue
-        bad += 1
-        table = Table("单元格 cell", "问题 problem", title=f"{path.name}：{len(book.problems)} 处问题")
-        for p in book.problems[: args.limit]:
+        critical = book.critical
+        problems = sorted(book.problems, key=lambda p: p.severity != "critical")  # what holds it back first
+        table = Table(
+            "级别 severity",
+            "单元格 cell",
+            "问题 problem",
+            title=f"{path.name}：{len(critical)} 处严重问题，{len(problems) - len(critical)} 处提示",
+        )
+        for p in problems[: args.limit]:
             where = f"{p.sheet}!{p.cell}" if p.cell else p.sheet
-            table.add_row(where, p.message.removeprefix(where))
+            level = "[red]严重[/]" if p.severity == "critical" else "[yellow]提示[/]"
+            table.add_row(level, where, p.message.removeprefix(where).removeprefix(f"{p.sheet}："))
         console.print(table)
-        if len(book.problems) > args.limit:
-            console.print(f"… 另有 {len(book.problems) - args.limit} 处（--limit 可调整）")
-        console.print(f"{rows} 行可入库；有问题的行将被退回，请更正后重新报送。")
+        if len(problems) > args.limit:
+            console.print(f"… 另有 {len(problems) - args.limit} 处（--limit 可调整）")
+        refused = sum(d.rejected_rows for d in book.sheets.values())
+        if critical:
+            bad += 1
+            console.print(
+                f"[red]有严重问题：这份报送入库后将暂缓发布[/]（{refused} 行不能入库），本县（区）沿用上次发布的数据，"
+                "直到更正后重新报送或经数据管理员放行。请按上表更正。"
+            )
+        else:
+            console.print(f"[green]可以报送[/]：{rows} 行将入库并发布；提示项请核实。")
     return 1 if bad else 0
 
 
@@ -185,8 +202,10 @@ def cmd_contract(args: argparse.Namespace, s: Settings) -> int:
 
 
 def cmd_publish(args: argparse.Namespace, s: Settings) -> int:
-    from ingest import publish
-    from ingest.audit import AuditFailed, audit
+    """Build, audit and publish now, as a night's second half does: what a steward released
+    is published at once; counties whose new data fails are held back, the rest published."""
+    from ingest import night, publish
+    from ingest.audit import AuditFailed
 
     run_id = f"manual__{uuid.uuid4().hex[:8]}"
     if args.rollback:
@@ -197,16 +216,49 @@ def cmd_publish(args: argparse.Namespace, s: Settings) -> int:
             return 1
         console.print(f"rolled back: {pub.row_counts}")
         return 0
-    try:  # never publish what was not audited: audit the candidate as this run, then publish
-        audit(s, run_id)
-        pub = publish.publish(s, run_id, publish.pending(s))
-    except (AuditFailed, publish.PublishRefused) as refused:
-        if isinstance(refused, AuditFailed):
+    try:  # never publish what was not audited: build, audit and publish as this run
+        with console.status("构建、审核、发布 / building, auditing, publishing…"):
+            pub = night.build_and_publish(s, run_id)
+    except (AuditFailed, night.BuildFailed, publish.PublishRefused) as refused:
+        if not isinstance(refused, publish.PublishRefused):
             publish.refuse(s, run_id, str(refused))
         console.print(f"[red]not published[/]: {refused}")
         return 1
+    if pub is None:
+        console.print("nothing differs from the published build: nothing to publish")
+        return 0
+    _print_held(s, run_id)
     console.print(f"published: {pub.row_counts}")
     return 0
+
+
+def _print_held(s: Settings, run_id: str | None = None) -> None:
+    """The county-periods held back (by ``run_id``'s build, or now), with why."""
+    import psycopg
+
+    from ingest import approval, orgunits
+
+    with psycopg.connect(s.url("steward")) as conn:
+        held = approval.held_back(conn, run_id)
+    if not held:
+        return
+    table = Table(
+        "报送 submission",
+        "县（区）county",
+        "期间 period",
+        "文件 file",
+        "原因 why",
+        title="暂缓发布 / held back",
+    )
+    for h in held:
+        table.add_row(
+            str(h.submission_id),
+            orgunits.county_name(h.county_code),
+            h.period,
+            h.file_name,
+            "；".join(h.reasons),
+        )
+    console.print(table)
 
 
 # --- Airflow ---------------------------------------------------------------------------
@@ -333,6 +385,7 @@ def cmd_steward(args: argparse.Namespace, s: Settings) -> int:
     from ingest import steward
 
     if args.action == "list":
+        _print_held(s)
         table = Table(
             "编号 id",
             "级别 severity",
@@ -371,10 +424,13 @@ def cmd_steward(args: argparse.Namespace, s: Settings) -> int:
         console.print(f"已记录 {len(ids)} 项处理 / {len(ids)} decisions recorded")
         return 0
     if not (args.id or "").isdigit() or not args.reason:
-        console.print("[red]需要检查结果编号和 --reason / an id and --reason are required[/]")
+        console.print("[red]需要编号和 --reason / an id and --reason are required[/]")
         return 2
     try:
-        disposition = steward.decide(s, int(args.id), args.action, args.reason, args.by)
+        if args.action == "release":
+            disposition = steward.release(s, int(args.id), args.reason, args.by)
+        else:
+            disposition = steward.decide(s, int(args.id), args.action, args.reason, args.by)
     except (steward.NotAFailure, ValueError) as exc:
         console.print(f"[red]{exc}[/]")
         return 2
@@ -461,7 +517,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("what", choices=["dbt-sources", "docs"])
     p.set_defaults(func=cmd_contract)
 
-    p = sub.add_parser("publish", help="publish analytics_next into marts, or roll back")
+    p = sub.add_parser(
+        "publish",
+        help="build, audit and publish now (what a steward released goes out at once), or roll back",
+    )
     p.add_argument("--rollback", action="store_true", help="restore the previous build")
     p.set_defaults(func=cmd_publish)
 
@@ -505,18 +564,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "steward",
-        help="list failed checks; waive or acknowledge one with a reason, or many from a reviewed file",
+        help="list held-back submissions and failed checks; release, waive or acknowledge one with a"
+        " reason, or many from a reviewed file",
     )
-    p.add_argument("action", choices=("list", "waive", "ack", "export", "apply"))
+    p.add_argument("action", choices=("list", "waive", "ack", "release", "export", "apply"))
     p.add_argument(
         "id",
         nargs="?",
-        help="waive/ack: the failed check's id (from `dangjian steward list`); apply: the reviewed file",
+        help="waive/ack: the failed check's id (from `dangjian steward list`); release: the held"
+        " submission's id; apply: the reviewed file",
     )
     p.add_argument(
         "--to", help="export: the review file to write (default: <DANGJIAN_HOME>/review/处理清单.xlsx)"
     )
-    p.add_argument("--reason", help="why (required for waive and ack)")
+    p.add_argument("--reason", help="why (required for waive, ack and release)")
     p.add_argument("--by", help="who decides (default: your login name)")
     p.add_argument("--run", help="list this run's failures (default: the latest audit)")
     p.set_defaults(func=cmd_steward)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Literal
 
 ColumnType = Literal["text", "code", "id_number", "credit_code", "integer", "decimal", "boolean", "date"]
@@ -28,8 +29,19 @@ COUNTIES: dict[str, str] = {
     "520628": "松桃苗族自治县",
 }
 
+#: A village's collective economy is "strong" from these amounts (万元) up: operating income
+#: of 55 or net income of 25 (the article's bar; dbt_project.yml has the same as vars).
+STRONG_OPERATING_INCOME = 55
+STRONG_NET_INCOME = 25
+
 #: A reporting period: a year (2025), a quarter (2025Q3) or a month (2025-07).
 PERIOD_PATTERN = re.compile(r"^(?P<year>20\d\d)(?:Q(?P<quarter>[1-4])|-(?P<month>0[1-9]|1[0-2]))?$")
+
+#: Text is at most this long unless a column declares less; dates lie in this range unless
+#: a column declares a narrower one.
+MAX_TEXT = 500
+EARLIEST_DATE, LATEST_DATE = dt.date(1900, 1, 1), dt.date(2099, 12, 31)
+_ORG_LEVEL_NAMES = {"unit": "村（社区）", "township": "乡镇（街道）", "any": "单位"}
 
 _SQL_TYPES: dict[str, str] = {
     "text": "text",
@@ -56,9 +68,20 @@ class Column:
     aliases: tuple[str, ...] = ()
     codes: tuple[str, ...] = ()
     pattern: str | None = None
-    #: Plausible range (inclusive) for numbers, checked by the contract suite in expectations/.
+    #: What ``pattern`` asks for, in words for the clerk ("应为 12 位数字").
+    pattern_text: str | None = None
+    #: The declared limits. Each is checked on the workbook by the parsers (ingest/parse.py)
+    #: and on the build by the audit (ingest/rules.py), from this one definition; a value
+    #: outside them is refused at its cell and never loaded. Numbers: within [min_value,
+    #: max_value] (default from 0) with at most ``scale`` decimal places; text: at most
+    #: ``max_length`` characters (default 500); dates: within [earliest, latest] ("today":
+    #: the day of the check; default 1900-01-01 to 2099-12-31).
     min_value: float | None = None
     max_value: float | None = None
+    scale: int | None = None
+    max_length: int | None = None
+    earliest: dt.date | None = None
+    latest: dt.date | Literal["today"] | None = None
     #: For org-unit codes: which of the county's units the code must name
     #: ("unit": a village, community or branch; "township"; "any": those or the county itself).
     org_level: Literal["unit", "township", "any"] | None = None
@@ -66,6 +89,70 @@ class Column:
     @property
     def sql_type(self) -> str:
         return _SQL_TYPES[self.type]
+
+    @property
+    def bounds(self) -> tuple[Decimal, Decimal | None]:
+        """A number column's inclusive range (no negative number unless declared)."""
+        low = Decimal(str(self.min_value)) if self.min_value is not None else Decimal(0)
+        high = Decimal(str(self.max_value)) if self.max_value is not None else None
+        return low, high
+
+    @property
+    def text_limit(self) -> int:
+        return self.max_length or MAX_TEXT
+
+    def date_range(self, today: dt.date | None = None) -> tuple[dt.date, dt.date]:
+        """A date column's inclusive range, with "today" as the day of the check."""
+        latest = self.latest or LATEST_DATE
+        if latest == "today":
+            latest = today or dt.date.today()
+        return self.earliest or EARLIEST_DATE, latest
+
+    def limits(self) -> tuple[str, ...]:
+        """The kinds of declared limit this column has (see :func:`limit_text`)."""
+        found = ["required"] if self.required else []
+        if self.codes:
+            found.append("codes")
+        elif self.pattern:
+            found.append("pattern")
+        if self.org_level:
+            found.append("org_unit")
+        if self.type in ("integer", "decimal"):
+            found.append("range")
+        if self.type == "decimal" and self.scale is not None:
+            found.append("scale")
+        if self.type == "text":
+            found.append("length")
+        if self.type == "date":
+            found.append("dates")
+        return tuple(found)
+
+    def limit_text(self, kind: str) -> str:
+        """What a limit asks for, in Chinese: the one wording for the clerk's check, the
+        ingest rejection and the audit's explanation."""
+        if kind == "required":
+            return "必填项不能为空"
+        if kind == "codes":
+            return f"应为以下之一：{'、'.join(self.codes)}"
+        if kind == "pattern":
+            return f"代码格式不符（{self.pattern_text or '应符合 ' + str(self.pattern)}）"
+        if kind == "org_unit":
+            return f"不是本县（区）组织单位名录中的{_ORG_LEVEL_NAMES[self.org_level]}"
+        if kind == "range":
+            low, high = self.bounds
+            unit = f"（单位：{self.unit}）" if self.unit else ""
+            if high is None:
+                return "不能为负数" if low == 0 else f"不能小于 {low}{unit}"
+            return f"应在 {low} 到 {high} 之间{unit}"
+        if kind == "scale":
+            return f"最多保留 {self.scale} 位小数"
+        if kind == "length":
+            return f"内容过长：不能超过 {self.text_limit} 个字"
+        if kind == "dates":
+            earliest, latest = self.earliest or EARLIEST_DATE, self.latest or LATEST_DATE
+            until = "今天" if latest == "today" else f"{latest:%Y-%m-%d}"
+            return f"日期应在 {earliest:%Y-%m-%d} 至{until}之间"
+        raise KeyError(kind)
 
     @property
     def template_header(self) -> str:
@@ -84,8 +171,6 @@ class Sheet:
     aliases: tuple[str, ...] = field(default=())
     #: Columns that identify a row; a second row with the same values is a duplicate.
     row_key: tuple[str, ...] = ()
-    #: Row rules between two columns: (A, B, message) means A ≥ B wherever both are filled.
-    order_rules: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def table(self) -> str:
@@ -114,7 +199,25 @@ LINEAGE_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 
+#: Role and training dates from this day on (the earliest plausible for anyone serving now).
+EVENTS_FROM = dt.date(1950, 1, 1)
+#: Upper limits a column has unless it declares its own: a count of anything in one village
+#: or enterprise, and an amount in 万元 (10 亿元), with at most four decimal places (1 元).
+_MAX_COUNT = 100_000
+_MAX_WAN_YUAN = 100_000
+
+
 def _c(name: str, header: str, type_: ColumnType, description: str, **kw) -> Column:
+    """A column, with the contract's default limits for its type made explicit."""
+    if type_ == "integer":
+        kw.setdefault("min_value", 0)
+        kw.setdefault("max_value", _MAX_COUNT)
+    elif type_ == "decimal" and kw.get("unit") == "万元":
+        kw.setdefault("min_value", 0)
+        kw.setdefault("max_value", _MAX_WAN_YUAN)
+        kw.setdefault("scale", 4)
+    elif type_ == "text":
+        kw.setdefault("max_length", MAX_TEXT)
     return Column(name, header, type_, description, **kw)
 
 
@@ -139,10 +242,6 @@ CADRES = Sheet(
     description="每人每个岗位一行（含本期内结束的任职），记录任职、变动、帮带、岗级与考核",
     aliases=("干部花名册", "干部信息"),
     row_key=("id_number", "role", "org_unit_code", "start_date"),
-    order_rules=(
-        ("end_date", "start_date", "任职结束日期早于开始日期"),
-        ("start_date", "birth_date", "任职开始日期早于出生日期"),
-    ),
     columns=(
         _c(
             "id_number",
@@ -152,12 +251,18 @@ CADRES = Sheet(
             required=True,
             aliases=("公民身份号码", "身份证号码"),
         ),
-        _c("name", "姓名", "text", "姓名 / name", required=True),
+        _c("name", "姓名", "text", "姓名 / name", required=True, max_length=50),
         _c("sex", "性别", "code", "男或女 / sex", required=True, codes=("男", "女")),
         _c(
-            "birth_date", "出生日期", "date", "出生日期 / date of birth", required=True, aliases=("出生年月",)
+            "birth_date",
+            "出生日期",
+            "date",
+            "出生日期 / date of birth",
+            required=True,
+            aliases=("出生年月",),
+            latest="today",
         ),
-        _c("ethnicity", "民族", "text", "民族，如汉族、土家族、苗族 / ethnicity"),
+        _c("ethnicity", "民族", "text", "民族，如汉族、土家族、苗族 / ethnicity", max_length=20),
         _c(
             "education",
             "学历",
@@ -181,6 +286,7 @@ CADRES = Sheet(
             required=True,
             aliases=("村（社区）代码", "任职单位代码"),
             pattern=_ORG_UNIT_CODE,
+            pattern_text="应为 6、9 或 12 位数字",
             org_level="any",
         ),
         _c(
@@ -207,6 +313,7 @@ CADRES = Sheet(
             "本岗位任职开始日期 / start of this role",
             required=True,
             aliases=("任职时间", "开始日期"),
+            earliest=EVENTS_FROM,
         ),
         _c(
             "end_date",
@@ -214,6 +321,7 @@ CADRES = Sheet(
             "date",
             "本岗位任职结束日期，在任留空 / end of this role",
             aliases=("离任时间", "结束日期"),
+            earliest=EVENTS_FROM,
         ),
         _c(
             "change_type",
@@ -230,6 +338,7 @@ CADRES = Sheet(
             "text",
             "所属驻村工作队编号 / village work team id",
             aliases=("工作队编号",),
+            max_length=50,
         ),
         _c(
             "mentor1_id_number",
@@ -280,7 +389,7 @@ CADRES = Sheet(
             codes=("优秀", "称职", "基本称职", "不称职"),
             aliases=("考核结果",),
         ),
-        _c("honours", "荣誉", "text", "所获荣誉，多项用分号分隔 / honours, separated by ；"),
+        _c("honours", "荣誉", "text", "所获荣誉，多项用分号分隔 / honours, separated by ；", max_length=500),
         _c(
             "is_early_promotion",
             "是否提前晋档",
@@ -301,6 +410,7 @@ CADRES = Sheet(
             "text",
             "职业资格证书，多项用分号分隔 / certificates",
             aliases=("证书",),
+            max_length=500,
         ),
     ),
 )
@@ -311,9 +421,15 @@ TRAINING = Sheet(
     description="每人每次参训一行：班次、类型、主办层级、时间、学时、是否结业",
     aliases=("培训情况", "培训台账"),
     row_key=("class_id", "id_number"),
-    order_rules=(("end_date", "start_date", "培训结束日期早于开始日期"),),
     columns=(
-        _c("class_id", "班次编号", "text", "培训班次编号（同一班次相同）/ class id", required=True),
+        _c(
+            "class_id",
+            "班次编号",
+            "text",
+            "培训班次编号（同一班次相同）/ class id",
+            required=True,
+            max_length=50,
+        ),
         _c(
             "class_name",
             "班次名称",
@@ -321,6 +437,7 @@ TRAINING = Sheet(
             "培训班次名称 / class name",
             required=True,
             aliases=("培训班名称",),
+            max_length=200,
         ),
         _c(
             "training_type",
@@ -348,9 +465,17 @@ TRAINING = Sheet(
             codes=("市级", "县级", "乡镇级"),
             aliases=("主办单位层级",),
         ),
-        _c("start_date", "开始日期", "date", "培训开始日期 / start", required=True, aliases=("培训时间",)),
-        _c("end_date", "结束日期", "date", "培训结束日期 / end"),
-        _c("hours", "学时", "decimal", "学时 / hours", unit="学时", min_value=0.5, max_value=2000),
+        _c(
+            "start_date",
+            "开始日期",
+            "date",
+            "培训开始日期 / start",
+            required=True,
+            aliases=("培训时间",),
+            earliest=EVENTS_FROM,
+        ),
+        _c("end_date", "结束日期", "date", "培训结束日期 / end", earliest=EVENTS_FROM),
+        _c("hours", "学时", "decimal", "学时 / hours", unit="学时", min_value=0.5, max_value=2000, scale=1),
         _c(
             "id_number",
             "学员身份证号",
@@ -359,7 +484,7 @@ TRAINING = Sheet(
             required=True,
             aliases=("身份证号",),
         ),
-        _c("name", "学员姓名", "text", "参训人姓名 / attendee name", aliases=("姓名",)),
+        _c("name", "学员姓名", "text", "参训人姓名 / attendee name", aliases=("姓名",), max_length=50),
         _c("is_completed", "是否结业", "boolean", "是否完成培训 / completed", aliases=("结业",)),
     ),
 )
@@ -370,7 +495,6 @@ VILLAGES = Sheet(
     description="每个村（社区）、小区党支部每个报送期间一行：组织建设、集体经济与基层治理指标",
     aliases=("村情统计", "村（社区）情况"),
     row_key=("org_unit_code",),
-    order_rules=(("collective_operating_income", "collective_net_income", "集体经济收益大于经营收入"),),
     columns=(
         _c(
             "org_unit_code",
@@ -380,6 +504,7 @@ VILLAGES = Sheet(
             required=True,
             aliases=("村代码", "社区代码", "区划代码"),
             pattern=r"^\d{12}$",
+            pattern_text="应为 12 位数字",
             org_level="unit",
         ),
         _c(
@@ -389,6 +514,7 @@ VILLAGES = Sheet(
             "村、社区或小区党支部名称 / name",
             required=True,
             aliases=("村名", "村（社区）", "名称"),
+            max_length=100,
         ),
         _c(
             "unit_type",
@@ -407,6 +533,7 @@ VILLAGES = Sheet(
             required=True,
             aliases=("乡镇代码", "街道代码"),
             pattern=r"^\d{9}$",
+            pattern_text="应为 9 位数字",
             org_level="township",
         ),
         _c(
@@ -558,6 +685,7 @@ ENTERPRISES = Sheet(
             "企业或社会组织名称 / name",
             required=True,
             aliases=("企业名称", "单位名称"),
+            max_length=100,
         ),
         _c(
             "org_type",
@@ -574,10 +702,11 @@ ENTERPRISES = Sheet(
             "所在乡镇（街道）9 位代码 / township code",
             required=True,
             pattern=r"^\d{9}$",
+            pattern_text="应为 9 位数字",
             org_level="township",
             aliases=("所在乡镇代码",),
         ),
-        _c("industry", "行业", "text", "所属行业 / industry"),
+        _c("industry", "行业", "text", "所属行业 / industry", max_length=50),
         _c(
             "has_party_org",
             "是否建立党组织",
@@ -615,6 +744,7 @@ ENTERPRISES = Sheet(
             "integer",
             "开展志愿服务人次 / volunteer person-times",
             unit="人次",
+            max_value=1_000_000,
         ),
     ),
 )
@@ -701,14 +831,24 @@ def render_markdown() -> str:
         if s.aliases:
             lines += [f"Also recognised as: {'、'.join(s.aliases)}.", ""]
         lines += [
-            "| column | header | type | unit | required | allowed values | also accepted headers | description |",
+            "| column | header | type | unit | required | allowed values and limits | also accepted headers | description |",
             "|---|---|---|---|---|---|---|---|",
         ]
         for c in s.columns:
+            limits = "；".join(c.limit_text(kind) for kind in c.limits() if kind != "required")
             lines.append(
                 f"| `{c.name}` | {c.header} | {_TYPE_NAMES[c.type]} | {c.unit or ''} | {'是' if c.required else ''}"
-                f" | {'、'.join(c.codes)} | {'、'.join(c.aliases)} | {c.description} |"
+                f" | {limits} | {'、'.join(c.aliases)} | {c.description} |"
             )
+    lines += [
+        "",
+        "Every limit above is checked twice from this one definition: on the workbook (`dangjian check`"
+        " and at ingest, where a value outside it is refused at its cell and its row is not loaded)"
+        " and on the build by the nightly audit. ID numbers are checked in full (GB 11643: check"
+        " character, a real birth date from 1900-01-01 to today, and a region code that existed at"
+        " some time); credit codes by GB 32100. The rules between columns and sheets are listed in"
+        " [quality.md](quality.md#the-rule-set).",
+    ]
     return "\n".join(lines) + "\n"
 
 

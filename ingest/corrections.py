@@ -1,9 +1,11 @@
 """Correction workbooks: a county's own submission, annotated, to send back for correction.
 
 For each current submission with problems, ``write`` copies the archived original and marks
-every problem at its cell: a red fill and a comment saying what is wrong and what is
-expected. A first sheet, 更正说明, lists them all (also the ones without a cell, such as a sheet
-held back whole). The county fixes the cells in place and submits the file again.
+every problem at its cell with a comment saying what is wrong and what is expected: red for
+what must be corrected (critical), yellow for what to verify (a warning). A first sheet,
+更正说明, lists them all, critical first (also the ones without a cell, such as a sheet held
+back whole). Submissions held back from publication come first, named ``…_暂缓发布_更正_…``,
+their 更正说明 opening with why. The county fixes the cells in place and submits the file again.
 
 Problems come from ``quality.rejected_cells`` (what ingest refused) and ``quality.failed_cells``
 (what the latest audit found, traced to the cell, unless a steward waived it). Text the county typed is
@@ -37,6 +39,7 @@ class Finding:
     original: str | None
     rule: str
     message: str
+    severity: str = "critical"
 
 
 @dataclass(frozen=True)
@@ -47,10 +50,13 @@ class Submission:
     county_code: str
     period: str
     findings: tuple[Finding, ...]
+    #: why the submission is held back from publication (empty: it is published)
+    held_for: tuple[str, ...] = ()
 
     @property
     def out_name(self) -> str:
-        return f"{self.county_code}_{self.period}_更正_{self.submission_id}.xlsx"
+        held = "暂缓发布_" if self.held_for else ""
+        return f"{self.county_code}_{self.period}_{held}更正_{self.submission_id}.xlsx"
 
 
 def text_cell(cell, value: object) -> None:
@@ -63,39 +69,54 @@ def text_cell(cell, value: object) -> None:
 
 _FINDINGS = """
 with found as (
-    select r.submission_id, r.sheet, r.cell, r.header,
-        r.original_text, r.rule, r.message, 0 as origin, r.rejected_cell_id as ord, 0 as source_row
+    select r.submission_id, r.sheet, r.cell, r.header, r.original_text, r.rule,
+        case when r.severity = 'warning' then '【提示，请核实】' else '' end || r.message as message,
+        r.severity, 0 as origin, r.rejected_cell_id as ord, 0 as source_row
     from quality.rejected_cells_named as r
     union all
     select f.submission_id, f.sheet, f.place, f.header, f.value,
         coalesce(f.rule_id, f.expectation),
         case when f.severity = 'warning' then '【提示，请核实】' else '' end || coalesce(f.explanation, ''),
-        1, f.validation_result_id, f.source_row
+        f.severity, 1, f.validation_result_id, f.source_row
     from quality.failed_cells as f join quality.latest_audit using (run_id)
     where f.waived_by is null
+    union all  -- the failures of the audit pass that held a submission back
+    select h.submission_id, h.sheet, h.cell, h.header, h.value, h.rule, h.message, 'critical', 2, h.hold_id, 0
+    from quality.hold_cells as h
+    where h.kind = 'audit'
+),
+held as (
+    select submission_id, array_agg(distinct reason order by reason) as reasons
+    from quality.active_hold group by submission_id
 )
-select s.submission_id, s.file_name, s.archive_path, s.county_code, s.period,
-    found.sheet, found.cell, found.header, found.original_text, found.rule, found.message
+select s.submission_id, s.file_name, s.archive_path, s.county_code, s.period, coalesce(held.reasons, '{}'),
+    found.sheet, found.cell, found.header, found.original_text, found.rule, found.message, found.severity
 from found
 join quality.submission_status as s on s.submission_id = found.submission_id
+left join held on held.submission_id = s.submission_id
 where s.status = 'accepted' and s.is_current
     and (%(county)s::text is null or s.county_code = %(county)s)
     and (%(period)s::text is null or s.period = %(period)s)
-order by s.county_code, s.period, s.submission_id, found.origin, found.ord, found.source_row, found.cell
+order by held.reasons is null, s.county_code, s.period, s.submission_id, found.severity <> 'critical',
+    found.origin, found.ord, found.source_row, found.cell
 """
 
 
 def with_problems(s: Settings, county: str | None = None, period: str | None = None) -> list[Submission]:
-    """Current accepted submissions with problems (cells ingest rejected, failures of the latest
-    audit not waived), with their findings in order."""
+    """Current accepted submissions with problems (what ingest found, failures of the latest
+    audit not waived, what held a submission back), held-back ones first, critical findings
+    first."""
     with psycopg.connect(s.url("steward")) as conn:
         rows = conn.execute(_FINDINGS, {"county": county, "period": period}).fetchall()
     grouped: dict[int, list] = {}
     heads: dict[int, tuple] = {}
-    for sid, name, path, c, p, *finding in rows:
-        heads[sid] = (sid, name, path, c, p)
+    for sid, name, path, c, p, reasons, *finding in rows:
+        heads[sid] = (sid, name, path, c, p, tuple(reasons))
         grouped.setdefault(sid, []).append(Finding(*finding))
-    return [Submission(*heads[sid], tuple(found)) for sid, found in grouped.items()]
+    return [
+        Submission(*heads[sid][:5], tuple(dict.fromkeys(found)), heads[sid][5])
+        for sid, found in grouped.items()
+    ]
 
 
 def _annotate(original: bytes, sub: Submission) -> bytes:
@@ -104,11 +125,15 @@ def _annotate(original: bytes, sub: Submission) -> bytes:
     from openpyxl.styles import Alignment, Font, PatternFill
 
     book = load_workbook(io.BytesIO(original))
-    mark = PatternFill("solid", start_color="FFC7CE", end_color="FFC7CE")
+    marks = {
+        "critical": PatternFill("solid", start_color="FFC7CE", end_color="FFC7CE"),
+        "warning": PatternFill("solid", start_color="FFEB9C", end_color="FFEB9C"),
+    }
     for f in sub.findings:
         if f.sheet in book.sheetnames and _CELL.match(f.cell or ""):
             cell = book[f.sheet][f.cell]
-            cell.fill = mark
+            if f.severity == "critical" or cell.fill != marks["critical"]:  # red wins over yellow
+                cell.fill = marks[f.severity]
             text = f"{f.message}\n（规则：{f.rule}）"
             if cell.comment is not None and cell.comment.author == AUTHOR:  # several problems, one cell
                 text = f"{cell.comment.text}\n\n{text}"
@@ -118,7 +143,18 @@ def _annotate(original: bytes, sub: Submission) -> bytes:
     summary.append(headers)
     for cell in summary[1]:
         cell.font = Font(bold=True)
-    for i, f in enumerate(sub.findings, start=1):
+    held = [
+        Finding(
+            "",
+            "",
+            None,
+            None,
+            "held_back",
+            f"本份报送暂缓发布：{reason}；在此之前本县（区）该期沿用上次发布的数据",
+        )
+        for reason in sub.held_for
+    ]
+    for i, f in enumerate([*held, *sub.findings], start=1):
         row = summary.max_row + 1
         for col, value in enumerate((i, f.sheet, f.cell, f.header, f.original, f.message, f.rule), start=1):
             target = summary.cell(row, col)

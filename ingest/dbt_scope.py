@@ -53,6 +53,22 @@ def inputs(conn: psycopg.Connection, project_dir: Path) -> str:
     return digest.hexdigest()
 
 
+def _selection_changed(conn: psycopg.Connection, run_id: str) -> set[str]:
+    """Counties whose rows this build reads from other submissions than the published build."""
+    return {
+        county
+        for (county,) in conn.execute(
+            "with mine as (select county_code, period, sheet, submission_id from quality.run_selection"
+            "  where run_id = %s),"
+            " published as (select county_code, period, sheet, submission_id"
+            "  from quality.published_submission where slot = 'marts')"
+            " select county_code from ((table mine except table published)"
+            " union all (table published except table mine)) as changed",
+            (run_id,),
+        )
+    }
+
+
 def decide(s: Settings, run_id: str) -> list[str] | None:
     """Record and return the counties whose rows this run's dbt tests check (None: every row)."""
     with psycopg.connect(s.url("transformer")) as conn, conn.transaction():
@@ -69,8 +85,12 @@ def decide(s: Settings, run_id: str) -> list[str] | None:
         if base and base[0] == made_from:
             before = base[1]
             changed = received.keys() | before.keys()
-            # a file that named no county ('') changed no county's rows
-            tested = sorted(c for c in changed if c and received.get(c) != before.get(c))
+            # a file that named no county ('') changed no county's rows; a county whose
+            # selection changed (a hold released, a submission held back) changed its rows
+            tested = sorted(
+                {c for c in changed if c and received.get(c) != before.get(c)}
+                | _selection_changed(conn, run_id)
+            )
         conn.execute(
             "insert into quality.test_scope (run_id, inputs, submissions, tested_counties)"
             " values (%s, %s, %s, %s) on conflict (run_id) do update set inputs = excluded.inputs,"

@@ -18,6 +18,7 @@ from typing import Any
 
 import psycopg
 
+from ingest import approval
 from ingest.config import Settings
 from ingest.contract import LINEAGE_COLUMNS
 from ingest.reader import Problem, SheetData, Workbook, WorkbookRejected, bulk, column_letter, read_workbook
@@ -34,6 +35,8 @@ class IngestResult:
     rows_loaded: int = 0
     cells_rejected: int = 0
     reason: str | None = None
+    #: critical problems: the submission is held back from publication until corrected or released
+    critical: int = 0
 
 
 def sha256_of(path: Path) -> str:
@@ -130,10 +133,20 @@ def _copy_rows(cur: psycopg.Cursor, submission_id: int, data: SheetData) -> int:
 def _record_problems(cur: psycopg.Cursor, submission_id: int, problems: list[Problem]) -> None:
     cur.executemany(
         "insert into quality.rejected_cells"
-        " (submission_id, sheet, cell, column_name, original_text, rule, severity, message)"
-        " values (%s, %s, %s, %s, %s, %s, %s, %s)",
+        " (submission_id, sheet, cell, column_name, original_text, rule, severity, message, row_loaded)"
+        " values (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
         [
-            (submission_id, p.sheet, p.cell, p.column, p.original, p.rule, p.severity, p.message)
+            (
+                submission_id,
+                p.sheet,
+                p.cell,
+                p.column,
+                p.original,
+                p.rule,
+                p.severity,
+                p.message,
+                p.row_loaded,
+            )
             for p in problems
         ],
     )
@@ -241,9 +254,9 @@ def ingest_file(
     book: Workbook | None = None
     try:
         book = read_workbook(path)
-        if strict and book.problems:
+        if strict and book.critical:
             raise WorkbookRejected(
-                f"严格模式：工作簿有 {len(book.problems)} 处错误，整份暂不入库（首处：{book.problems[0].message}）",
+                f"严格模式：工作簿有 {len(book.critical)} 处严重问题，整份暂不入库（首处：{book.critical[0].message}）",
                 "strict",
             )
     except WorkbookRejected as rejected:
@@ -275,10 +288,20 @@ def ingest_file(
         rows = sum(_copy_rows(cur, sid, data) for data in book.sheets.values())
         _record_layout(cur, sid, book)
         _record_problems(cur, sid, book.problems)
+        if book.critical:  # published only once corrected or released (ingest/approval.py)
+            approval.hold(cur, [sid], "ingest", None, approval.ingest_reason(book.critical))
         cur.execute("update raw.submission set row_count = %s where submission_id = %s", (rows, sid))
         _supersede(cur, sid, book.county_code, book.period)
     return IngestResult(
-        path.name, sha, "accepted", sid, book.county_code, book.period, rows, len(book.problems)
+        path.name,
+        sha,
+        "accepted",
+        sid,
+        book.county_code,
+        book.period,
+        rows,
+        len(book.problems),
+        critical=len(book.critical),
     )
 
 

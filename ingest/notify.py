@@ -15,10 +15,11 @@ import json
 import logging
 import os
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import psycopg
 
+from ingest import approval, orgunits
 from ingest.config import Settings
 
 log = logging.getLogger(__name__)
@@ -94,6 +95,7 @@ class Night:
     rejected_cells: int
     critical: int
     warnings: int
+    held_back: list = field(default_factory=list)  # approval.HeldBack, by county
 
     @property
     def ok(self) -> bool:
@@ -106,7 +108,15 @@ class Night:
             "refused": "审核未通过，未发布（沿用上一版）",
             "failed": "构建失败，未发布（沿用上一版）",
         }[self.outcome]
+        if self.held_back and self.outcome == "published":
+            title += f"（{len(self.held_back)} 个县（区）暂缓发布）"
         lines = [
+            *(
+                f"暂缓发布：{orgunits.county_name(h.county_code)} {h.period}（{h.file_name}）："
+                + "；".join(h.reasons)
+                + ("；沿用上次发布的数据" if h.published_submission_id else "；该期尚无已发布的数据")
+                for h in self.held_back
+            ),
             f"运行：{self.run_id}",
             f"本次收到文件：接收 {self.accepted} 份，整份隔离 {self.quarantined} 份；退回单元格 {self.rejected_cells} 处",
             f"审核：严重未通过 {self.critical} 项，提示 {self.warnings} 项",
@@ -140,10 +150,11 @@ def night(s: Settings, run_id: str, started: dt.datetime, rebuild_due: bool) -> 
             " from quality.validation_result where run_id = %s and not success",
             (run_id,),
         ).fetchone()
+        held = approval.held_back(conn, run_id)
     if decided:
         outcome, reason = ("published" if decided[0] == "published" else "refused"), decided[1]
     else:
         outcome, reason = (
             ("failed", "构建或审核步骤出错，详见 Airflow 任务日志") if rebuild_due else ("nothing_new", None)
         )
-    return Night(run_id, outcome, reason, *files, *checks)
+    return Night(run_id, outcome, reason, *files, *checks, held_back=held)

@@ -182,6 +182,32 @@ def units(county: str) -> list[OrgUnit]:
     return [u for t in townships(county) for u in t.units]
 
 
+@cache
+def _by_code(county: str) -> dict[str, OrgUnit]:
+    found: dict[str, OrgUnit] = {}
+    for t in townships(county):
+        found[t.unit.code] = t.unit
+        found.update((u.code, u) for u in t.units)
+    return found
+
+
+def unit(code: str) -> OrgUnit | None:
+    """A township, village, community or branch of the deployment's counties, by its code."""
+    return _by_code(code[:6]).get(code) if code[:6] in counties() else None
+
+
+def parent_of(code: str) -> str | None:
+    """The code of the unit ``code`` belongs to (a village's township, a township's county)."""
+    found = unit(code)
+    return found.parent if found else None
+
+
+def kind_of(code: str) -> str | None:
+    """What the registry says a unit is: 行政村, 社区, 小区党支部; 镇, 乡, 街道."""
+    found = unit(code)
+    return found.kind if found else None
+
+
 def township_by_name(county: str, name: str) -> Township:
     return next(t for t in townships(county) if t.unit.name == name)
 

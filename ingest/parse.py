@@ -15,7 +15,21 @@ from ingest.contract import Column
 
 
 class ParseError(ValueError):
-    """A cell's text is not what its column expects; the message is for the county clerk."""
+    """A cell's text is not what its column expects; the message is for the county clerk.
+
+    ``kind`` names the column's declared limit the value breaks (``Column.limits()``: codes,
+    pattern, range, scale, length, dates, required), or is None when the text is not of the
+    column's type at all.
+    """
+
+    def __init__(self, message: str, kind: str | None = None):
+        super().__init__(message)
+        self.kind = kind
+
+
+def _beyond(col: Column, kind: str, value: Any) -> ParseError:
+    """The error for a value outside one of the column's declared limits."""
+    return ParseError(f"{col.limit_text(kind)}，实际为「{shown(value)}」", kind)
 
 
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -87,22 +101,30 @@ def _number_text(value: Any, col: Column) -> Decimal:
         raise ParseError(f"应为数字{unit}，实际为「{shown(value)}」") from None
 
 
+def _in_range(number: Decimal, value: Any, col: Column) -> Decimal:
+    low, high = col.bounds
+    if number < low or (high is not None and number > high):
+        raise _beyond(col, "range", value)
+    return number
+
+
 def parse_decimal(value: Any, col: Column) -> Decimal:
     number = _number_text(value, col)
     if not number.is_finite():
         raise ParseError(f"应为数字，实际为「{shown(value)}」")
-    if number < 0:
-        raise ParseError(f"不能为负数，实际为「{shown(value)}」")
+    number = _in_range(number, value, col)
+    if col.scale is not None and number.normalize().as_tuple().exponent < -col.scale:
+        raise _beyond(col, "scale", value)
     return number
 
 
 def parse_integer(value: Any, col: Column) -> int:
-    number = parse_decimal(value, col)
+    number = _number_text(value, col)
+    if not number.is_finite():
+        raise ParseError(f"应为数字，实际为「{shown(value)}」")
     if number != number.to_integral_value():
         raise ParseError(f"应为整数，实际为「{shown(value)}」")
-    if number >= 2**63:
-        raise ParseError(f"数值过大，实际为「{shown(value)}」")
-    return int(number)
+    return int(_in_range(number, value, col))
 
 
 def parse_boolean(value: Any, col: Column) -> bool:
@@ -116,7 +138,7 @@ def parse_boolean(value: Any, col: Column) -> bool:
     raise ParseError(f"应填「是」或「否」，实际为「{shown(value)}」")
 
 
-def parse_date(value: Any, col: Column) -> dt.date:
+def _date(value: Any) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -131,6 +153,14 @@ def parse_date(value: Any, col: Column) -> dt.date:
         except ValueError:
             pass
     raise ParseError(f"应为日期（如 2025-03-11 或 2025年3月11日），实际为「{shown(value)}」")
+
+
+def parse_date(value: Any, col: Column) -> dt.date:
+    day = _date(value)
+    earliest, latest = col.date_range()
+    if not earliest <= day <= latest:
+        raise _beyond(col, "dates", value)
+    return day
 
 
 @functools.lru_cache(maxsize=256)
@@ -151,10 +181,10 @@ def parse_code(value: Any, col: Column) -> str:
     if col.codes:
         canonical = _canonical_codes(col.codes).get(text)
         if canonical is None:
-            raise ParseError(f"应为以下之一：{'、'.join(col.codes)}，实际为「{shown(value)}」")
+            raise _beyond(col, "codes", value)
         return canonical
     if col.pattern and not _compiled(col.pattern).fullmatch(text):
-        raise ParseError(f"代码格式不符（应符合 {col.pattern}），实际为「{shown(value)}」")
+        raise _beyond(col, "pattern", value)
     return text
 
 
@@ -162,23 +192,20 @@ def parse_id_number(value: Any, col: Column) -> str:
     if isinstance(value, int | float) and not isinstance(value, bool):
         raise ParseError(f"身份证号被存成了数字（{value}），后几位已丢失；请把该列设为文本后重新填写")
     text = normalise_text(value).replace(" ", "").upper()
-    if len(text) != 18 or not text[:17].isdigit():
-        raise ParseError(f"应为 18 位身份证号，实际为「{shown(value)}」")
-    if not codes.is_valid_id_number(text):
-        raise ParseError(f"身份证号「{shown(value)}」校验位不正确，请核对")
+    problem = codes.id_number_problem(text)
+    if problem:
+        raise ParseError(f"身份证号「{shown(value)}」{problem}")
     return text
 
 
 def parse_credit_code(value: Any, col: Column) -> str:
-    text = normalise_text(value).replace(" ", "").upper()
-    if len(text) != 18:
-        raise ParseError(f"应为 18 位统一社会信用代码，实际为「{shown(value)}」")
-    if not codes.is_valid_credit_code(text):
-        raise ParseError(f"统一社会信用代码「{shown(value)}」校验位不正确或含无效字符，请核对")
+    text = normalise_text(value).replace(" ", "").replace("-", "").upper()
+    problem = codes.credit_code_problem(text)
+    if problem:
+        raise ParseError(f"统一社会信用代码「{shown(value)}」{problem}")
     return text
 
 
-MAX_TEXT = 500
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -190,8 +217,8 @@ def parse_text(value: Any, col: Column) -> str:
     if _CONTROL.search(text):
         raise ParseError("含有不可见的控制字符（可能是从其他系统复制而来），请重新输入")
     text = re.sub(r"\s+", " ", text).strip()
-    if len(text) > MAX_TEXT:
-        raise ParseError(f"内容过长（{len(text)} 字，上限 {MAX_TEXT} 字）")
+    if len(text) > col.text_limit:
+        raise ParseError(f"{col.limit_text('length')}（实际 {len(text)} 字）", "length")
     return text
 
 
@@ -211,12 +238,12 @@ def parse_value(value: Any, col: Column) -> Any:
     """Parse one cell for ``col``; ``None`` for a blank optional cell; ParseError otherwise."""
     if value is None or (value.__class__ is str and not value.strip()):
         if col.required:
-            raise ParseError("必填项不能为空")
+            raise ParseError(col.limit_text("required"), "required")
         return None
     return PARSERS[col.type](value, col)
 
 
-def _fast_ids(values: Iterable[Any]) -> dict[Any, str]:
+def _fast_ids(values: Iterable[Any], col: Column) -> dict[Any, str]:
     """The plainly valid ID numbers among ``values`` (18 ASCII characters, check digit right),
     checked together; everything else goes through :func:`parse_id_number` one by one."""
     plain = [v for v in values if v.__class__ is str and len(v) == 18 and v.isascii()]
@@ -224,7 +251,7 @@ def _fast_ids(values: Iterable[Any]) -> dict[Any, str]:
     return {v: u for v, u, ok in zip(plain, upper, codes.valid_id_numbers(upper), strict=True) if ok}
 
 
-def _fast_texts(values: Iterable[Any]) -> dict[Any, str]:
+def _fast_texts(values: Iterable[Any], col: Column) -> dict[Any, str]:
     """Text that needs no tidying: printable (so no control characters or odd spaces), no
     double or edge spaces, not too long. Returned as it is."""
     return {
@@ -233,16 +260,19 @@ def _fast_texts(values: Iterable[Any]) -> dict[Any, str]:
         if v.__class__ is str
         and v
         and v.isprintable()
-        and len(v) <= MAX_TEXT
+        and len(v) <= col.text_limit
         and v == v.strip()
         and "  " not in v
     }
 
 
-_FAST: dict[str, Callable[[Iterable[Any]], dict[Any, Any]]] = {"id_number": _fast_ids, "text": _fast_texts}
+_FAST: dict[str, Callable[[Iterable[Any], Column], dict[Any, Any]]] = {
+    "id_number": _fast_ids,
+    "text": _fast_texts,
+}
 
 
-def _all_plain_ids(values: Sequence[Any]) -> bool:
+def _all_plain_ids(values: Sequence[Any], col: Column) -> bool:
     """Whether every cell is an uppercase, valid ID number already (the usual column), checked
     on the whole column at once."""
     try:
@@ -257,7 +287,7 @@ def _all_plain_ids(values: Sequence[Any]) -> bool:
     )
 
 
-def _all_plain_texts(values: Sequence[Any]) -> bool:
+def _all_plain_texts(values: Sequence[Any], col: Column) -> bool:
     """Whether every cell is tidy text already (what :func:`_fast_texts` keeps as it is),
     checked on the whole column at once."""
     try:
@@ -273,24 +303,24 @@ def _all_plain_texts(values: Sequence[Any]) -> bool:
         and "\n " not in joined
         and joined[:1] not in ("", " ", "\n")  # a blank or space-led first cell
         and joined[-1:] not in (" ", "\n")
-        and max(map(len, values)) <= MAX_TEXT
+        and max(map(len, values)) <= col.text_limit
     )
 
 
-_ALL_PLAIN: dict[str, Callable[[Sequence[Any]], bool]] = {
+_ALL_PLAIN: dict[str, Callable[[Sequence[Any], Column], bool]] = {
     "id_number": _all_plain_ids,
     "text": _all_plain_texts,
 }
 
 
-def parse_column(values: Sequence[Any], col: Column) -> tuple[list[Any], dict[int, str]]:
+def parse_column(values: Sequence[Any], col: Column) -> tuple[list[Any], dict[int, ParseError]]:
     """Parse a whole column: the parsed values (``None`` where a cell failed) and, per failing
-    position, the message. Same results as :func:`parse_value` cell by cell, but each distinct
+    position, the error. Same results as :func:`parse_value` cell by cell, but each distinct
     value is parsed once, and ID numbers and plain text are checked in bulk.
     """
     if not col.required and values.count("") == len(values):  # an optional column left empty
         return [None] * len(values), {}
-    if col.type in _ALL_PLAIN and _ALL_PLAIN[col.type](values):  # nothing to change or refuse
+    if col.type in _ALL_PLAIN and _ALL_PLAIN[col.type](values, col):  # nothing to change or refuse
         return list(values), {}
     keys: Sequence[Any] = values
     distinct = dict.fromkeys(keys)
@@ -301,16 +331,16 @@ def parse_column(values: Sequence[Any], col: Column) -> tuple[list[Any], dict[in
             distinct = dict.fromkeys(keys)
     parsed: dict[Any, Any] = {}
     if keys is values:  # plain values: the bulk checks settle most of them at once
-        parsed = _FAST[col.type](distinct) if col.type in _FAST else {}
+        parsed = _FAST[col.type](distinct, col) if col.type in _FAST else {}
         todo = [(v, v) for v in distinct if v not in parsed]
     else:
         todo = [(k, k[1]) for k in distinct]
-    failed: dict[Any, str] = {}
+    failed: dict[Any, ParseError] = {}
     for key, value in todo:
         try:
             parsed[key] = parse_value(value, col)
         except ParseError as exc:
-            failed[key] = str(exc)
+            failed[key] = exc
     out = list(map(parsed.get, keys))
     errors = {i: failed[k] for i, k in enumerate(keys) if k in failed} if failed else {}
     return out, errors

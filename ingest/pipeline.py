@@ -1,6 +1,7 @@
 """What the warehouse's DAGs share: connections, default arguments, the failure callback, and
-the second half of every night: rebuild check → dbt (Cosmos) → audit gate → publish → the
-steward's report and correction workbooks → notify.
+the second half of every night: rebuild check → dbt (Cosmos) → recover a build that failed on
+data → audit gate (holding back counties whose new data fails) → publish → the steward's report
+and correction workbooks → notify.
 
 Imported only by the DAG files in ``dags/``, so it may import Airflow and Cosmos; heavy
 libraries are imported inside the tasks, so that parsing a DAG file stays fast.
@@ -127,20 +128,51 @@ def build_audit_publish(loaded) -> None:
         execution_config=ExecutionConfig(
             dbt_executable_path=DBT_EXECUTABLE, invocation_mode=InvocationMode.DBT_RUNNER
         ),
-        operator_args={"install_deps": False},
+        # a data error fails again on every retry: recover_build handles a failed build
+        operator_args={"install_deps": False, "retries": 0},
     )
+
+    @task(trigger_rule="all_done", retries=0, on_failure_callback=None)
+    def recover_build(high_water: int | None, run_id: str | None = None, dag_run=None) -> list[int]:
+        """When a dbt task failed: find which of tonight's submissions the build fails with, hold
+        them back with the database's error, and build without them (ingest/night.py recover).
+        A build that fails without them too fails the night."""
+        from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+        from airflow.sdk.execution_time.task_runner import RuntimeTaskInstance
+
+        from ingest import night
+        from ingest.publish import refuse
+
+        if high_water is None:
+            raise AirflowSkipException("nothing new")
+        failed = RuntimeTaskInstance.get_ti_count(
+            dag_id=dag_run.dag_id, task_group_id="dbt", run_ids=[run_id], states=["failed", "upstream_failed"]
+        )
+        if not failed:
+            return []
+        s = settings("transformer")
+        try:
+            held = night.recover(s, run_id)
+        except night.BuildFailed as exc:
+            refuse(s, run_id, str(exc))
+            raise AirflowFailException(str(exc)) from None
+        print(f"held back after the build failed: {held or 'none (a passing fault)'}")
+        return held
 
     @task(retries=0, on_failure_callback=None)  # a refusal is reported by notify
     def audit(run_id: str | None = None) -> dict:
+        """The audit gate: tonight's submissions whose rows fail a critical check are held back
+        and the build is done again without them (ingest/night.py settle); a failure that cannot
+        be placed in a county refuses the night."""
         from airflow.sdk.exceptions import AirflowFailException
 
+        from ingest import night
         from ingest.audit import AuditFailed
-        from ingest.audit import audit as run_audit
         from ingest.publish import refuse
 
         s = settings("transformer")
         try:
-            outcome = run_audit(s, run_id)
+            outcome = night.settle(s, run_id)
         except AuditFailed as failed:
             refuse(s, run_id, str(failed))
             raise AirflowFailException(str(failed)) from None
@@ -187,5 +219,5 @@ def build_audit_publish(loaded) -> None:
     high_water = rebuild_due()
     loaded >> high_water >> dbt_build
     published = publish(high_water)
-    dbt_build >> audit() >> published
+    dbt_build >> recover_build(high_water) >> audit() >> published
     published >> steward_outputs() >> notify()

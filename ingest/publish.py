@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import psycopg
 from psycopg import sql
 
+from ingest import approval
 from ingest.config import Settings
 
 CANDIDATE, PUBLISHED, PREVIOUS = "analytics_next", "marts", "marts_previous"
@@ -65,22 +66,19 @@ def _record(
 
 
 def pending(s: Settings) -> int | None:
-    """The newest accepted submission_id if it is newer than the published build, else None.
+    """When a build now would differ from the published one (a new file, a hold placed or
+    released: ``approval.pending``), the newest accepted submission_id; else None.
 
     Judged from the warehouse, not from tonight's files alone: a night that crashed after
     loading but before publishing leaves its submissions pending for the next run. Pass the
     value on to :func:`publish` so that it records what the build was made from.
     """
     with psycopg.connect(s.url("transformer")) as conn:
-        published = conn.execute(
-            "select source_high_water from quality.publication where status = 'published'"
-            " order by publication_id desc limit 1"
-        ).fetchone()
-        accepted = conn.execute(
+        if not approval.pending(conn):
+            return None
+        return conn.execute(
             "select coalesce(max(submission_id), 0) from raw.submission where status = 'accepted'"
         ).fetchone()[0]
-    seen = (published[0] or 0) if published else 0
-    return accepted if accepted > seen else None
 
 
 def rebuild_due(
@@ -90,12 +88,15 @@ def rebuild_due(
     finished: Callable[[str | None, str], bool] | None = None,
 ) -> int | None:
     """The night's rebuild check: wait for the build lease, then return :func:`pending`'s
-    high-water mark; when a rebuild is due, decide which counties its dbt tests check."""
+    high-water mark; when a rebuild is due, freeze what the build is made from
+    (``approval.freeze``) and decide which counties its dbt tests check."""
     from ingest import dbt_scope
 
     take_build_lease(s, run_id, dag_id=dag_id, finished=finished)
     high_water = pending(s)
     if high_water is not None:
+        with psycopg.connect(s.url("transformer"), autocommit=True) as conn:
+            approval.freeze(conn, run_id)
         dbt_scope.decide(s, run_id)
     return high_water
 
@@ -137,7 +138,8 @@ def _unfit(conn: psycopg.Connection, run_id: str) -> str | None:
     if others:  # a view or function would run with the owner's rights for analysts
         return f"候选构建中有视图或函数，不予发布 / only tables may be published: {', '.join(others)}"
     checked, failed = conn.execute(
-        "select count(*), count(*) filter (where not success and severity = 'critical' and waived_by is null)"
+        "select count(*), count(*) filter (where coalesce(blocks_publication,"
+        "  not success and severity = 'critical' and waived_by is null))"
         " from quality.validation_result where run_id = %s",
         (run_id,),
     ).fetchone()
@@ -171,6 +173,7 @@ def publish(s: Settings, run_id: str, high_water: int | None = None) -> Publicat
                     ).fetchone()[0]
                 )
                 _swap(conn, CANDIDATE, PREVIOUS)
+                approval.publish_selection(conn, run_id)
                 conn.execute(sql.SQL("create schema {}").format(sql.Identifier(CANDIDATE)))
                 conn.execute(
                     sql.SQL("grant usage, create on schema {} to transformer").format(
@@ -203,6 +206,7 @@ def rollback(s: Settings, run_id: str) -> Publication:
             )
         )
         _swap(conn, "marts_rollback", PREVIOUS)
+        approval.rollback_selection(conn)
         counts = row_counts(conn, PUBLISHED)
         _record(conn, run_id, "rolled_back", None, counts)
     return Publication(run_id, counts)

@@ -2,6 +2,12 @@
 
 Reading uses python-calamine (Rust), which returns codes typed as text as text. Every problem
 found becomes a :class:`Problem` naming the sheet and the cell, in Chinese, for the clerk.
+
+A workbook is checked in three steps: each cell is parsed against its column's type and
+declared limits (``ingest/parse.py``); rows that break a rule describing an impossible row,
+or repeat another row's key, are refused; then the rest of the rule set (``ingest/rules.py``)
+is evaluated on the rows that remain, which are kept and flagged. Refused rows and critical
+findings hold the submission back from publication until it is corrected or released.
 """
 
 from __future__ import annotations
@@ -20,8 +26,9 @@ from typing import Any
 
 import numpy as np
 
-from ingest import contract, orgunits
+from ingest import contract, orgunits, rules
 from ingest.contract import COVER_FIELDS, COVER_SHEET, Column, Sheet
+from ingest.expressions import Book
 from ingest.parse import is_approximate, is_blank, normalise_text, parse_column, shown
 
 _HEADER_SCAN_ROWS = 30
@@ -41,7 +48,10 @@ class WorkbookRejected(Exception):
 
 @dataclass(frozen=True)
 class Problem:
-    """One rejected cell (or row), traceable to ``sheet!cell`` in the original file."""
+    """One problem at a cell (or a row, or the sheet), traceable to ``sheet!cell`` in the
+    original file. ``severity`` is ``critical`` (the submission is held back until corrected
+    or released) or ``warning``; ``row_loaded`` says whether its row was loaded all the same
+    (a flagged row) or refused."""
 
     sheet: str
     cell: str
@@ -49,7 +59,8 @@ class Problem:
     original: str | None
     rule: str
     message: str
-    severity: str = "error"
+    severity: str = "critical"
+    row_loaded: bool = False
 
 
 @dataclass
@@ -116,6 +127,11 @@ class Workbook:
     @property
     def problems(self) -> list[Problem]:
         return [p for data in self.sheets.values() for p in data.problems]
+
+    @property
+    def critical(self) -> list[Problem]:
+        """The problems that hold the submission back from publication."""
+        return [p for p in self.problems if p.severity == "critical"]
 
 
 def column_letter(index: int) -> str:
@@ -217,7 +233,17 @@ def _known_units(county: str) -> dict[str, set[str]]:
     return {"unit": units, "township": townships, "any": units | townships | {county}}
 
 
-def _problem(title: str, r: int, c: int, col: Column | None, original: Any, rule: str, text: str) -> Problem:
+def _problem(
+    title: str,
+    r: int,
+    c: int,
+    col: Column | None,
+    original: Any,
+    rule: str,
+    text: str,
+    severity: str = "critical",
+    row_loaded: bool = False,
+) -> Problem:
     ref = cell_ref(r, c)
     label = f"「{col.header}」" if col else ""
     return Problem(
@@ -227,6 +253,8 @@ def _problem(title: str, r: int, c: int, col: Column | None, original: Any, rule
         None if original is None else shown(original),  # as the clerk typed it: -5, not -5.0
         rule,
         f"{title}!{ref}{label}{text}",
+        severity,
+        row_loaded,
     )
 
 
@@ -259,8 +287,31 @@ def _blank_rows(columns: list[Sequence[Any]]) -> list[int]:
     return candidates
 
 
-def _read_sheet(s: Sheet, title: str, grid: list[list[Any]], county: str) -> SheetData:
-    """Parse a sheet column by column: each distinct value once, checks in bulk."""
+def _rule_problems(
+    data: SheetData, rule: rules.Rule, row: int, values: dict[str, Any], loaded: bool
+) -> list[Problem]:
+    """A rule's problems on one row (``row``: 0-based in the sheet): one at each cell the rule
+    reads, or at the row's first cell when none of them is in the sheet."""
+    cells = [(data.column_index[c], data.sheet.column(c)) for c in rule.columns if c in data.column_index]
+    return [
+        _problem(
+            data.title,
+            row,
+            c,
+            column,
+            values.get(column.name) if column else None,
+            rule.rule_id,
+            rule.explanation,
+            rule.importance,
+            loaded,
+        )
+        for c, column in cells or [(0, None)]
+    ]
+
+
+def _read_sheet(s: Sheet, title: str, grid: list[list[Any]], county: str, period: str) -> SheetData:
+    """Parse a sheet column by column (each distinct value once, checks in bulk), then refuse
+    the rows that break a rule describing an impossible row or repeat another row's key."""
     header_row, columns = _find_header(s, grid)
     missing = [c.template_header for c in s.columns if c.required and c not in columns.values()]
     if header_row < 0 or missing:
@@ -282,26 +333,38 @@ def _read_sheet(s: Sheet, title: str, grid: list[list[Any]], county: str) -> She
         cells = [pick(values) for values in cells]
     first = header_row + 1  # grid row of body[0]
     known = _known_units(county)
-    county_name = orgunits.county_name(county)
     found: dict[int, list[tuple[int, Problem]]] = {}  # position → (column order, problem)
     approximate: dict[int, list[str]] = {}
     parsed_columns: dict[str, list[Any]] = {}
     for order, ((c, col), values) in enumerate(zip(plan, cells, strict=True)):
         parsed, errors = parse_column(values, col)
-        for i, message in errors.items():
-            problem = _problem(title, first + filled[i], c, col, values[i], f"parse_{col.type}", message)
+        for i, error in errors.items():
+            rule = rules.column_rule_id(s, col, error.kind) if error.kind else f"parse_{col.type}"
+            problem = _problem(title, first + filled[i], c, col, values[i], rule, str(error))
             found.setdefault(i, []).append((order, problem))
         if col.org_level:
             units = known[col.org_level]
+            message = col.limit_text("org_unit")
+            rule = rules.column_rule_id(s, col, "org_unit")
             for i in _where(parsed, {v for v in set(parsed) if v is not None and v not in units}):
-                message = f"代码「{parsed[i]}」不是{county_name}已登记的单位"
-                problem = _problem(title, first + filled[i], c, col, values[i], "unknown_org_unit", message)
+                problem = _problem(
+                    title, first + filled[i], c, col, values[i], rule, f"{message}，实际为「{parsed[i]}」"
+                )
                 found.setdefault(i, []).append((order, problem))
         if col.type in ("integer", "decimal"):
             for i in _where(values, {v for v in set(values) if v.__class__ is str and is_approximate(v)}):
                 if i not in errors:
                     approximate.setdefault(i, []).append(col.name)
         parsed_columns[col.name] = parsed
+    # rows that cannot be true (an end before its start): refused, at every cell the rule reads
+    book = Book(county, period, {s.key: parsed_columns}, {s.key: len(filled)})
+    for rule in rules.RULES:
+        if rule.sheet == s.key and rule.rejects_row:
+            for i in rule.failing(book):
+                if i not in found:
+                    row = {col.name: cells[k][i] for k, (_, col) in enumerate(plan)}
+                    problems = _rule_problems(data, rule, first + filled[i], row, loaded=False)
+                    found[i] = [(len(plan), p) for p in problems]
     key_names = [col.name for _, col in plan if col.name in s.row_key]
     keys = list(zip(*(parsed_columns[name] for name in key_names), strict=True)) if key_names else []
     if len(set(keys)) < len(keys):  # some key repeats: report each repeat at its row
@@ -330,31 +393,32 @@ def _read_sheet(s: Sheet, title: str, grid: list[list[Any]], county: str) -> She
     return data
 
 
-def _prepare_contract_checks() -> None:
-    from expectations.contract import prepare
-
-    prepare()
-
-
-def _contract_checks(data: SheetData) -> None:
-    """Run the contract suite (Great Expectations, expectations/contract.py) on the parsed rows;
-    a failing row is held back and reported at the cell of the column the rule names."""
-    from expectations.contract import check
-
-    failures = check(data.sheet, data.source_rows, data.values)
-    if not failures:
-        return
-    position = {row: i for i, row in enumerate(data.source_rows)}
-    failed = set()
-    for f in failures:
-        r, c = f.source_row - 1, data.column_index[f.column]
-        original = data.values[f.column][position[f.source_row]]
-        data.problems.append(
-            _problem(data.title, r, c, data.sheet.column(f.column), original, f.rule, f.message)
-        )
-        failed.add(position[f.source_row])
-    data.keep([i for i in range(data.row_count) if i not in failed])
-    data.rejected_rows += len(failed)
+def _flag(book: Workbook) -> None:
+    """Evaluate the rules that keep their rows on what was kept: flagged rows, and figures of
+    the whole submission. Each finding is recorded at its cells with the rule's importance."""
+    sheets = {key: data.values for key, data in book.sheets.items()}
+    seen = Book(book.county_code, book.period, sheets, {key: d.row_count for key, d in book.sheets.items()})
+    for rule in rules.RULES:
+        if rule.rejects_row:
+            continue
+        data = book.sheets[rule.sheet]
+        for i in rule.failing(seen):
+            if rule.per == "submission":
+                data.problems.append(
+                    Problem(
+                        data.title,
+                        "",
+                        None,
+                        None,
+                        rule.rule_id,
+                        f"{data.title}：{rule.explanation}",
+                        rule.importance,
+                        True,
+                    )
+                )
+                continue
+            row = {name: values[i] for name, values in data.values.items()}
+            data.problems.extend(_rule_problems(data, rule, data.source_rows[i] - 1, row, loaded=True))
 
 
 def _find_sheets(book: Any) -> dict[str, str]:
@@ -582,7 +646,6 @@ def _read_workbook(path: Path, max_rejected_share: float | None) -> Workbook:
         except WorkbookRejected:
             reading.cancel()
             raise
-        _prepare_contract_checks()  # a fresh process imports Great Expectations meanwhile (≈2 s)
         read = reading.result()
     limit = max_rejected_share
     if limit is None:
@@ -590,9 +653,8 @@ def _read_workbook(path: Path, max_rejected_share: float | None) -> Workbook:
     sheets: dict[str, SheetData] = {}
     for s in contract.SHEETS:
         grid = read.grids.pop(s.key)  # each grid freed once parsed
-        data = sheets[s.key] = _read_sheet(s, read.titles[s.key], grid, read.county)
+        data = sheets[s.key] = _read_sheet(s, read.titles[s.key], grid, read.county, read.period)
         del grid
-        _contract_checks(data)
         total = data.row_count + data.rejected_rows
         if total and data.rejected_rows / total > limit:
             data.problems.append(
@@ -610,4 +672,6 @@ def _read_workbook(path: Path, max_rejected_share: float | None) -> Workbook:
             data.keep([])
     if not any(d.row_count or d.problems for d in sheets.values()):
         raise WorkbookRejected(f"工作簿「{path.name}」只有表头，没有任何数据行", "no_data")
-    return Workbook(path, read.county, read.period, sheets)
+    book = Workbook(path, read.county, read.period, sheets)
+    _flag(book)
+    return book

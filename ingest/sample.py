@@ -20,12 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from ingest import codes, contract, orgunits, template
-from ingest.contract import period_end
+from ingest.contract import STRONG_OPERATING_INCOME, period_end
 from ingest.orgunits import UNIT_BRANCH, UNIT_COMMUNITY, UNIT_VILLAGE
-
-#: A village collective economy is "strong" from these amounts (万元) up (the article's bar).
-STRONG_OPERATING_INCOME = 55
-STRONG_NET_INCOME = 25
 
 SINAN, WANSHAN, DEJIANG, YANHE, SONGTAO = "520624", "520603", "520626", "520627", "520628"
 
@@ -43,6 +39,14 @@ _INDUSTRIES = (
     "物流",
     "文化旅游",
 )
+
+
+def _birthday(born: dt.date, years: int) -> dt.date:
+    """The day someone born on ``born`` turns ``years`` (1 March for 29 February)."""
+    try:
+        return born.replace(year=born.year + years)
+    except ValueError:
+        return dt.date(born.year + years, 3, 1)
 
 
 def _day(rng: random.Random, start: dt.date, end: dt.date) -> dt.date:
@@ -290,12 +294,14 @@ def _community_workers(c: County, communities: list[orgunits.OrgUnit]) -> list[d
     for u in communities:
         for _ in range(rng.randint(6, 12)):
             post = rng.choice((1, 2, 3, 3, 4, 4, 4))
+            p = c.person((23, 45))
+            hired = _day(rng, dt.date(2019, 1, 1), dt.date(c.end.year - 1, 12, 31))
             rows.append(
                 c.spell(
-                    c.person((23, 45)),
+                    p,
                     u.code,
                     "社区工作者",
-                    _day(rng, dt.date(2019, 1, 1), dt.date(c.end.year - 1, 12, 31)),
+                    max(hired, _birthday(p.birth_date, 18)),
                     source_category="公开招聘",
                     job_post=post,
                     job_grade=rng.randint(1, 20),

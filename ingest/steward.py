@@ -1,8 +1,11 @@
-"""The steward's decisions on failed checks: list them, waive or acknowledge one, with a reason.
+"""The steward's decisions: waive or acknowledge a failed check, release a held submission.
 
 A waiver lets a critical failure pass from the next audit on, for exactly the failing rows
-it was given for (the same check failing on other rows still blocks). Every decision is a
-new row in ``quality.disposition`` with who, when and why; nothing is changed or deleted.
+it was given for (the same check failing on other rows still holds back). An acknowledgement
+leaves the failure reported but releases the county it held back. A release approves a
+submission held back from publication (``ingest/approval.py``) as the county sent it: the
+next night (or ``dangjian publish``) publishes it. Every decision is a new row in
+``quality.disposition`` with who, when and why; nothing is changed or deleted.
 
 Decisions come one at a time from the command line, or many at once from a reviewed file:
 ``export_review`` writes the failed checks to Excel with three cells to fill in (处理, 理由,
@@ -62,6 +65,25 @@ def failures(s: Settings, run_id: str | None = None) -> list[Failure]:
 
 class NotAFailure(ValueError):
     pass
+
+
+def release(s: Settings, submission_id: int, reason: str, by: str | None = None) -> int:
+    """Approve a held submission as it is; returns the decision's id."""
+    if not reason.strip():
+        raise ValueError("必须说明理由 / a reason is required")
+    with psycopg.connect(s.url("steward")) as conn, conn.transaction():
+        held = conn.execute(
+            "select exists (select from quality.active_hold where submission_id = %s)", (submission_id,)
+        ).fetchone()[0]
+        if not held:
+            raise NotAFailure(
+                f"报送 {submission_id} 没有被暂缓发布 / submission {submission_id} is not held back"
+            )
+        return conn.execute(
+            "insert into quality.disposition (submission_id, action, reason, decided_by)"
+            " values (%s, 'release', %s, %s) returning disposition_id",
+            (submission_id, reason.strip(), by or getpass.getuser()),
+        ).fetchone()[0]
 
 
 def decide(s: Settings, validation_result_id: int, action: str, reason: str, by: str | None = None) -> int:

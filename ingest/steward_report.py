@@ -1,6 +1,7 @@
 """The steward's report: one static HTML page in Chinese, rendered from the warehouse.
 
-Per county and period the submission status (accepted, late, quarantined, superseded files,
+First the county-periods held back from publication (``ingest/approval.py``), each with every
+cell it is held back for and how to release it; then per county and period the submission status (accepted, late, quarantined, superseded files,
 missing), the reporting and on-time rates per period with a chart, every rejected cell with
 its file, sheet, cell, original text, rule and explanation, the latest audit's failed checks
 with their rule's explanation and the steward's decisions, and the history of every run.
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import psycopg
 
-from ingest import completeness
+from ingest import approval, completeness, orgunits
 from ingest.config import Settings
 
 #: Failed cells shown in the report (all of them are in ``quality.failed_cells``).
@@ -24,6 +25,12 @@ MAX_FAILED_CELLS = 2000
 def context(s: Settings) -> dict:
     """Everything the report shows, read as the steward role."""
     with psycopg.connect(s.url("steward")) as conn:
+        held = approval.held_back(conn)
+        held_cells = conn.execute(
+            "select submission_id, kind, sheet, cell, header, value, rule, message from quality.hold_cells"
+            " where submission_id = any(%s) order by submission_id, hold_id, sheet, cell",
+            ([h.submission_id for h in held],),
+        ).fetchall()
         statuses = completeness.statuses(conn)
         rejected = conn.execute(
             "select s.county_code, s.period, s.file_name, r.sheet, r.cell,"
@@ -66,6 +73,9 @@ def context(s: Settings) -> dict:
 
     gx_index = docs_dir(s) / "index.html"
     return {
+        "held": held,
+        "held_cells": held_cells,
+        "county_names": {h.county_code: orgunits.county_name(h.county_code) for h in held},
         "gx_docs": gx_index.as_uri() if gx_index.exists() else None,
         "generated_at": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
         "deadline_days": completeness.deadline_days(),

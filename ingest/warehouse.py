@@ -263,8 +263,21 @@ def status(s: Settings) -> Status:
 # --- bootstrap -------------------------------------------------------------------------
 
 
+def _sql_file(name: str) -> str:
+    return resources.files("ingest").joinpath(f"sql/{name}").read_text(encoding="utf-8")
+
+
+def _contract_sheets_sql() -> str:
+    """``quality.contract_sheets()``: the contract's sheets, for the SQL that works per sheet."""
+    keys = ", ".join(f"'{s.key}'" for s in contract.SHEETS)
+    return (
+        "create or replace function quality.contract_sheets() returns text[]"
+        f" language sql immutable return array[{keys}]::text[]"
+    )
+
+
 def _bootstrap_sql() -> tuple[str, str]:
-    text = resources.files("ingest").joinpath("sql/bootstrap.sql").read_text(encoding="utf-8")
+    text = _sql_file("bootstrap.sql")
     head, _, grants = text.partition("-- @grants")
     grants = grants.split("\n", 1)[1]
     return head, grants
@@ -324,6 +337,8 @@ def bootstrap(s: Settings) -> None:
             conn.execute(head)
             for s_ in contract.SHEETS:
                 conn.execute(contract.raw_table_ddl(s_))
+            conn.execute(_contract_sheets_sql())
+            conn.execute(_sql_file("approval.sql"))
             conn.execute(grants)
             load_registry(conn)
             pseudonym.install(s, conn)

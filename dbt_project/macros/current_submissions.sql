@@ -1,16 +1,17 @@
 {#-
-    The current submission of each county and period for one sheet: the most recently
-    modified accepted file whose sheet was not held back whole. A resubmission whose sheet
-    was held back therefore leaves the earlier version of that sheet in place.
+    The submission each county and period's rows of one sheet come from in this build: the
+    selection of ingest/approval.py (quality.selected_submissions()). That is the county-period's
+    newest accepted file, unless it is held back (critical problems at ingest, a failed build
+    or a failed audit, not yet corrected or released): then the submission published last, or
+    none if the county-period never passed. A sheet held back whole also keeps the published
+    version. During a night the selection is the one frozen for it, so a file arriving
+    meanwhile waits for the next night.
 -#}
 {% macro current_submissions(sheet) %}
-    select distinct on (county_code, period)
+    select
         submission_id,
         county_code,
         period
-    from {{ ref('stg_county_submissions__submissions') }}
-    where
-        status = 'accepted'
-        and not ('{{ sheet }}' = any(held_back_sheets))
-    order by county_code asc, period asc, file_modified_at desc nulls last, submission_id desc
+    from quality.selected_submissions()
+    where sheet = '{{ sheet }}' and submission_id is not null
 {% endmacro %}

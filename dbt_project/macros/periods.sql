@@ -11,14 +11,7 @@
     end
 {% endmacro %}
 
+{#- quality.period_end_date(): the one SQL definition, which the audit's rules use too -#}
 {% macro period_end(period) %}
-    (
-        case
-            when {{ period }} ~ '^\d{4}$' then make_date(left({{ period }}, 4)::int + 1, 1, 1)
-            when {{ period }} ~ '^\d{4}Q[1-4]$'
-                then make_date(left({{ period }}, 4)::int, right({{ period }}, 1)::int * 3 - 2, 1) + interval '3 months'
-            when {{ period }} ~ '^\d{4}-\d{2}$'
-                then make_date(left({{ period }}, 4)::int, right({{ period }}, 2)::int, 1) + interval '1 month'
-        end - interval '1 day'
-    )::date
+    quality.period_end_date({{ period }})
 {% endmacro %}

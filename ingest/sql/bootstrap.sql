@@ -344,3 +344,7 @@ grant insert, update on quality.audit_fingerprint to transformer;  -- a run audi
 grant insert, update, delete on quality.build_lease to transformer;
 grant insert, update on quality.test_scope to transformer;  -- a rebuild check run again replaces its own
 grant insert on quality.disposition to steward;  -- decisions are added, never changed
+grant select, insert on quality.submission_hold to loader, transformer;  -- holds are added, never changed
+grant insert, delete on quality.run_selection to transformer;  -- a night freezes what it builds from
+grant update (run_id) on quality.validation_result to transformer;  -- an audit pass set aside by a hold
+grant delete on quality.validation_result to transformer;  -- a run audited again replaces its own

@@ -1,0 +1,390 @@
+"""The rule set: every check that can be judged on one county's submission, defined once.
+
+A rule is evaluated in two places from the one definition here, with the same verdict, the
+same cells and the same Chinese explanation:
+
+- on the workbook, in Python: ``dangjian check`` and ingest (``ingest/reader.py``), on the
+  parsed rows of one submission;
+- on the build, in SQL: the nightly audit runs each rule as a Great Expectations
+  ``UnexpectedRowsExpectation`` (``expectations/rules.py``) on the rows the build is made from
+  (each sheet's raw rows of the submissions selected for the build: :func:`relation`).
+
+Two kinds of rule are kept here:
+
+- **column limits**, declared on each column of the contract (``Column.limits()``: code lists,
+  code formats, the county's own org units, number ranges and decimal places, text lengths,
+  date ranges, required cells). The parsers check them cell by cell on the workbook; here
+  they become SQL for the audit (:func:`column_rules`).
+- **rules between columns, rows and sheets** (:data:`RULES`): written in a small expression
+  language (:class:`Expr`) that evaluates on parsed columns and compiles to SQL.
+
+Every rule has an importance. ``critical``: the submission is held back from publication
+until the county corrects it or a steward releases it (``ingest/approval.py``); ``warning``:
+reported for follow-up, never holding anything back. A rule that ``rejects_row`` describes an
+impossible row (an end before its start): the row is refused at ingest and never loaded.
+Other critical rules keep the row, so a steward who releases the submission publishes it as
+the county sent it. Rules that need other counties' rows stay in the audit only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from ingest import contract
+from ingest.contract import SHEETS, Column, Sheet
+from ingest.expressions import (
+    Book,
+    Expr,
+    Func,
+    Lit,
+    Rows,
+    Scope,
+    col,
+    count,
+    greatest,
+    id_birth_date,
+    id_sex,
+    in_sheet,
+    lookup,
+    parent_unit,
+    period_end,
+    registered_kind,
+    years_between,
+)
+from ingest.expressions import literal as _literal
+
+Importance = Literal["critical", "warning"]
+
+# --- rules ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule: ``holds`` must not be false on any row of ``sheet`` where ``when`` holds.
+
+    ``if_missing``: what a row whose ``holds`` is null (a value missing) counts as. ``per``:
+    ``row`` judges each row (failures name its cells); ``submission`` judges the whole
+    submission once (``holds`` then compares figures such as :func:`count`).
+    """
+
+    rule_id: str
+    sheet: str
+    holds: Expr
+    importance: Importance
+    explanation: str
+    when: Expr | None = None
+    if_missing: Literal["pass", "fail"] = "pass"
+    rejects_row: bool = False
+    per: Literal["row", "submission"] = "row"
+    #: column limits are checked by the parsers on the workbook; the rest by :func:`failing`
+    parser_checked: bool = False
+
+    @property
+    def columns(self) -> list[str]:
+        """The cells a failure points to: the sheet's columns the rule reads, in order."""
+        if self.per == "submission":
+            return []
+        return list(dict.fromkeys(self.holds.columns()))
+
+    def fails(self, scope: Scope) -> str:
+        """SQL that is true on a row that breaks the rule."""
+        holds = self.holds.sql(scope)
+        verdict = f"not coalesce({holds}, {'true' if self.if_missing == 'pass' else 'false'})"
+        return f"coalesce({self.when.sql(scope)}, false) and {verdict}" if self.when is not None else verdict
+
+    def failing_rows_query(self) -> str:
+        """The failing rows, with their lineage and the checked columns' values: a Great
+        Expectations query over ``{batch}``, the rows of the rule's sheet (or, for a rule on a
+        whole submission, each county-period's submission)."""
+        scope = Scope("t", self.sheet)
+        fails = self.fails(scope).replace("{", "{{").replace("}", "}}")  # regex bounds, not fields
+        if self.per == "submission":
+            return f"select t.county_code, t.period, t.submission_id from (select * from {{batch}}) as t where {fails}"
+        cols = "".join(f", t.{c}" for c in self.columns)
+        return (
+            f"select t.submission_id, t.source_sheet, t.source_row, t.county_code{cols}"
+            f" from (select * from {{batch}}) as t where {fails}"
+        )
+
+    def failing(self, book: Book) -> list[int]:
+        """Positions of the rows of ``book`` that break the rule (``[0]`` for a submission
+        that does, when ``per`` is ``submission``)."""
+        rows = Rows(book, self.sheet)
+        if self.per == "submission":
+            rows = Rows(
+                Book(book.county, book.period, {**book.sheets, "_": {}}, {**book.counts, "_": 1}), "_"
+            )
+        verdicts = self.holds.values(rows)
+        missing_passes = self.if_missing == "pass"
+        applies = self.when.values(rows) if self.when is not None else [True] * rows.n
+        return [
+            i
+            for i, (ok, on) in enumerate(zip(verdicts, applies, strict=True))
+            if on and not (missing_passes if ok is None else ok)
+        ]
+
+
+def _in_post_at_period_end() -> Expr:
+    """A role held at the period's end: started by then, not ended by then."""
+    return (col("start_date") <= period_end()) & (
+        col("end_date").is_null() | (col("end_date") > period_end())
+    )
+
+
+#: Ages (whole years at the period's end) usual for each role; outside them, a warning.
+ROLE_AGES: dict[str, tuple[int, int]] = {
+    "村（社区）党组织书记": (22, 65),
+    "村（居）委会主任": (22, 65),
+    "两委委员": (18, 65),
+    "后备力量": (18, 45),
+    "驻村第一书记": (22, 60),
+    "驻村工作队队员": (20, 60),
+    "乡村振兴专干": (20, 45),
+    "社区工作者": (18, 60),
+    "党建指导员": (22, 65),
+}
+_VILLAGE_LEVEL = ("行政村", "社区")
+
+#: Rules between columns, rows and sheets. Adding a rule is adding an entry here (and a row
+#: that breaks it in tests/integration/test_rule_set.py).
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "cadre_post_ends_after_it_starts",
+        "cadres",
+        col("end_date") >= col("start_date"),
+        "critical",
+        "任职结束日期早于开始日期；请核对两个日期",
+        rejects_row=True,
+    ),
+    Rule(
+        "cadre_post_starts_after_birth",
+        "cadres",
+        col("start_date") >= col("birth_date"),
+        "critical",
+        "任职开始日期早于出生日期；请核对两个日期",
+        rejects_row=True,
+    ),
+    Rule(
+        "cadre_birth_date_matches_id",
+        "cadres",
+        col("birth_date").eq(id_birth_date(col("id_number"))),
+        "critical",
+        "出生日期与身份证号第 7–14 位的出生日期不一致；请核对出生日期和身份证号",
+    ),
+    Rule(
+        "cadre_sex_matches_id",
+        "cadres",
+        col("sex").eq(id_sex(col("id_number"))),
+        "critical",
+        "性别与身份证号第 17 位不一致（奇数为男，偶数为女）；请核对性别和身份证号",
+    ),
+    Rule(
+        "cadre_adult_when_appointed",
+        "cadres",
+        years_between(col("birth_date"), col("start_date")) >= 18,
+        "critical",
+        "任职开始时未满 18 周岁；请核对出生日期和任职开始日期",
+    ),
+    Rule(
+        "cadre_age_plausible_for_role",
+        "cadres",
+        years_between(col("birth_date"), period_end()).between(
+            lookup(col("role"), {r: a[0] for r, a in ROLE_AGES.items()}),
+            lookup(col("role"), {r: a[1] for r, a in ROLE_AGES.items()}),
+        ),
+        "warning",
+        "期末年龄不在该岗位的常见年龄范围内"
+        f"（{'；'.join(f'{r} {a}–{b} 岁' for r, (a, b) in ROLE_AGES.items())}）；请核对出生日期或岗位类别",
+    ),
+    Rule(
+        "cadre_post_starts_by_period_end",
+        "cadres",
+        col("start_date") <= period_end(),
+        "warning",
+        "任职开始日期晚于报送期末；请核对日期或报送期间",
+    ),
+    Rule(
+        "instructor_covers_an_enterprise",
+        "cadres",
+        in_sheet(col("id_number"), "enterprises", "instructor_id_number"),
+        "warning",
+        "该党建指导员没有联系任何企业或社会组织；请核对新兴领域表的联系指导员",
+        when=col("role").eq("党建指导员"),
+    ),
+    Rule(
+        "training_ends_after_it_starts",
+        "training",
+        col("end_date") >= col("start_date"),
+        "critical",
+        "培训结束日期早于开始日期；请核对两个日期",
+        rejects_row=True,
+    ),
+    Rule(
+        "attendee_on_the_roster",
+        "training",
+        in_sheet(col("id_number"), "cadres", "id_number"),
+        "warning",
+        "参训人员不在本县该期干部名册中；如为名册外骨干可不处理，否则请核对身份证号",
+    ),
+    Rule(
+        "village_net_within_operating_income",
+        "villages",
+        col("collective_net_income") <= col("collective_operating_income"),
+        "critical",
+        "村集体经济收益不应大于经营收入；请核对两项金额（单位：万元）",
+    ),
+    Rule(
+        "village_in_its_township",
+        "villages",
+        col("township_code").eq(parent_unit(col("org_unit_code"))),
+        "critical",
+        "所填乡镇（街道）代码与该村（社区）在组织单位名录中的上级乡镇不一致；请按名录填写所属乡镇（街道）",
+        if_missing="fail",
+    ),
+    Rule(
+        "village_type_as_registered",
+        "villages",
+        col("unit_type").eq(registered_kind(col("org_unit_code"))),
+        "critical",
+        "所填类型（行政村、社区或小区党支部）与组织单位名录不一致；请按名录填写",
+    ),
+    Rule(
+        "village_grids_plausible",
+        "villages",
+        col("grid_count") <= 60,
+        "warning",
+        "单个村（社区）网格数超出常见范围（0–60），请核实",
+    ),
+    Rule(
+        "instructor_on_the_roster",
+        "enterprises",
+        in_sheet(col("instructor_id_number"), "cadres", "id_number", col("role").eq("党建指导员")),
+        "warning",
+        "联系的党建指导员不在本县该期干部名册的党建指导员中；请核对指导员身份证号",
+    ),
+    Rule(
+        "strong_villages_within_villages",
+        "villages",
+        count(
+            "villages",
+            col("unit_type").eq("行政村")
+            & (
+                (col("collective_operating_income") >= contract.STRONG_OPERATING_INCOME)
+                | (col("collective_net_income") >= contract.STRONG_NET_INCOME)
+            ),
+        )
+        <= count("villages", col("unit_type").eq("行政村")),
+        "critical",
+        "集体经济强村数不能多于行政村数",
+        per="submission",
+    ),
+    Rule(
+        "reserve_cadres_per_village_plausible",
+        "cadres",
+        count("cadres", col("role").eq("后备力量") & _in_post_at_period_end(), distinct="id_number")
+        <= 10 * greatest(count("villages", col("unit_type").isin(_VILLAGE_LEVEL)), 1),
+        "warning",
+        "后备力量人数超过每个村（社区）10 人，明显偏多；请核对是否重复填报",
+        per="submission",
+    ),
+    Rule(
+        "reserve_cadres_at_least_one_per_village",
+        "cadres",
+        count("cadres", col("role").eq("后备力量") & _in_post_at_period_end(), distinct="id_number")
+        >= count("villages", col("unit_type").isin(_VILLAGE_LEVEL)),
+        "warning",
+        "后备力量少于每村（社区）1 人；请核对干部名册中的后备力量是否漏报",
+        per="submission",
+    ),
+)
+
+
+def column_rule_id(sheet: Sheet, column: Column, kind: str) -> str:
+    return f"{sheet.key}.{column.name}.{kind}"
+
+
+#: The registry's levels an org-unit column may name (``Column.org_level``).
+_ORG_LEVELS = {"unit": ("village",), "township": ("township",), "any": ("county", "township", "village")}
+
+
+def _column_limit(sheet: Sheet, c: Column, kind: str) -> Expr | None:
+    """A column's declared limit as an expression that holds on a valid value."""
+    value = col(c.name)
+    if kind == "required":
+        return ~value.is_null()
+    if kind == "codes":
+        return value.isin(c.codes)
+    if kind == "pattern":
+        pattern = _literal(c.pattern).replace("{", "{{").replace("}", "}}")  # a template's braces
+        return Func("matches", value, lambda v: True, "{} ~ " + pattern)
+    if kind == "org_unit":
+        levels = ", ".join(map(_literal, _ORG_LEVELS[c.org_level]))
+        return Func(
+            "registered_in_county",
+            value,
+            lambda v: True,
+            "case when {0} is null then null else exists (select from raw.org_unit as u"
+            " where u.org_unit_code = {0} and u.unit_level in (" + levels + ")"
+            " and left(u.org_unit_code, 6) = t.county_code) end",
+        )
+    if kind == "range":
+        low, high = c.bounds
+        return value >= low if high is None else value.between(low, high)
+    if kind == "scale":
+        return Func("scale", value, lambda v: True, "min_scale({})") <= c.scale
+    if kind == "length":
+        return Func("length", value, lambda v: True, "char_length({})") <= c.text_limit
+    if kind == "dates":
+        earliest, latest = c.earliest or contract.EARLIEST_DATE, c.latest or contract.LATEST_DATE
+        upper: Expr = (
+            Func("today", value, lambda v: True, "current_date") if latest == "today" else Lit(latest)
+        )
+        return (value >= earliest) & (value <= upper)
+    return None
+
+
+def column_rules() -> tuple[Rule, ...]:
+    """Each column's declared limits as rules for the audit (the parsers check them on the
+    workbook). Their Python side is never used: a value outside a limit is not loaded."""
+    found = []
+    for s in SHEETS:
+        for c in s.columns:
+            for kind in c.limits():
+                found.append(
+                    Rule(
+                        column_rule_id(s, c, kind),
+                        s.key,
+                        _column_limit(s, c, kind),
+                        "critical",
+                        f"「{c.header}」{c.limit_text(kind)}",
+                        if_missing="fail" if kind == "required" else "pass",
+                        rejects_row=True,
+                        parser_checked=True,
+                    )
+                )
+    return tuple(found)
+
+
+def all_rules() -> tuple[Rule, ...]:
+    """The whole rule set: every column limit, then :data:`RULES`."""
+    return (*column_rules(), *RULES)
+
+
+def by_id() -> dict[str, Rule]:
+    return {r.rule_id: r for r in all_rules()}
+
+
+def render_markdown() -> str:
+    """The rule table for docs/quality.md."""
+    lines = [
+        "| rule | sheet | judged on | importance | a failing row | explanation |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in RULES:
+        kind = "each row" if r.per == "row" else "the whole submission"
+        row = "refused, not loaded" if r.rejects_row else "loaded"
+        lines.append(
+            f"| `{r.rule_id}` | {contract.sheet(r.sheet).title} | {kind} | {r.importance} | {row} | {r.explanation} |"
+        )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,192 @@
+-- Approval county by county (ingest/approval.py): which submission each county-period's
+-- published figures come from, which newer one is held back and why, and what a night builds.
+-- Run by bootstrap after bootstrap.sql and the raw tables; idempotent.
+
+-- Problems found at ingest are critical (the submission is held back) or warnings; a flagged
+-- row was loaded all the same, a refused one was not.
+alter table quality.rejected_cells add column if not exists row_loaded boolean not null default false;
+comment on column quality.rejected_cells.row_loaded is
+    '该行是否照常入库（规则标记的行入库，不可能的值所在行不入库）/ whether the row was loaded all the same';
+alter table quality.rejected_cells drop constraint if exists rejected_cells_severity_check;
+update quality.rejected_cells set severity = 'critical' where severity = 'error';
+alter table quality.rejected_cells add constraint rejected_cells_severity_check
+    check (severity in ('critical', 'warning'));
+
+-- A hold keeps a submission out of the build: its county-period keeps the figures of its last
+-- published submission (none if it never passed). Placed by ingest (critical problems), by a
+-- night whose dbt build failed on its data, or by the audit (a critical rule failing on its
+-- rows). Never updated or deleted: a steward's decision releases it.
+create table if not exists quality.submission_hold (
+    hold_id bigint generated always as identity primary key,
+    submission_id bigint not null references raw.submission (submission_id),
+    kind text not null check (kind in ('ingest', 'build', 'audit')),
+    run_id text,
+    reason text not null,
+    details jsonb not null default '{}',
+    held_at timestamptz not null default now()
+);
+create index if not exists submission_hold_submission on quality.submission_hold (submission_id);
+comment on table quality.submission_hold is
+    '暂缓发布的报送及原因（入库严重问题、构建出错、审核未通过）/ submissions held back from publication, and why';
+
+-- A steward's release approves a held submission as it is: a new kind of decision.
+alter table quality.disposition alter column validation_result_id drop not null;
+alter table quality.disposition add column if not exists submission_id bigint references raw.submission (submission_id);
+alter table quality.disposition drop constraint if exists disposition_action_check;
+alter table quality.disposition add constraint disposition_action_check
+    check (action in ('waive', 'acknowledge', 'release'));
+alter table quality.disposition drop constraint if exists disposition_target_check;
+alter table quality.disposition add constraint disposition_target_check check (
+    (action = 'release' and submission_id is not null and validation_result_id is null)
+    or (action <> 'release' and validation_result_id is not null and submission_id is null)
+);
+comment on column quality.disposition.submission_id is
+    '放行的报送编号（action = release）/ the submission a release approves';
+
+-- Holds still in force: not released by a later decision on the submission; an audit hold
+-- is also released once a steward has waived or acknowledged every failure it was placed for.
+create or replace view quality.active_hold as
+select h.*
+from quality.submission_hold as h
+where
+    not exists (
+        select from quality.disposition as d
+        where d.action = 'release' and d.submission_id = h.submission_id and d.decided_at >= h.held_at
+    )
+    and not (
+        h.kind = 'audit'
+        and jsonb_array_length(coalesce(h.details -> 'validation_result_ids', '[]')) > 0
+        and not exists (
+            select from jsonb_array_elements_text(h.details -> 'validation_result_ids') as v (id)
+            where not exists (select from quality.disposition as d where d.validation_result_id = v.id::bigint)
+        )
+    );
+comment on view quality.active_hold is '仍然有效的暂缓 / holds in force';
+
+-- What each night built from, per county, period and sheet: the county-period's newest
+-- accepted file (the candidate), whether it is held back, and the submission the build read
+-- for the sheet (the candidate, or the published one when the candidate is held back or its
+-- sheet was held back whole; none when nothing was ever published).
+create table if not exists quality.run_selection (
+    run_id text not null,
+    county_code text not null,
+    period text not null,
+    sheet text not null,
+    candidate_submission_id bigint not null,
+    held boolean not null,
+    submission_id bigint,
+    frozen_at timestamp not null default localtimestamp,
+    primary key (run_id, county_code, period, sheet)
+);
+alter table quality.run_selection add column if not exists frozen_at timestamp not null default localtimestamp;
+comment on table quality.run_selection is '每次构建所用的报送（按县、期间、工作表）/ what each build was made from';
+
+-- The selection of the build in marts (slot 'marts') and of the one kept for a rollback
+-- ('marts_previous'): rows of quality.run_selection, moved with the schemas they describe.
+create table if not exists quality.published_submission (
+    slot text not null check (slot in ('marts', 'marts_previous')),
+    run_id text not null,
+    county_code text not null,
+    period text not null,
+    sheet text not null,
+    candidate_submission_id bigint not null,
+    held boolean not null,
+    submission_id bigint,
+    primary key (slot, county_code, period, sheet)
+);
+comment on table quality.published_submission is
+    '已发布版本（及上一版）所用的报送 / what the published build (and the previous one) was made from';
+
+-- Reporting periods are '2025', '2025Q3' or '2025-07': the last day of one.
+create or replace function quality.period_end_date(period text) returns date
+language sql immutable parallel safe
+return (
+    case
+        when period ~ '^\d{4}$' then make_date(left(period, 4)::int + 1, 1, 1)
+        when period ~ '^\d{4}Q[1-4]$'
+            then (make_date(left(period, 4)::int, right(period, 1)::int * 3 - 2, 1) + interval '3 months')::date
+        when period ~ '^\d{4}-\d{2}$'
+            then (make_date(left(period, 4)::int, right(period, 2)::int, 1) + interval '1 month')::date
+    end - 1
+);
+
+-- The selection as things stand now.
+create or replace view quality.live_selection as
+with candidate as (
+    select distinct on (county_code, period) submission_id, county_code, period, held_back_sheets
+    from raw.submission
+    where status = 'accepted'
+    order by county_code, period, file_modified_at desc nulls last, submission_id desc
+),
+
+held as (select distinct submission_id from quality.active_hold)
+
+select
+    c.county_code,
+    c.period,
+    sh.sheet,
+    c.submission_id as candidate_submission_id,
+    h.submission_id is not null as held,
+    case
+        when h.submission_id is null and not (sh.sheet = any(c.held_back_sheets)) then c.submission_id
+        else p.submission_id
+    end as submission_id
+from candidate as c
+cross join unnest(quality.contract_sheets()) as sh (sheet)
+left join held as h on h.submission_id = c.submission_id
+left join quality.published_submission as p
+    on p.slot = 'marts' and p.county_code = c.county_code and p.period = c.period and p.sheet = sh.sheet;
+comment on view quality.live_selection is '现在构建会用的报送 / what a build would be made from now';
+
+-- What dbt builds from (macros/current_submissions.sql) and the rule set is audited on
+-- (ingest/rules.py): the selection frozen for the run that holds the build lease, so that a
+-- file arriving during a night waits for the next; outside a night, the live selection.
+create or replace function quality.selected_submissions()
+returns table (
+    sheet text, county_code text, period text, candidate_submission_id bigint, held boolean, submission_id bigint
+)
+language sql stable
+begin atomic
+    select r.sheet, r.county_code, r.period, r.candidate_submission_id, r.held, r.submission_id
+    from quality.run_selection as r
+    join quality.build_lease as l using (run_id)
+    union all
+    select v.sheet, v.county_code, v.period, v.candidate_submission_id, v.held, v.submission_id
+    from quality.live_selection as v
+    where not exists (select from quality.run_selection as r join quality.build_lease as l using (run_id));
+end;
+
+-- Whether a failed check blocks publishing the build as it is (ingest/approval.py attribute):
+-- a critical failure on rows of tonight's submissions (held back, then built again) or on rows
+-- that cannot be placed in a county. Null in results recorded before this column existed.
+alter table quality.validation_result add column if not exists blocks_publication boolean;
+comment on column quality.validation_result.blocks_publication is
+    '是否阻止发布（当晚新报送的行严重不通过，或无法归属到县）/ whether the failure blocks publishing the build';
+
+-- Every cell (or error) a hold in force was placed for: the critical problems ingest found,
+-- the failing cells of the audit pass that held the submission back, or the build's error.
+create or replace view quality.hold_cells as
+select
+    h.hold_id, h.submission_id, h.kind, h.reason, h.held_at,
+    r.sheet, r.cell, r.column_name, r.header, r.original_text as value, r.rule, r.message
+from quality.active_hold as h
+join quality.rejected_cells_named as r on r.submission_id = h.submission_id and r.severity = 'critical'
+where h.kind = 'ingest'
+union all
+select
+    h.hold_id, h.submission_id, h.kind, h.reason, h.held_at,
+    f.sheet, f.cell, f.column_name, f.header, f.value, coalesce(v.details ->> 'rule_id', v.expectation),
+    coalesce(f.sheet || '!' || f.cell || '「' || f.header || '」', '') || coalesce(v.details ->> 'explanation', '')
+from quality.active_hold as h
+cross join lateral jsonb_array_elements_text(h.details -> 'validation_result_ids') as ids (id)
+join quality.validation_result as v on v.validation_result_id = ids.id::bigint
+left join quality.failed_cells as f
+    on f.validation_result_id = v.validation_result_id and f.submission_id = h.submission_id
+where h.kind = 'audit'
+union all
+select
+    h.hold_id, h.submission_id, h.kind, h.reason, h.held_at,
+    null, null, null, null, null, 'build_error', h.details ->> 'error'
+from quality.active_hold as h
+where h.kind = 'build';
+comment on view quality.hold_cells is '暂缓发布的原因，逐个单元格 / why each held submission is held, cell by cell';
