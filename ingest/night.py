@@ -217,7 +217,7 @@ def build_and_publish(s: Settings, run_id: str, high_water: int | None = None):
     build. The lease is given back at the end, whatever happened."""
     from ingest import publish
 
-    due = publish.rebuild_due(s, run_id)
+    due = publish.rebuild_due(s, run_id, dag_id=publish.local_owner(), finished=publish.local_owner_gone)
     try:
         if due is None:
             return None

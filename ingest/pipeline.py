@@ -72,8 +72,12 @@ def _run_ended(dag_id: str | None, run_id: str) -> bool:
     """Whether a DAG run has ended, as Airflow knows it (a lease holder that never gave it back)."""
     from airflow.sdk.execution_time.task_runner import RuntimeTaskInstance
 
+    from ingest.publish import local_owner_gone
+
     if dag_id is None:
         return False
+    if local_owner_gone(dag_id, run_id):  # a `dangjian publish` on this machine that exited
+        return True
     try:
         state = RuntimeTaskInstance.get_dagrun_state(dag_id, run_id)
     except Exception:  # an unknown run (e.g. a manual run outside Airflow): let the age rule decide

@@ -212,6 +212,33 @@ def rollback(s: Settings, run_id: str) -> Publication:
     return Publication(run_id, counts)
 
 
+def local_owner() -> str:
+    """Who holds the build lease when it is this command (not an Airflow run): host and PID."""
+    import os
+    import socket
+
+    return f"cli:{socket.gethostname()}:{os.getpid()}"
+
+
+def local_owner_gone(dag_id: str | None, run_id: str) -> bool:
+    """Whether a lease holder that is a command on this machine has exited (killed, crashed)."""
+    import os
+    import socket
+
+    if not dag_id or not dag_id.startswith("cli:"):
+        return False
+    _, host, pid = dag_id.rsplit(":", 2)
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, someone else's
+        return False
+    return False
+
+
 class BuildBusy(RuntimeError):
     """Another run holds the build lease (it is building ``analytics_next`` right now)."""
 

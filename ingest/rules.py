@@ -264,22 +264,6 @@ RULES: tuple[Rule, ...] = (
         "联系的党建指导员不在本县该期干部名册的党建指导员中；请核对指导员身份证号",
     ),
     Rule(
-        "strong_villages_within_villages",
-        "villages",
-        count(
-            "villages",
-            col("unit_type").eq("行政村")
-            & (
-                (col("collective_operating_income") >= contract.STRONG_OPERATING_INCOME)
-                | (col("collective_net_income") >= contract.STRONG_NET_INCOME)
-            ),
-        )
-        <= count("villages", col("unit_type").eq("行政村")),
-        "critical",
-        "集体经济强村数不能多于行政村数",
-        per="submission",
-    ),
-    Rule(
         "reserve_cadres_per_village_plausible",
         "cadres",
         count("cadres", col("role").eq("后备力量") & _in_post_at_period_end(), distinct="id_number")
