@@ -22,7 +22,7 @@ import re
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
-_ID_PATTERN = re.compile(r"^\d{17}[\dX]$")
+_ID_PATTERN = re.compile(r"^[0-9]{17}[0-9X]$")  # ASCII digits: \d would take other scripts' digits
 #: The earliest birth date an ID number may carry.
 EARLIEST_BIRTH = dt.date(1900, 1, 1)
 
@@ -31,7 +31,7 @@ CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 #: Registering authority, entity type and region are digits; the organisation code and the
 #: check character come from the alphabet (as stdnum's cn.uscc checks).
-_CREDIT_PATTERN = re.compile(rf"^\d{{8}}[{CREDIT_ALPHABET}]{{10}}$")
+_CREDIT_PATTERN = re.compile(rf"^[0-9]{{8}}[{CREDIT_ALPHABET}]{{10}}$")
 
 
 def id_check_char(first17: str) -> str:
@@ -62,8 +62,15 @@ def region_known(prefix: str) -> bool:
 
 def id_birth_date(text: str) -> dt.date | None:
     """The birth date an ID number carries (digits 7–14), or None when it is not a real date."""
+    digits = text[6:14]
+    if not (digits.isascii() and digits.isdigit()):
+        return None
+    return _date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+
+
+def _date(year: int, month: int, day: int) -> dt.date | None:
     try:
-        return dt.date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
+        return dt.date(year, month, day)
     except ValueError:
         return None
 

@@ -35,7 +35,7 @@ STRONG_OPERATING_INCOME = 55
 STRONG_NET_INCOME = 25
 
 #: A reporting period: a year (2025), a quarter (2025Q3) or a month (2025-07).
-PERIOD_PATTERN = re.compile(r"^(?P<year>20\d\d)(?:Q(?P<quarter>[1-4])|-(?P<month>0[1-9]|1[0-2]))?$")
+PERIOD_PATTERN = re.compile(r"^(?P<year>20\d\d)(?:Q(?P<quarter>[1-4])|-(?P<month>0[1-9]|1[0-2]))?$", re.ASCII)
 
 #: Text is at most this long unless a column declares less; dates lie in this range unless
 #: a column declares a narrower one.
@@ -762,7 +762,7 @@ def sheet(key: str) -> Sheet:
 def parse_period(text: str) -> str:
     """Normalise a period as written on the cover (``2025q3``, ``2025-7``) or raise ValueError."""
     cleaned = text.strip().upper().replace("年", "").replace("季度", "").replace("第", "")
-    m = re.fullmatch(r"(20\d\d)-(\d{1,2})", cleaned)
+    m = re.fullmatch(r"(20\d\d)-(\d{1,2})", cleaned, re.ASCII)
     if m and 1 <= int(m.group(2)) <= 12:
         cleaned = f"{m.group(1)}-{int(m.group(2)):02d}"
     if not PERIOD_PATTERN.match(cleaned):

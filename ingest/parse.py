@@ -165,7 +165,7 @@ def parse_date(value: Any, col: Column) -> dt.date:
 
 @functools.lru_cache(maxsize=256)
 def _compiled(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
+    return re.compile(pattern, re.ASCII)  # \d is 0–9, as in PostgreSQL; not every script's digits
 
 
 @functools.lru_cache(maxsize=256)

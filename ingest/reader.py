@@ -603,8 +603,34 @@ def _read_grids(path: Path) -> _Grids:
                 "too_many_rows",
                 titles[s.key],
             )
-        grids[s.key] = sheet.to_python(skip_empty_area=False)
+        grids[s.key] = _cells_of(sheet, path, titles[s.key])
     return _Grids(county, period, titles, grids)
+
+
+def _cells_of(sheet: Any, path: Path, title: str) -> list[list[Any]]:
+    """A sheet's cells as calamine reads them. calamine panics (a Rust panic, which Python
+    sees as a BaseException) on a date-formatted cell holding a huge negative number; such a
+    sheet is read again with openpyxl, which turns that cell into an error value the parser
+    then refuses at its cell."""
+    try:
+        return sheet.to_python(skip_empty_area=False)
+    except BaseException as exc:
+        if type(exc).__name__ != "PanicException":
+            raise
+    import warnings
+
+    from openpyxl import load_workbook
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "the serial value … is outside the limits for dates"
+        book = load_workbook(path, read_only=True, data_only=True)
+        try:
+            rows = book[title].iter_rows(values_only=True)
+            return [
+                ["超出范围的日期" if v == "#VALUE!" else "" if v is None else v for v in row] for row in rows
+            ]
+        finally:
+            book.close()
 
 
 @contextmanager

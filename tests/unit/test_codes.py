@@ -93,5 +93,7 @@ def test_birth_dates_must_be_real_and_plausible():
 
 def test_the_bulk_check_agrees_with_the_single_one():
     numbers = [n.upper() for n, _ in RIC_VECTORS if len(n) == 18 and n.isascii()]
-    numbers += [_with_check(f"{p}{d}001") for p in ("520624", "990426", "522225") for d in ("19900101", "19901301")]
+    numbers += [
+        _with_check(f"{p}{d}001") for p in ("520624", "990426", "522225") for d in ("19900101", "19901301")
+    ]
     assert codes.valid_id_numbers(numbers) == [codes.is_valid_id_number(n) for n in numbers]
