@@ -67,6 +67,15 @@ class Defect:
 # --- cell defects ------------------------------------------------------------------------
 
 
+def _impossible_birth_date(id_number: str) -> str:
+    """The ID number with month 13 in its birth date and a check character that fits it: the
+    kind of value a check-character test alone lets through."""
+    from ingest.codes import id_check_char
+
+    first17 = id_number[:10] + "13" + id_number[12:17]
+    return first17 + id_check_char(first17)
+
+
 def _cell_variants(value: Any, col: Column, county: str, rng: random.Random) -> list[tuple[str, str, Any]]:
     """What a clerk might have typed instead of ``value``: (kind, expect, written)."""
     out: list[tuple[str, str, Any]] = []
@@ -95,6 +104,7 @@ def _cell_variants(value: Any, col: Column, county: str, rng: random.Random) -> 
             out.append(("lowercase_x", PARSE, value[:-1] + "x"))
         wrong = str((int(value[16]) + 1) % 10)
         out.append(("wrong_check_digit", REJECT, value[:16] + wrong + value[17]))
+        out.append(("impossible_birth_date", REJECT, _impossible_birth_date(value)))
     elif col.type == "credit_code":
         alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
         out.append(("wrong_check_digit", REJECT, value[:17] + alphabet[(alphabet.index(value[17]) + 1) % 31]))
@@ -266,3 +276,34 @@ def write_manifest(path: Path, defects: list[Defect]) -> Path:
         for d in defects:
             writer.writerow({k: d.record()[k] for k in MANIFEST_FIELDS})
     return path
+
+
+# --- critical problems, one kind per county ------------------------------------------------
+
+#: Kinds of critical problem a whole submission can carry (bench/night.py --bad-counties and
+#: the approval tests): a value that would have broken the build before ingest refused it, a
+#: critical rule, a duplicate key.
+CRITICAL_KINDS = ("impossible_birth_date", "wrong_township", "duplicate_row")
+
+
+def make_critical(rows: dict[str, list[dict[str, Any]]], county: str, kind: str) -> tuple[str, str]:
+    """Give a county's rows (``sample.county_rows``) one critical problem of ``kind``; returns
+    where it is in the template's layout: (sheet title, cell)."""
+    if kind == "impossible_birth_date":
+        row = rows["cadres"][3]
+        row["id_number"] = _impossible_birth_date(row["id_number"])
+        return contract.CADRES.title, "A5"
+    if kind == "wrong_township":
+        village = rows["villages"][0]
+        towns = orgunits.townships(county)
+        village["township_code"] = next(t.unit.code for t in towns if t.unit.code != village["township_code"])
+        return contract.VILLAGES.title, f"{get_column_letter(_position(contract.VILLAGES, 'township_code'))}2"
+    if kind == "duplicate_row":
+        rows["cadres"].append(dict(rows["cadres"][5]))
+        return contract.CADRES.title, f"A{len(rows['cadres']) + 1}"
+    raise ValueError(f"unknown kind {kind!r}; expected one of {CRITICAL_KINDS}")
+
+
+def _position(s: Sheet, name: str) -> int:
+    """1-based column of a contract column in the template."""
+    return [c.name for c in s.columns].index(name) + 1

@@ -124,6 +124,8 @@ def parse_integer(value: Any, col: Column) -> int:
         raise ParseError(f"应为数字，实际为「{shown(value)}」")
     if number != number.to_integral_value():
         raise ParseError(f"应为整数，实际为「{shown(value)}」")
+    if abs(number) >= 2**63:  # beyond what the warehouse stores (bigint), whatever the column's range
+        raise ParseError(f"数值过大，实际为「{shown(value)}」")
     return int(_in_range(number, value, col))
 
 

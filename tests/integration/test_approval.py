@@ -17,7 +17,7 @@ import re
 import psycopg
 import pytest
 
-from ingest import approval, codes, contract, corrections, notify, orgunits, sample, steward, steward_report
+from ingest import approval, contract, corrections, defects, notify, orgunits, sample, steward, steward_report
 from ingest.config import Settings
 from ingest.load import ingest_file
 from ingest.night import build_and_publish
@@ -33,27 +33,6 @@ def _grids(rows: dict, more: int) -> None:
     """New data: every village reports ``more`` grids than before."""
     for village in rows["villages"]:
         village["grid_count"] = (village.get("grid_count") or 0) + more
-
-
-def _impossible_birth_date(rows: dict) -> tuple[str, str]:
-    """A cadre's ID number with a correct check character and month 13 in its birth date (the
-    value that stopped every county's night before): where it is."""
-    row = rows["cadres"][3]
-    first17 = row["id_number"][:10] + "13" + row["id_number"][12:17]
-    row["id_number"] = first17 + codes.id_check_char(first17)
-    return "干部名册", "A5"
-
-
-def _wrong_township(rows: dict) -> tuple[str, str]:
-    village = rows["villages"][0]
-    towns = orgunits.townships(BAD_RULE)
-    village["township_code"] = next(t.unit.code for t in towns if t.unit.code != village["township_code"])
-    return "村情", "D2"
-
-
-def _duplicate_row(rows: dict) -> tuple[str, str]:
-    rows["cadres"].append(dict(rows["cadres"][5]))
-    return "干部名册", f"A{len(rows['cadres']) + 1}"
 
 
 def _send(s: Settings, county: str, tag: str, change=None, grids: int = 0):
@@ -107,8 +86,10 @@ def nights(warehouse_server):
     build_and_publish(s, "night-1")
     first = _per_county(s)
     broken = {}
-    for county, change in zip(BAD, (_impossible_birth_date, _wrong_township, _duplicate_row), strict=True):
-        result, where = _send(s, county, "v2", change, grids=1)
+    for county, kind in zip(BAD, defects.CRITICAL_KINDS, strict=True):
+        result, where = _send(
+            s, county, "v2", lambda rows, c=county, k=kind: defects.make_critical(rows, c, k), grids=1
+        )
         assert result.critical  # held back at ingest: the clerk's check says so too
         broken[county] = (result, where)
     for county in set(COUNTIES) - set(BAD):

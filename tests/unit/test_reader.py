@@ -145,9 +145,10 @@ def test_duplicates_unknown_units_notes_and_approximations(tmp_path):
     wb.save(path)
     data = read_workbook(path, max_rejected_share=1).sheets["villages"]
     by_rule = {p.rule: p for p in data.problems}
-    assert set(by_rule) == {"duplicate_row", "unknown_org_unit"}
+    assert set(by_rule) == {"duplicate_row", "villages.org_unit_code.org_unit"}
     assert by_rule["duplicate_row"].cell == "A7" and "与第 3 行重复" in by_rule["duplicate_row"].message
-    assert by_rule["unknown_org_unit"].cell == "A4" and "520603199999" in by_rule["unknown_org_unit"].message
+    unknown = by_rule["villages.org_unit_code.org_unit"]
+    assert unknown.cell == "A4" and "520603199999" in unknown.message
     approx = next(r for r in data.rows if r["source_row"] == 5)
     assert approx["grid_count"] == 20 and approx["approximate_columns"] == ["grid_count"]
 
