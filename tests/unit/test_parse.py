@@ -137,7 +137,9 @@ def test_bulk_id_check_agrees_with_the_single_check():
     texts = ["".join(rng.choice("0123456789X") for _ in range(18)) for _ in range(3000)]
     texts += [t[:17] + codes.id_check_char(t[:17]) for t in texts if t[:17].isdigit()]
     # and well-formed ones: real and impossible birth dates, known and unknown regions
-    born = [f"{1950 + rng.randrange(60)}{rng.randrange(1, 14):02d}{rng.randrange(1, 32):02d}" for _ in range(300)]
+    born = [
+        f"{1950 + rng.randrange(60)}{rng.randrange(1, 14):02d}{rng.randrange(1, 32):02d}" for _ in range(300)
+    ]
     regions = rng.choices(["520624", "522225", "990426"], k=300)
     texts += [f"{r}{b}123" + codes.id_check_char(f"{r}{b}123") for r, b in zip(regions, born, strict=True)]
     assert codes.valid_id_numbers(texts) == [codes.is_valid_id_number(t) for t in texts]

@@ -51,7 +51,9 @@ def test_missing_values_pass_or_fail_as_the_rule_says():
     assert ends.if_missing == "pass" and ends.failing(book) == [1]
     township = rules.by_id()["village_in_its_township"]  # no township: cannot be right
     assert township.if_missing == "fail"
-    book = _book(villages={"org_unit_code": ["520603001001", "520603001001"], "township_code": [None, "520603001"]})
+    book = _book(
+        villages={"org_unit_code": ["520603001001", "520603001001"], "township_code": [None, "520603001"]}
+    )
     assert township.failing(book) == [0]
 
 
@@ -87,9 +89,7 @@ def test_rules_between_sheets_look_within_the_same_submission():
 
 def test_rules_carry_their_severity_and_explanation_into_the_suite():
     suites = rule_suites.suites()
-    [e] = [
-        e for e in suites["rules.villages"].expectations if e.meta["rule_id"] == "village_in_its_township"
-    ]
+    [e] = [e for e in suites["rules.villages"].expectations if e.meta["rule_id"] == "village_in_its_township"]
     assert e.meta["severity"] == "critical" and "上级乡镇" in e.meta["explanation"]
     assert e.meta["columns"] == ["township_code", "org_unit_code"]
     assert sum(len(s.expectations) for s in suites.values()) == len(rules.all_rules())
