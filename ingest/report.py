@@ -6,6 +6,7 @@ import psycopg
 from rich.console import Console
 from rich.table import Table
 
+from ingest import approval
 from ingest.config import Settings
 from ingest.contract import COUNTIES
 from ingest.publish import PUBLISHED, row_counts
@@ -61,6 +62,7 @@ def print_summary(s: Settings, console: Console) -> None:
             " order by publication_id desc limit 1"
         ).fetchone()
         rejected = conn.execute("select count(*) from quality.rejected_cells").fetchone()[0]
+        held = approval.held_back(conn)
 
     t = Table(title="报送文件 / files")
     for key in files:
@@ -68,6 +70,13 @@ def print_summary(s: Settings, console: Console) -> None:
     t.add_row(*(str(v) for v in files.values()))
     console.print(t)
     console.print(f"rejected cells recorded: {rejected}")
+    if held:
+        t = Table(title="暂缓发布 / held back (their last published figures stay in marts)")
+        for col in ("县（区）", "期间", "文件", "原因"):
+            t.add_column(col)
+        for h in held:
+            t.add_row(COUNTIES.get(h.county_code, h.county_code), h.period, h.file_name, "；".join(h.reasons))
+        console.print(t)
 
     t = Table(title="已发布 / published (marts)")
     t.add_column("table")

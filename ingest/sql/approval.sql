@@ -2,16 +2,6 @@
 -- published figures come from, which newer one is held back and why, and what a night builds.
 -- Run by bootstrap after bootstrap.sql and the raw tables; idempotent.
 
--- Problems found at ingest are critical (the submission is held back) or warnings; a flagged
--- row was loaded all the same, a refused one was not.
-alter table quality.rejected_cells add column if not exists row_loaded boolean not null default false;
-comment on column quality.rejected_cells.row_loaded is
-    '该行是否照常入库（规则标记的行入库，不可能的值所在行不入库）/ whether the row was loaded all the same';
-alter table quality.rejected_cells drop constraint if exists rejected_cells_severity_check;
-update quality.rejected_cells set severity = 'critical' where severity = 'error';
-alter table quality.rejected_cells add constraint rejected_cells_severity_check
-    check (severity in ('critical', 'warning'));
-
 -- A hold keeps a submission out of the build: its county-period keeps the figures of its last
 -- published submission (none if it never passed). Placed by ingest (critical problems), by a
 -- night whose dbt build failed on its data, or by the audit (a critical rule failing on its

@@ -58,6 +58,15 @@ create table if not exists quality.rejected_cells (
     recorded_at timestamptz not null default now()
 );
 comment on table quality.rejected_cells is '被拒绝的单元格与原因（中文）/ rejected cells with the reason';
+-- Problems found at ingest are critical (the submission is held back, ingest/approval.py) or
+-- warnings; a flagged row was loaded all the same, a refused one was not.
+alter table quality.rejected_cells add column if not exists row_loaded boolean not null default false;
+comment on column quality.rejected_cells.row_loaded is
+    '该行是否照常入库（规则标记的行入库，不可能的值所在行不入库）/ whether the row was loaded all the same';
+alter table quality.rejected_cells drop constraint if exists rejected_cells_severity_check;
+update quality.rejected_cells set severity = 'critical' where severity = 'error';
+alter table quality.rejected_cells add constraint rejected_cells_severity_check
+    check (severity in ('critical', 'warning'));
 
 create table if not exists quality.validation_result (
     validation_result_id bigint generated always as identity primary key,
@@ -217,8 +226,11 @@ where not v.success and k ? 'source_row';
 comment on view quality.failed_cells is
     '检查失败的每一行，追溯到报送文件的工作表与单元格 / failed checks traced to the source cell';
 
--- Cells ingest rejected, with the header the county's sheet gave the column.
-create or replace view quality.rejected_cells_named as
+-- Cells ingest rejected, with the header the county's sheet gave the column. Dropped first:
+-- r.* follows the table's columns, which grow (quality.hold_cells, which reads it, is made again
+-- by approval.sql).
+drop view if exists quality.rejected_cells_named cascade;
+create view quality.rejected_cells_named as
 select r.*, coalesce(c.header, r.column_name) as header
 from quality.rejected_cells as r
 left join quality.source_column as c

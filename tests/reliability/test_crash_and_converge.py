@@ -16,10 +16,19 @@ import time
 
 import psycopg
 
-from ingest import sample
+from ingest import contract, defects, sample
 from tests.helpers import cli, content_hash, query, reset_warehouse
 
 COUNTIES = ["520603", "520624"]
+HELD = "520621"  # sends a workbook with a critical problem: held back, never published
+
+
+def _inbox(s) -> None:
+    """Two good counties' workbooks and one that is held back at ingest."""
+    sample.generate("2025", s.inbox, counties=COUNTIES)
+    rows = sample.county_rows(HELD, "2025")
+    defects.make_critical(rows, HELD, "duplicate_row")
+    sample.write_workbook(s.inbox / contract.file_name(HELD, "2025"), HELD, "2025", rows)
 
 
 def _step(s, *args: str) -> None:
@@ -62,16 +71,18 @@ def _received(s) -> list[tuple]:
 
 def test_a_night_killed_at_every_step_converges_to_the_uninterrupted_one(wh):
     # the uninterrupted night
-    sample.generate("2025", wh.inbox, counties=COUNTIES)
+    _inbox(wh)
     _step(wh, "ingest")
     _step(wh, "dbt", "build")
     _step(wh, "publish")
     reference, received = content_hash(wh), _received(wh)
     raw_rows = query(wh, "select count(*) from raw.villages")
-    assert len(received) == len(COUNTIES) and reference["fct_village_indicators"].split(":")[0] != "0"
+    assert len(received) == len(COUNTIES) + 1 and reference["fct_village_indicators"].split(":")[0] != "0"
+    published = {c for (c,) in query(wh, "select distinct county_code from marts.fct_cadre_roster")}
+    assert published == set(COUNTIES)  # the held county is not in marts
 
     reset_warehouse(wh)
-    sample.generate("2025", wh.inbox, counties=COUNTIES)
+    _inbox(wh)
 
     # 1. killed during COPY (the villages sheet, after the cadres and training sheets went in)
     _killed_while_waiting(wh, "lock table raw.villages in share mode", "copy raw.villages%", "ingest")
