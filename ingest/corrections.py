@@ -7,8 +7,9 @@ what must be corrected (critical), yellow for what to verify (a warning). A firs
 back whole). Submissions held back from publication come first, named ``…_暂缓发布_更正_…``,
 their 更正说明 opening with why. The county fixes the cells in place and submits the file again.
 
-Problems come from ``quality.rejected_cells`` (what ingest refused) and ``quality.failed_cells``
-(what the latest audit found, traced to the cell, unless a steward waived it). Text the county typed is
+Problems come from ``quality.rejected_cells`` (what ingest found) and ``quality.failed_cells``
+(what the latest audit found, traced to the cell), less what a steward waived or, on a
+released submission's loaded rows, accepted. Text the county typed is
 written back as text only: a value starting with ``=``, ``+``, ``-`` or ``@`` can never turn
 into a formula in the copy.
 """
@@ -68,11 +69,15 @@ def text_cell(cell, value: object) -> None:
 
 
 _FINDINGS = """
-with found as (
+with released as (  -- a steward approved these as sent: their loaded rows are not sent back
+    select distinct submission_id from quality.disposition where action = 'release'
+),
+found as (
     select r.submission_id, r.sheet, r.cell, r.header, r.original_text, r.rule,
         case when r.severity = 'warning' then '【提示，请核实】' else '' end || r.message as message,
         r.severity, 0 as origin, r.rejected_cell_id as ord, 0 as source_row
     from quality.rejected_cells_named as r
+    where not (r.row_loaded and r.severity = 'critical' and r.submission_id in (select submission_id from released))
     union all
     select f.submission_id, f.sheet, f.place, f.header, f.value,
         coalesce(f.rule_id, f.expectation),
@@ -80,6 +85,7 @@ with found as (
         f.severity, 1, f.validation_result_id, f.source_row
     from quality.failed_cells as f join quality.latest_audit using (run_id)
     where f.waived_by is null
+        and not (f.severity = 'critical' and f.submission_id in (select submission_id from released))
     union all  -- the failures of the audit pass that held a submission back
     select h.submission_id, h.sheet, h.cell, h.header, h.value, h.rule, h.message, 'critical', 2, h.hold_id, 0
     from quality.hold_cells as h

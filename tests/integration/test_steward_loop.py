@@ -1,24 +1,22 @@
-"""The steward's loop: a critical failure blocks publishing, a waiver lets the next run publish."""
+"""The steward's loop: a critical problem holds its county back (the other county's data goes
+out), it is traced to the county's cells, and a steward's release publishes it."""
 
 from __future__ import annotations
 
 import os
 
+import psycopg
 import pytest
 from openpyxl import load_workbook
 
-from ingest import contract, corrections, dbt, orgunits, publish, sample, steward, steward_report
-from ingest.audit import AuditFailed, audit
+from ingest import contract, corrections, orgunits, sample, steward, steward_report
+from ingest.audit import audit
 from ingest.audit import docs_dir as audit_docs_dir
 from ingest.load import ingest_file
+from ingest.night import build_and_publish
 from tests.helpers import query
 
 COUNTY, OTHER = "520603", "520624"
-
-
-def _build_and_audit(s, run_id: str):
-    dbt.run(s, "build")
-    return audit(s, run_id)
 
 
 def _townships(s) -> dict[str, str]:
@@ -27,149 +25,141 @@ def _townships(s) -> dict[str, str]:
     )
 
 
-def test_a_critical_failure_blocks_until_a_steward_waives_it(wh, tmp_path):
-    for path in sample.generate("2025", wh.inbox, counties=[COUNTY, OTHER]):
-        assert ingest_file(path, wh).status == "accepted"
-    _build_and_audit(wh, "night-1")
-    publish.publish(wh, "night-1")
-    published = _townships(wh)
-
-    # The county resubmits with a village filed under the wrong township: every code is one
-    # of its own (ingest accepts it), but the village does not belong to that township.
+def _resubmit_with_wrong_townships(s, name: str, villages: int = 1):
+    """The county's file again, with ``villages`` villages filed under a wrong township: every
+    code is one of its own, but a village does not belong to that township."""
     rows = sample.county_rows(COUNTY, "2025")
-    village = rows["villages"][0]
-    wrong = next(t.unit.code for t in orgunits.townships(COUNTY) if t.unit.code != village["township_code"])
-    village["township_code"] = wrong
-    path = wh.inbox / f"更正_{contract.file_name(COUNTY, '2025')}"
+    towns = [t.unit.code for t in orgunits.townships(COUNTY)]
+    wrong = []
+    for village in rows["villages"][:villages]:
+        village["township_code"] = next(t for t in towns if t != village["township_code"])
+        wrong.append(village)
+    path = s.inbox / f"{name}_{contract.file_name(COUNTY, '2025')}"
     sample.write_workbook(path, COUNTY, "2025", rows)
     os.utime(path)
-    assert ingest_file(path, wh).status == "accepted"
+    result = ingest_file(path, s)
+    assert result.status == "accepted" and result.critical == 2 * villages  # both cells of each
+    return path, result, wrong
 
-    with pytest.raises(AuditFailed) as failed:
-        _build_and_audit(wh, "night-2")
-    publish.refuse(wh, "night-2", str(failed.value))
-    [blocking] = failed.value.outcome.critical_failures
-    assert blocking["details"]["rule_id"] == "village_in_its_township"
-    assert blocking["unexpected_count"] == 1 and blocking["details"]["failing_rows"][0]["source_row"] == 2
-    assert _townships(wh) == published  # the last good build stays
 
-    # The failure is traced to the cells of the county's file: the village's township code
-    # and its own code, in the columns where this county's clerk put them.
-    sheet = load_workbook(path)[blocking["details"]["failing_rows"][0]["source_sheet"]]
+def test_a_critical_problem_holds_its_county_back_until_a_steward_releases_it(wh, tmp_path):
+    for path in sample.generate("2025", wh.inbox, counties=[COUNTY, OTHER]):
+        assert ingest_file(path, wh).status == "accepted"
+    build_and_publish(wh, "night-1")
+    published = _townships(wh)
+
+    path, held, [village] = _resubmit_with_wrong_townships(wh, "更正")
+    wrong = village["township_code"]
+    build_and_publish(wh, "night-2")
+    assert _townships(wh) == published  # its last good figures stay published
+    [(current,)] = query(
+        wh, "select is_current from marts.mart_county_period_status where county_code = %s", (COUNTY,), role="analyst"
+    )
+    assert current is False
+
+    # It is traced to the cells of the county's file: the village's township code and its own
+    # code, in the columns where this county's clerk put them.
+    sheet = load_workbook(path)[contract.VILLAGES.title]
     letters = {str(c.value).rstrip("*"): c.column_letter for c in sheet[1]}
+    expected = sorted(
+        letters[contract.VILLAGES.column(name).template_header] + "2" for name in ("township_code", "org_unit_code")
+    )
     cells = query(
         wh,
-        "select file_name, sheet, cell, header, value, explanation from quality.failed_cells"
-        " where run_id = 'night-2' and severity = 'critical' order by cell",
+        "select cell, rule, message from quality.hold_cells where submission_id = %s order by cell",
+        (held.submission_id,),
         role="steward",
     )
-    expected = sorted(
-        (
-            letters[contract.VILLAGES.column(name).template_header] + "2",
-            contract.VILLAGES.column(name).template_header,
-            value,
-        )
-        for name, value in (("township_code", wrong), ("org_unit_code", village["org_unit_code"]))
-    )
-    assert [(c, h, v) for _, _, c, h, v, _ in cells] == expected
-    assert {(f, s) for f, s, *_ in cells} == {(path.name, sheet.title)}
-    assert all("上级乡镇不一致" in e for *_, e in cells)
+    assert [c for c, _, _ in cells] == expected
+    assert {r for _, r, _ in cells} == {"village_in_its_township"}
+    assert all("上级乡镇不一致" in m for *_, m in cells)
     page = steward_report.render(wh)
-    assert all(f"{sheet.title}!{c}" in page for c, _, _ in expected)
+    assert all(f"{sheet.title}!{c}" in page for c in expected)
 
     # The county gets its file back with exactly those cells marked.
     [returned] = corrections.write(wh, tmp_path / "back", county=COUNTY)
+    assert "暂缓发布" in returned.name
     marked = load_workbook(returned)[sheet.title]
     assert {
         c.coordinate for row in marked.iter_rows() for c in row if c.fill.fgColor.rgb.endswith("FFC7CE")
-    } == {c for c, _, _ in expected}
-    assert "上级乡镇不一致" in marked[expected[0][0]].comment.text
+    } == set(expected)
+    assert "上级乡镇不一致" in marked[expected[0]].comment.text
 
-    # Completeness was recorded with the run: this county received, the others missing.
+    # Completeness was recorded with the run: both counties received, the others missing.
     recorded = dict(
-        query(
-            wh,
-            "select county_code, status from quality.completeness where run_id = 'night-2'",
-            role="steward",
-        )
+        query(wh, "select county_code, status from quality.completeness where run_id = 'night-2'", role="steward")
     )
     assert recorded.pop(COUNTY) in ("accepted", "late") and recorded.pop(OTHER) in ("accepted", "late")
     assert set(recorded) == set(orgunits.counties()) - {COUNTY, OTHER}
     assert set(recorded.values()) == {"missing"}
 
-    # The steward sees it, with its explanation, and waives it with a reason.
-    listed = {f.validation_result_id: f for f in steward.failures(wh, "night-2")}
-    [failure_id] = [i for i, f in listed.items() if f.severity == "critical"]
-    assert "上级乡镇不一致" in listed[failure_id].explanation
+    # The steward releases it, with a reason; an empty reason or a submission not held is refused.
     with pytest.raises(ValueError):
-        steward.decide(wh, failure_id, "waive", "  ")
-    disposition = steward.decide(wh, failure_id, "waive", "县里确认：该村 2025 年已划转", by="王审核")
+        steward.release(wh, held.submission_id, "  ")
+    with pytest.raises(steward.NotAFailure):
+        steward.release(wh, held.submission_id - 1, "不是暂缓的报送")
+    decision = steward.release(wh, held.submission_id, "县里确认：该村 2025 年已划转", by="王审核")
     [(action, reason, by, role)] = query(
         wh,
         "select action, reason, decided_by, decided_by_role from quality.disposition where disposition_id = %s",
-        (disposition,),
+        (decision,),
     )
-    assert (action, reason, by, role) == ("waive", "县里确认：该村 2025 年已划转", "王审核", "steward")
+    assert (action, reason, by, role) == ("release", "县里确认：该村 2025 年已划转", "王审核", "steward")
 
-    # The next run honours the waiver: it publishes, and records which waiver let it pass.
-    outcome = _build_and_audit(wh, "night-3")
-    assert outcome.success and [f["waived_by"] for f in outcome.failures if f["severity"] == "critical"] == [
-        disposition
-    ]
-    publish.publish(wh, "night-3")
+    # The next run publishes it as the county sent it; the audit still reports the rule on it.
+    build_and_publish(wh, "night-3")
     assert _townships(wh)[village["org_unit_code"]] == wrong
-    assert query(
-        wh, "select count(*) from quality.validation_result where waived_by = %s", (disposition,)
-    ) == [(1,)]
+    [(blocks, submissions)] = query(
+        wh,
+        "select blocks_publication, details -> 'submissions' from quality.validation_result"
+        " where run_id = 'night-3' and details ->> 'rule_id' = 'village_in_its_township'",
+    )
+    assert blocks is False and submissions == [held.submission_id]
 
-    # the steward's report shows the decision, and links the audit's Great Expectations pages
+    # the report shows the decision's effect and links the audit's Great Expectations pages
     page = steward_report.render(wh)
-    assert "县里确认：该村 2025 年已划转" in page and "（已豁免）" in page
+    assert "没有暂缓发布的县（区）" in page
     docs = audit_docs_dir(wh) / "index.html"
     assert docs.exists() and docs.as_uri() in page
-    assert "fct_village_indicators" in docs.read_text(encoding="utf-8")
-    # a waived failure is no longer sent back for correction
+    # what the steward accepted is no longer sent back for correction
     assert corrections.with_problems(wh, county=COUNTY) == []
 
 
-def test_a_waiver_does_not_cover_new_failing_rows(wh):
+def test_a_waiver_covers_exactly_its_rows(wh):
+    """A released county's rule failure, waived: the next audit passes it for those rows; a row
+    that breaks the rule afterwards is not covered."""
     for path in sample.generate("2025", wh.inbox, counties=[COUNTY]):
         ingest_file(path, wh)
-    rows = sample.county_rows(COUNTY, "2025")
-    towns = [t.unit.code for t in orgunits.townships(COUNTY)]
-    rows["villages"][0]["township_code"] = next(t for t in towns if t != rows["villages"][0]["township_code"])
-    first = wh.inbox / f"a_{contract.file_name(COUNTY, '2025')}"
-    sample.write_workbook(first, COUNTY, "2025", rows)
-    os.utime(first)
-    ingest_file(first, wh)
-    with pytest.raises(AuditFailed) as failed:
-        _build_and_audit(wh, "w-1")
-    [blocking] = [f for f in steward.failures(wh, "w-1") if f.severity == "critical"]
-    steward.decide(wh, blocking.validation_result_id, "waive", "已核实", by="李")
-    assert failed.value.outcome.critical_failures
+    _, held, _ = _resubmit_with_wrong_townships(wh, "a")
+    steward.release(wh, held.submission_id, "已核实", by="李")
+    build_and_publish(wh, "w-1")
+    [failure] = [f for f in steward.failures(wh, "w-1") if f.severity == "critical"]
+    waiver = steward.decide(wh, failure.validation_result_id, "waive", "已核实", by="李")
 
-    # a later file breaks the same rule in another village as well: the waiver does not cover it
-    rows["villages"][1]["township_code"] = next(t for t in towns if t != rows["villages"][1]["township_code"])
-    second = wh.inbox / f"b_{contract.file_name(COUNTY, '2025')}"
-    sample.write_workbook(second, COUNTY, "2025", rows)
-    ingest_file(second, wh)
-    with pytest.raises(AuditFailed):
-        _build_and_audit(wh, "w-2")
+    def township_result(run_id: str) -> tuple:
+        outcome = audit(wh, run_id)
+        [found] = [f for f in outcome.failures if f["details"].get("rule_id") == "village_in_its_township"]
+        return found.get("waived_by"), found["unexpected_count"]
+
+    assert township_result("w-2") == (waiver, 1)
+    # a second village of the same submission breaks the rule as well (a hand repair gone wrong)
+    with psycopg.connect(wh.url()) as conn:
+        conn.execute(
+            "update raw.villages v set township_code = ("
+            " select min(u.org_unit_code) from raw.org_unit u where u.unit_level = 'township'"
+            " and left(u.org_unit_code, 6) = %s and u.org_unit_code <> v.township_code)"
+            " where submission_id = %s and source_row = 3",
+            (COUNTY, held.submission_id),
+        )
+    assert township_result("w-3") == (None, 2)
 
 
 def test_decisions_from_a_reviewed_file_all_or_nothing(wh, tmp_path):
     for path in sample.generate("2025", wh.inbox, counties=[COUNTY]):
         ingest_file(path, wh)
-    rows = sample.county_rows(COUNTY, "2025")
-    towns = [t.unit.code for t in orgunits.townships(COUNTY)]
-    for village in rows["villages"][:2]:
-        village["township_code"] = next(t for t in towns if t != village["township_code"])
-    path = wh.inbox / f"r_{contract.file_name(COUNTY, '2025')}"
-    sample.write_workbook(path, COUNTY, "2025", rows)
-    os.utime(path)
-    ingest_file(path, wh)
-    with pytest.raises(AuditFailed):
-        _build_and_audit(wh, "r-1")
+    _, held, _ = _resubmit_with_wrong_townships(wh, "r", villages=2)
+    steward.release(wh, held.submission_id, "两村已于年内调整隶属", by="张")
+    build_and_publish(wh, "r-1")
 
     review = tmp_path / "处理清单.xlsx"
     listed = steward.failures(wh, "r-1")
@@ -190,13 +180,13 @@ def test_decisions_from_a_reviewed_file_all_or_nothing(wh, tmp_path):
         steward.apply_review(wh, review, by="张")
     assert f"I{line}：必须填写理由" in str(bad.value) and "处理应为「豁免」或「知悉」" in str(bad.value)
     assert review.name in str(bad.value)
-    assert query(wh, "select count(*) from quality.disposition") == [(0,)]
+    decided = "select validation_result_id, action, reason, decided_by from quality.disposition where action <> 'release'"
+    assert query(wh, decided) == []
 
     sheet[f"H{line + 1 if line == 2 else 2}"] = None
     sheet[f"I{line}"] = "两村已于年内调整隶属"
     book.save(review)
     [disposition] = steward.apply_review(wh, review, by="张")
-    assert query(wh, "select validation_result_id, action, reason, decided_by from quality.disposition") == [
-        (critical, "waive", "两村已于年内调整隶属", "张")
-    ]
-    assert disposition and _build_and_audit(wh, "r-2").success
+    assert query(wh, decided) == [(critical, "waive", "两村已于年内调整隶属", "张")]
+    outcome = audit(wh, "r-2")
+    assert disposition in [f.get("waived_by") for f in outcome.failures]
