@@ -80,9 +80,12 @@ def _plausible_birth(text: str, today: dt.date) -> bool:
     return born is not None and EARLIEST_BIRTH <= born <= today
 
 
-def id_sex(text: str) -> str:
-    """男 or 女: the 17th digit is odd for men."""
-    return "男" if int(text[16]) % 2 else "女"
+def id_sex(text: str) -> str | None:
+    """男 or 女: the 17th digit is odd for men (None when it is no digit)."""
+    digit = text[16:17]
+    if not (digit.isascii() and digit.isdigit()):
+        return None
+    return "男" if int(digit) % 2 else "女"
 
 
 def id_number_problem(text: str, today: dt.date | None = None) -> str | None:

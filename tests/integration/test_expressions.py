@@ -1,0 +1,121 @@
+"""The rule language gives the same verdict in Python (on the workbook) and in PostgreSQL (on
+the build), for any values: Hypothesis draws rows, each rule is judged both ways.
+
+Also each column's declared limits: the parser's verdict on a typed value, and the audit's SQL
+for that limit on the same value stored in the warehouse.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import psycopg
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from psycopg import sql
+
+from ingest import codes, contract, orgunits, rules
+from ingest.expressions import Book, Scope
+from ingest.parse import ParseError, parse_value
+
+COUNTY, PERIOD = "520603", "2025"
+UNITS = [u.code for u in orgunits.units(COUNTY)][:30]
+TOWNS = [t.unit.code for t in orgunits.townships(COUNTY)][:5]
+
+
+def _ids() -> st.SearchStrategy:
+    def make(born: dt.date, seq: int) -> str:
+        first17 = f"{COUNTY}{born:%Y%m%d}{seq:03d}"
+        return first17 + codes.id_check_char(first17)
+
+    return st.builds(make, st.dates(dt.date(1930, 1, 1), dt.date(2024, 12, 31)), st.integers(0, 999))
+
+
+def _value(col: contract.Column) -> st.SearchStrategy:
+    """Typed values as the parser would hand them on, within the type, not within the limits."""
+    typed = {
+        "id_number": _ids(),
+        "credit_code": st.just("91520603MA6DKXX9XC"),
+        "integer": st.integers(-5, 200_000),
+        "decimal": st.decimals(min_value=-10, max_value=200_000, places=5, allow_nan=False),
+        "boolean": st.booleans(),
+        "date": st.dates(dt.date(1890, 1, 1), dt.date(2110, 12, 31)),
+        "text": st.text(alphabet="长村ab", min_size=1, max_size=12) | st.text(alphabet="长", min_size=45, max_size=210),
+        "code": st.sampled_from((*col.codes, "不存在") if col.codes else (*UNITS, *TOWNS, COUNTY, "12345")),
+    }[col.type]
+    return st.none() | typed
+
+
+def _rows(sheet: contract.Sheet) -> st.SearchStrategy:
+    return st.lists(
+        st.fixed_dictionaries({c.name: _value(c) for c in sheet.columns}), min_size=1, max_size=25
+    )
+
+
+@pytest.fixture(scope="module")
+def conn(warehouse_server):
+    from tests.helpers import reset_warehouse
+
+    reset_warehouse(warehouse_server)
+    with psycopg.connect(warehouse_server.url(), autocommit=True) as connection:
+        yield connection
+
+
+def _sql_failing(conn, sheet: contract.Sheet, rows: list[dict], rule: rules.Rule) -> list[int]:
+    """The positions of ``rows`` the rule's SQL finds failing, on a table of those rows."""
+    cols = [c.name for c in sheet.columns]
+    conn.execute("drop table if exists pg_temp.t")
+    conn.execute(
+        sql.SQL("create temp table t (county_code text, period text, source_row int, {})").format(
+            sql.SQL(", ").join(sql.SQL(f"{c.name} {c.sql_type}") for c in sheet.columns)
+        )
+    )
+    with conn.cursor().copy(
+        f"copy t (county_code, period, source_row, {', '.join(cols)}) from stdin"
+    ) as copy:
+        for i, row in enumerate(rows):
+            copy.write_row((COUNTY, PERIOD, i, *(row[c] for c in cols)))
+    query = f"select source_row from t where {rule.fails(Scope('t', sheet.key))} order by 1"
+    return [i for (i,) in conn.execute(query.replace("{{", "{").replace("}}", "}"))]
+
+
+def _reads_other_sheets(rule: rules.Rule) -> bool:
+    """Rules that look into another sheet are judged on whole submissions: test_rule_set.py."""
+    return rule.per == "submission" or "InSheet(" in repr(rule.holds)
+
+
+ROW_RULES = [r for r in rules.RULES if not _reads_other_sheets(r)]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+@pytest.mark.parametrize("rule", ROW_RULES, ids=lambda r: r.rule_id)
+def test_a_rule_judges_alike_in_python_and_in_sql(conn, rule, data):
+    sheet = contract.sheet(rule.sheet)
+    rows = data.draw(_rows(sheet))
+    columns = {c.name: [r[c.name] for r in rows] for c in sheet.columns}
+    book = Book(COUNTY, PERIOD, {rule.sheet: columns}, {rule.sheet: len(rows)})
+    assert rule.failing(book) == _sql_failing(conn, sheet, rows, rule)
+
+
+LIMITS = [r for r in rules.column_rules() if r.rule_id.split(".")[-1] != "org_unit"]
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+@pytest.mark.parametrize("rule", LIMITS, ids=lambda r: r.rule_id)
+def test_a_declared_limit_judges_alike_in_the_parser_and_in_sql(conn, rule, data):
+    sheet = contract.sheet(rule.sheet)
+    _, column, kind = rule.rule_id.split(".")
+    col = sheet.column(column)
+    rows = data.draw(_rows(sheet))
+    refused, other = [], set()  # a value refused for another reason says nothing of this limit
+    for i, row in enumerate(rows):
+        value = row[column]
+        try:
+            parse_value(value if not isinstance(value, Decimal) else str(value), col)
+        except ParseError as error:
+            (refused.append(i) if error.kind == kind else other.add(i))
+    assert refused == [i for i in _sql_failing(conn, sheet, rows, rule) if i not in other]
