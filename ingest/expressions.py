@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
-from ingest import codes, contract
+from ingest import codes, contract, orgunits
 
 # --- evaluation contexts ------------------------------------------------------------------
 
@@ -483,28 +483,19 @@ def id_sex(part: Expr) -> Expr:
     )
 
 
+def _registered(name: str, part: Expr, python: Callable[[str], Any], column: str) -> Expr:
+    """An org unit's ``column`` in the registry (``raw.org_unit``; in Python, ingest.orgunits)."""
+    return Func(name, part, python, f"select u.{column} from raw.org_unit as u where u.org_unit_code = {{}}")
+
+
 def parent_unit(part: Expr) -> Expr:
     """The township (or county) an org unit belongs to in the registry."""
-    from ingest import orgunits
-
-    return Func(
-        "parent_unit",
-        part,
-        lambda code: orgunits.parent_of(code),
-        "select u.parent_code from raw.org_unit as u where u.org_unit_code = {}",
-    )
+    return _registered("parent_unit", part, orgunits.parent_of, "parent_code")
 
 
 def registered_kind(part: Expr) -> Expr:
     """What the registry says an org unit is (行政村, 社区, 小区党支部; 镇, 乡, 街道)."""
-    from ingest import orgunits
-
-    return Func(
-        "registered_kind",
-        part,
-        lambda code: orgunits.kind_of(code),
-        "select u.unit_type from raw.org_unit as u where u.org_unit_code = {}",
-    )
+    return _registered("registered_kind", part, orgunits.kind_of, "unit_type")
 
 
 def years_between(start: Expr, end: Expr) -> Expr:

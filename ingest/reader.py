@@ -62,6 +62,13 @@ class Problem:
     severity: str = "critical"
     row_loaded: bool = False
 
+    @classmethod
+    def of_sheet(
+        cls, title: str, rule: str, text: str, severity: str = "critical", row_loaded: bool = False
+    ) -> Problem:
+        """A problem with no cell: about a whole sheet, or the submission as a whole."""
+        return cls(title, "", None, None, rule, f"工作表「{title}」：{text}", severity, row_loaded)
+
 
 @dataclass
 class SheetData:
@@ -83,6 +90,11 @@ class SheetData:
     @property
     def row_count(self) -> int:
         return len(self.source_rows)
+
+    @property
+    def total(self) -> int:
+        """Rows kept and rows refused."""
+        return self.row_count + self.rejected_rows
 
     @property
     def rows(self) -> list[dict[str, Any]]:
@@ -405,15 +417,8 @@ def _flag(book: Workbook) -> None:
         for i in rule.failing(seen):
             if rule.per == "submission":
                 data.problems.append(
-                    Problem(
-                        data.title,
-                        "",
-                        None,
-                        None,
-                        rule.rule_id,
-                        f"{data.title}：{rule.explanation}",
-                        rule.importance,
-                        True,
+                    Problem.of_sheet(
+                        data.title, rule.rule_id, rule.explanation, rule.importance, row_loaded=True
                     )
                 )
                 continue
@@ -681,17 +686,12 @@ def _read_workbook(path: Path, max_rejected_share: float | None) -> Workbook:
         grid = read.grids.pop(s.key)  # each grid freed once parsed
         data = sheets[s.key] = _read_sheet(s, read.titles[s.key], grid, read.county, read.period)
         del grid
-        total = data.row_count + data.rejected_rows
-        if total and data.rejected_rows / total > limit:
+        if data.total and data.rejected_rows / data.total > limit:
             data.problems.append(
-                Problem(
+                Problem.of_sheet(
                     data.title,
-                    "",
-                    None,
-                    None,
                     "sheet_held_back",
-                    f"工作表「{data.title}」{total} 行中有 {data.rejected_rows} 行有误（超过 {limit:.0%}），整表暂不入库，"
-                    "请更正后重新报送",
+                    f"{data.total} 行中有 {data.rejected_rows} 行有误（超过 {limit:.0%}），整表暂不入库，请更正后重新报送",
                 )
             )
             data.held_back = True

@@ -4,10 +4,11 @@ import os
 
 from openpyxl import load_workbook
 
-from ingest import contract, orgunits, sample
+from ingest import contract, defects, orgunits, sample
 from tests.helpers import cli, query
 
 LATE, CORRECTED = "520624", "520603"  # 思南县 submits a night late; 万山区 corrects its workbook
+HELD = "520621"  # 江口县 resubmits with a duplicate key: held back, its first file stays published
 
 
 def _log(s) -> str:
@@ -45,25 +46,42 @@ def test_three_nights_then_a_reprocessing(wh):
     assert (wh.home / "report" / "report.html").exists()
     assert "【党建统计数仓】已发布" in _log(wh)
 
-    # Night 2: 思南县 arrives late; 万山区 resubmits with 5 fewer villages; a broken file comes in.
+    # Night 2: 思南县 arrives late; 万山区 resubmits with 5 fewer villages; 江口县 resubmits with
+    # a duplicate row and 3 fewer villages (held back); a broken file comes in.
     rows = sample.county_rows(CORRECTED, "2025")
     sample.generate("2025", wh.inbox, counties=[LATE])
     corrected = wh.inbox / "corrected" / contract.file_name(CORRECTED, "2025")
     sample.write_workbook(corrected, CORRECTED, "2025", {**rows, "villages": rows["villages"][:-5]})
     os.replace(corrected, wh.inbox / f"更正_{corrected.name}")
+    held = sample.county_rows(HELD, "2025")
+    defects.make_critical(held, HELD, "duplicate_row")
+    resent = wh.inbox / "held" / contract.file_name(HELD, "2025")
+    sample.write_workbook(resent, HELD, "2025", {**held, "villages": held["villages"][:-3]})
+    os.replace(resent, wh.inbox / f"重报_{resent.name}")
     (wh.inbox / "520621_2025_江口县_损坏.xlsx").write_bytes(b"not a workbook")
     night2 = cli(wh, "nightly")
     assert night2.returncode == 0, night2.stdout[-3000:] + night2.stderr[-3000:]
     after2 = _villages_by_county(wh)
     assert set(after2) == set(counties)
     assert after2[CORRECTED] == after1[CORRECTED] - 5
+    assert after2[HELD] == after1[HELD]  # held back: its last published figures
     assert {c: n for c, n in after2.items() if c not in (LATE, CORRECTED)} == {
         c: n for c, n in after1.items() if c != CORRECTED
     }
     assert query(wh, "select status, count(*) from raw.submission group by 1 order by 1") == [
-        ("accepted", 11),
+        ("accepted", 12),
         ("quarantined", 1),
     ]
+    # the night is green, and says whom it held back and why
+    assert "【党建统计数仓】已发布（1 个县（区）暂缓发布）" in _log(wh) and "暂缓发布：江口县 2025" in _log(
+        wh
+    )
+    assert query(
+        wh,
+        "select is_current from marts.mart_county_period_status where county_code = %s",
+        (HELD,),
+        role="analyst",
+    ) == [(False,)]
     newest = query(wh, "select max(submission_id) from raw.submission where status = 'accepted'")[0][0]
     assert _publications(wh) == [("published", 9), ("published", newest)]
     assert query(
