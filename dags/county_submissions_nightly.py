@@ -1,8 +1,11 @@
 """county_submissions_nightly: load what the counties submitted, rebuild, audit and publish.
 
-discover → ingest (one mapped task per workbook) → anything new? → dbt (Cosmos, from the
-precompiled manifest, into analytics_next) → audit (fails closed) → publish → the steward's
-report and correction workbooks → notify; summary says which workbooks could not be read.
+discover → ingest (one mapped task per workbook; a workbook with a critical problem is held
+back) → anything new? → dbt (Cosmos, from the precompiled manifest, into analytics_next) →
+recover a build that failed on data (hold back the submissions it fails with) → audit (holds
+back counties whose new rows fail; fails closed on what no county can be held back for) →
+publish → the steward's report and correction workbooks → notify; summary says which
+workbooks could not be read.
 
 Thin by design: every task calls into the ``ingest`` package, which is tested without
 Airflow. Credentials come from Airflow connections: ``warehouse`` (owner, publishes),

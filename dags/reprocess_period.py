@@ -1,7 +1,7 @@
 """reprocess_period: read one period's archived originals again and rebuild, audit, publish.
 
 For when a code list, a parsing rule or a check changed: each county's current file for the
-period (or, where a county has none, the newest file it sent that was held back) is read
+period (or, where a county has none, the newest file it sent, which was quarantined) is read
 again from the archive under the current contract, loaded as that county-period's newest
 submission (recording which one it re-reads), and the night's second half runs as usual:
 dbt → audit gate → publish → the steward's report and correction workbooks → notify.

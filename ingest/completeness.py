@@ -4,7 +4,7 @@ Expected: every county of the configured region, for every period that any count
 for (plus ``DANGJIAN_EXPECTED_PERIODS``, comma-separated, for periods nobody has sent yet).
 A county-period is ``accepted`` when it has a current accepted file received by its deadline
 (the period's end plus ``DANGJIAN_DEADLINE_DAYS``, default 20), ``late`` when received after
-it, ``quarantined`` when every file it sent was held back, ``missing`` when nothing came.
+it, ``quarantined`` when every file it sent was quarantined (unreadable as a whole), ``missing`` when nothing came.
 Each audited run records the table in ``quality.completeness``; the steward's report shows it.
 """
 

@@ -307,7 +307,7 @@ def ingest_file(
 
 def to_reprocess(s: Settings, period: str, county: str | None = None) -> list[int]:
     """The submissions to read again for a period (one county, or all): each county's current
-    accepted file, or, where it has none, the newest file it sent that was held back."""
+    accepted file, or, where it has none, the newest file it sent (quarantined)."""
     with psycopg.connect(s.url("loader")) as conn:
         rows = conn.execute(
             "select distinct on (county_code) submission_id from raw.submission"

@@ -42,7 +42,8 @@ def _value(col: contract.Column) -> st.SearchStrategy:
         "decimal": st.decimals(min_value=-10, max_value=200_000, places=5, allow_nan=False),
         "boolean": st.booleans(),
         "date": st.dates(dt.date(1890, 1, 1), dt.date(2110, 12, 31)),
-        "text": st.text(alphabet="长村ab", min_size=1, max_size=12) | st.text(alphabet="长", min_size=45, max_size=210),
+        "text": st.text(alphabet="长村ab", min_size=1, max_size=12)
+        | st.text(alphabet="长", min_size=45, max_size=210),
         "code": st.sampled_from((*col.codes, "不存在") if col.codes else (*UNITS, *TOWNS, COUNTY, "12345")),
     }[col.type]
     return st.none() | typed

@@ -53,7 +53,10 @@ def test_a_critical_problem_holds_its_county_back_until_a_steward_releases_it(wh
     build_and_publish(wh, "night-2")
     assert _townships(wh) == published  # its last good figures stay published
     [(current,)] = query(
-        wh, "select is_current from marts.mart_county_period_status where county_code = %s", (COUNTY,), role="analyst"
+        wh,
+        "select is_current from marts.mart_county_period_status where county_code = %s",
+        (COUNTY,),
+        role="analyst",
     )
     assert current is False
 
@@ -62,7 +65,8 @@ def test_a_critical_problem_holds_its_county_back_until_a_steward_releases_it(wh
     sheet = load_workbook(path)[contract.VILLAGES.title]
     letters = {str(c.value).rstrip("*"): c.column_letter for c in sheet[1]}
     expected = sorted(
-        letters[contract.VILLAGES.column(name).template_header] + "2" for name in ("township_code", "org_unit_code")
+        letters[contract.VILLAGES.column(name).template_header] + "2"
+        for name in ("township_code", "org_unit_code")
     )
     cells = query(
         wh,
@@ -87,7 +91,11 @@ def test_a_critical_problem_holds_its_county_back_until_a_steward_releases_it(wh
 
     # Completeness was recorded with the run: both counties received, the others missing.
     recorded = dict(
-        query(wh, "select county_code, status from quality.completeness where run_id = 'night-2'", role="steward")
+        query(
+            wh,
+            "select county_code, status from quality.completeness where run_id = 'night-2'",
+            role="steward",
+        )
     )
     assert recorded.pop(COUNTY) in ("accepted", "late") and recorded.pop(OTHER) in ("accepted", "late")
     assert set(recorded) == set(orgunits.counties()) - {COUNTY, OTHER}
