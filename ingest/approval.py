@@ -152,10 +152,17 @@ def publish_selection(conn: psycopg.Connection, run_id: str) -> None:
 
 
 def rollback_selection(conn: psycopg.Connection) -> None:
-    """Inside the rollback transaction: the two published selections change places."""
-    conn.execute(
-        "update quality.published_submission set slot ="
-        " case slot when 'marts' then 'marts_previous' else 'marts' end"
+    """Inside the rollback transaction: the two published selections change places (deleted
+    and written back: one update swapping the slots would trip over its own key midway)."""
+    rows = conn.execute(
+        "delete from quality.published_submission returning"
+        " case slot when 'marts' then 'marts_previous' else 'marts' end, run_id, county_code, period,"
+        " sheet, candidate_submission_id, held, submission_id"
+    ).fetchall()
+    conn.cursor().executemany(
+        "insert into quality.published_submission (slot, run_id, county_code, period, sheet,"
+        " candidate_submission_id, held, submission_id) values (%s, %s, %s, %s, %s, %s, %s, %s)",
+        rows,
     )
 
 

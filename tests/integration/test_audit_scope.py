@@ -57,8 +57,7 @@ def test_a_resubmission_is_audited_where_it_changed_with_a_whole_audits_verdicts
     grids = query(
         wh,
         "select details->'scope', unexpected_count, details->'failing_rows' from quality.validation_result"
-        " where run_id = 'scope-2' and column_name = 'grid_count'"
-        " and expectation = 'expect_column_values_to_be_between'",
+        " where run_id = 'scope-2' and details->>'rule_id' = 'village_grids_plausible'",
     )
     assert len(grids) == 1
     scope, count, failing = grids[0]
@@ -90,7 +89,7 @@ def test_after_a_rollback_the_whole_build_is_audited(wh, night, tmp_path):
     assert query(
         wh,
         "select unexpected_count from quality.validation_result where run_id = 'whole-3'"
-        " and column_name = 'grid_count' and expectation = 'expect_column_values_to_be_between'",
+        " and details->>'rule_id' = 'village_grids_plausible'",
     ) == [(1,)]
 
 
