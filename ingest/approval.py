@@ -27,7 +27,7 @@ moves with it (``quality.published_submission``), so a rollback puts both back t
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import psycopg
@@ -166,6 +166,26 @@ def rollback_selection(conn: psycopg.Connection) -> None:
     )
 
 
+def _row_submissions(conn: psycopg.Connection, run_id: str, rows: list[dict]) -> list[set[int]] | None:
+    """The submissions each failing row belongs to: its own, or (a row keyed by county and
+    period) the ones the build read for them; None when a row names neither."""
+    places = {
+        (r["county_code"], r.get("period"))
+        for r in rows
+        if r.get("submission_id") is None and r.get("county_code")
+    }
+    selected = selected_for(conn, run_id, places)
+    found = []
+    for row in rows:
+        if row.get("submission_id") is not None:
+            found.append({int(row["submission_id"])})
+        elif row.get("county_code"):
+            found.append(selected.get((row["county_code"], row.get("period")), set()))
+        else:
+            return None
+    return found
+
+
 def _submissions_of(conn: psycopg.Connection, run_id: str, failure: dict, relations: dict) -> set[int] | None:
     """The submissions whose rows a failure is about, or None when it cannot be placed in
     counties (a check that failed to run, a whole-table check, rows without lineage)."""
@@ -181,41 +201,51 @@ def _submissions_of(conn: psycopg.Connection, run_id: str, failure: dict, relati
     rows = details.get("failing_rows") or []
     if not rows or len(rows) < failure["unexpected_count"]:
         return None
-    found: set[int] = set()
-    places: set[tuple] = set()
-    for row in rows:
-        if row.get("submission_id") is not None:
-            found.add(int(row["submission_id"]))
-        elif row.get("county_code"):
-            places.add((row["county_code"], row.get("period")))
-        else:
-            return None
-    for sids in selected_for(conn, run_id, places).values():
-        found |= sids
-    return found
+    per_row = _row_submissions(conn, run_id, rows)
+    return None if per_row is None else set().union(*per_row)
 
 
-def attribute(conn: psycopg.Connection, run_id: str, failures: list[dict], relations: dict) -> None:
+def _old_rows(conn: psycopg.Connection, run_id: str, failure: dict, old: set[int]) -> list[dict] | None:
+    """A failure's failing rows in the submissions ``old``, or None when they are not all kept."""
+    rows = failure["details"].get("failing_rows") or []
+    if len(rows) < (failure.get("unexpected_count") or 0):
+        return None
+    per_row = _row_submissions(conn, run_id, rows)
+    return None if per_row is None else [row for row, sids in zip(rows, per_row, strict=True) if sids & old]
+
+
+def attribute(
+    conn: psycopg.Connection,
+    run_id: str,
+    failures: list[dict],
+    relations: dict,
+    failed_before: Callable[[dict, list[dict]], bool],
+) -> None:
     """Decide which critical failures block publishing the build as it is (``blocks``), and
     which of tonight's submissions to hold back for each (``details.hold``).
 
     A failure a steward waived or acknowledged blocks nothing. Otherwise its failing rows are
     placed in submissions: rows of tonight's new submissions (not released by a steward) are
-    held back; rows already published, or released, are reported and block nothing; a failure
-    that cannot be placed blocks, with nothing to hold back, and so refuses the night."""
+    held back; rows a steward released, or rows already published that failed the same way
+    when they were (``failed_before(failure, rows)``: in the published build's audit), are
+    reported and block nothing. A failure that cannot be placed, or that is new on published
+    rows (the build changed under them: code, registry), blocks with nothing to hold back, and
+    so refuses the night: published rows cannot be held back."""
     new = set(new_submissions(conn, run_id))
     for failure in failures:
         details = failure["details"]
         if failure["severity"] != "critical" or failure.get("waived_by") or failure.get("acknowledged_by"):
             continue
         found = _submissions_of(conn, run_id, failure, relations)
-        if found is None:
+        approved = released(conn, found) if found else set()
+        old = (found or set()) - new - approved
+        stale = _old_rows(conn, run_id, failure, old) if old else []
+        if found is None or stale is None or (stale and not failed_before(failure, stale)):
             details["hold"] = []
             failure["blocks"] = True
             continue
         details["submissions"] = sorted(found)
-        tonight = found & new
-        details["hold"] = sorted(tonight - released(conn, tonight))
+        details["hold"] = sorted(found & new - approved)
         failure["blocks"] = bool(details["hold"])
 
 

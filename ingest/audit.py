@@ -420,7 +420,13 @@ def audit(s: Settings, run_id: str, schema: str = "analytics_next", whole: bool 
     outcome.checked = len(rows)
     outcome.failures = [r for r in rows if not r["success"]]
     _apply_decisions(conn, outcome.failures)
-    approval.attribute(conn, run_id, outcome.failures, {t.name: t.relation for t in targets})
+
+    def failed_before(failure: dict, rows: list[dict]) -> bool:
+        """Whether these failing rows failed the same check in the published build's audit."""
+        prior = before.get(_identity(failure), [])
+        return len(prior) == 1 and _keys(rows) <= _keys(prior[0]["details"].get("failing_rows"))
+
+    approval.attribute(conn, run_id, outcome.failures, {t.name: t.relation for t in targets}, failed_before)
     with conn, conn.cursor() as cur:
         cur.execute(
             "delete from quality.validation_result where run_id = %s and validation_result_id not in"
