@@ -33,6 +33,7 @@ class IngestResult:
     county_code: str | None = None
     period: str | None = None
     rows_loaded: int = 0
+    #: problems whose row was refused (not loaded); flagged rows are counted in ``critical``
     cells_rejected: int = 0
     reason: str | None = None
     #: critical problems: the submission is held back from publication until corrected or released
@@ -300,7 +301,7 @@ def ingest_file(
         book.county_code,
         book.period,
         rows,
-        len(book.problems),
+        sum(not p.row_loaded for p in book.problems),
         critical=len(book.critical),
     )
 

@@ -51,7 +51,9 @@ def test_bad_cells_are_held_back_and_recorded_and_the_rest_loads(wh):
     assert (result.status, result.rows_loaded, result.cells_rejected) == ("accepted", 5, 1)
     assert query(wh, "select count(*) from raw.villages where source_row = 4") == [(0,)]
     [(sheet, cell, column, original, rule, message)] = query(
-        wh, "select sheet, cell, column_name, original_text, rule, message from quality.rejected_cells"
+        wh,
+        "select sheet, cell, column_name, original_text, rule, message from quality.rejected_cells"
+        " where not row_loaded",
     )
     assert (sheet, cell, column, original, rule) == (
         "村情",
@@ -77,7 +79,7 @@ def test_unreadable_file_is_quarantined_with_its_reason_and_kept(wh):
         "select status, status_reason like '无法打开文件%%' from raw.submission where file_name = %s",
         (path.name,),
     ) == [("quarantined", True)]
-    assert query(wh, "select rule from quality.rejected_cells") == [("unreadable",)]
+    assert query(wh, "select rule from quality.rejected_cells where not row_loaded") == [("unreadable",)]
     sha = sha256_of(path)
     assert (Path(wh.archive) / sha[:2] / f"{sha}.xlsx").exists()
 
@@ -100,7 +102,7 @@ def test_strict_mode_quarantines_a_workbook_with_any_bad_cell(wh):
     wb["村情"][f"{column_of('villages', 'grid_count')}3"] = "-2"
     wb.save(path)
     result = ingest_file(path, wh, strict=True)
-    assert result.status == "quarantined" and result.reason.startswith("严格模式：工作簿有 1 处错误")
+    assert result.status == "quarantined" and result.reason.startswith("严格模式：工作簿有 1 处严重问题")
     assert query(wh, "select count(*) from raw.villages") == [(0,)]
 
 
@@ -157,19 +159,33 @@ def test_identical_files_under_two_names_are_both_reported(wh):
     assert registered([path, twin], wh) == {str(path): "accepted", str(twin): "accepted"}
 
 
-def test_a_held_back_sheet_keeps_the_earlier_version_current(wh):
-    from ingest import dbt
+def test_a_held_back_sheet_keeps_the_published_version(wh):
+    """A sheet with most of its rows wrong is held back whole, and so is its submission; when a
+    steward releases the submission, that sheet still keeps the published version."""
+    import os
 
-    first, rows = _workbook(wh.inbox / "a", seed=1, n=6)
+    from ingest import sample, steward
+    from ingest.night import build_and_publish
+
+    [first] = sample.generate("2025", wh.inbox / "a", counties=["520603"])
     ingest_file(first, wh)
-    bad = [dict(r, grid_count="不详") for r in rows]  # every row wrong: the sheet is held back
-    second = villages_workbook(wh.inbox / "b" / first.name, bad)
+    build_and_publish(wh, "sheet-1")
+    villages = query(wh, "select count(*) from marts.fct_village_indicators", role="analyst")
+    rows = sample.county_rows("520603", "2025")
+    rows["villages"] = [dict(r, grid_count="不详") for r in rows["villages"]]  # every row wrong
+    rows["cadres"] = rows["cadres"][:-1]  # and one cadre fewer
+    second = sample.write_workbook(wh.inbox / "b" / first.name, "520603", "2025", rows)
+    os.utime(second)
     result = ingest_file(second, wh)
-    assert result.status == "accepted" and result.rows_loaded == 0
+    assert result.status == "accepted" and result.critical
     assert query(
         wh, "select held_back_sheets from raw.submission where submission_id = %s", (result.submission_id,)
     ) == [(["villages"],)]
-    dbt.run(wh, "run", "--select", "+stg_county_submissions__villages")
-    assert query(wh, "select count(*), min(submission_id) from staging.stg_county_submissions__villages") == [
-        (6, 1)
+    steward.release(wh, result.submission_id, "其余工作表先发布", by="测试")
+    build_and_publish(wh, "sheet-2")
+    assert query(
+        wh, "select count(*), min(submission_id) from marts.fct_village_indicators", role="analyst"
+    ) == [(villages[0][0], 1)]
+    assert query(wh, "select distinct submission_id from marts.fct_cadre_roster", role="analyst") == [
+        (result.submission_id,)
     ]
