@@ -111,3 +111,15 @@ def cli(
     if popen:
         return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, **popen)
     return subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def mark_published(s: Settings, run_id: str) -> None:
+    """Record what a build made now is made from as the published selection (what a publish
+    would record), for tests that build with dbt alone: a held-back submission then falls back
+    to these, as after a real publish."""
+    from ingest import approval
+
+    with psycopg.connect(s.url(), autocommit=True) as conn:
+        approval.freeze(conn, run_id)
+        with conn.transaction():
+            approval.publish_selection(conn, run_id)
