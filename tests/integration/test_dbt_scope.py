@@ -8,6 +8,7 @@ import shutil
 
 import psycopg
 import pytest
+from psycopg import sql
 
 from ingest import audit_scope, contract, dbt, dbt_scope, publish, sample
 from ingest.audit import audit
@@ -60,7 +61,9 @@ def _fingerprints(s, models: dict[str, list[str]]) -> dict[str, dict]:
         return {
             f"{schema}.{table}": parts
             for schema, tables in models.items()
-            for table, parts in audit_scope.fingerprints(conn, schema, tables, set(tables)).items()
+            for table, parts in audit_scope.fingerprints(
+                conn, {t: sql.Identifier(schema, t) for t in tables}, set(tables)
+            ).items()
         }
 
 
