@@ -180,3 +180,27 @@ select
 from quality.active_hold as h
 where h.kind = 'build';
 comment on view quality.hold_cells is '暂缓发布的原因，逐个单元格 / why each held submission is held, cell by cell';
+
+-- Per county and period, as published now: the submission its figures come from, its newest
+-- file, and whether (and why) that one is held back. The analysts' version is the mart
+-- marts.mart_county_period_status (without file names).
+create or replace view quality.county_period_status as
+select
+    p.county_code,
+    p.period,
+    bool_or(p.held) as is_held_back,
+    max(p.submission_id) as published_submission_id,
+    max(p.candidate_submission_id) as newest_submission_id,
+    max(f.file_name) as newest_file_name,
+    max(p.run_id) as published_by_run,
+    (
+        select string_agg(distinct h.reason, '；')
+        from quality.active_hold as h
+        where h.submission_id = max(p.candidate_submission_id)
+    ) as held_back_reason
+from quality.published_submission as p
+left join quality.submission_status as f on f.submission_id = p.candidate_submission_id
+where p.slot = 'marts'
+group by p.county_code, p.period;
+comment on view quality.county_period_status is
+    '各县（区）各期已发布的数据来自哪份报送，最新报送是否暂缓发布及原因 / what each county-period publishes, and what is held back';

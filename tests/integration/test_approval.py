@@ -132,6 +132,13 @@ def test_the_three_are_named_with_their_cells_to_the_steward(nights, tmp_path):
         }
         night = notify.night(s, "night-2", dt.datetime(2000, 1, 1, tzinfo=dt.UTC), True)
     assert [h.county_code for h in held] == sorted(BAD)
+    status = query(
+        s,
+        "select county_code, newest_submission_id, held_back_reason from quality.county_period_status"
+        " where is_held_back order by 1",
+        role="steward",
+    )
+    assert [(c, sid) for c, sid, _ in status] == sorted((c, r.submission_id) for c, (r, _) in broken.items())
     for result, (sheet, cell) in broken.values():
         assert (result.submission_id, f"{sheet}!{cell}") in cells
     # the night's message: published, three held back, named first
