@@ -2,9 +2,9 @@
 
 Each step runs as the command a user or task runs (``dangjian ingest``, ``dangjian dbt build``,
 ``dangjian publish``). To kill it at a known point, the test holds a lock the step needs next
-(a raw table for COPY, a source table for dbt, a candidate table for the audit and for the
-publish transaction), waits until the step's backend is waiting on it, and sends SIGKILL to
-the whole process group. The published state after the reruns must equal an uninterrupted
+(a raw table for COPY, a source table for dbt, the audit's results table, the publication
+record the publish transaction ends with), waits until the step's backend is waiting on it,
+and sends SIGKILL to the whole process group. The published state after the reruns must equal an uninterrupted
 night's: every ``marts`` table's content hash, every file registered exactly once.
 """
 
@@ -97,18 +97,20 @@ def test_a_night_killed_at_every_step_converges_to_the_uninterrupted_one(wh):
     )
     _step(wh, "dbt", "build")
 
-    # 3. killed during the audit, and 4. inside the publish transaction: marts stay as they were
+    # 3. killed while the audit writes its results, and 4. inside the publish transaction
+    # (`dangjian publish` builds, audits and publishes): marts stay as they were, and the
+    # lease the killed command held does not keep the next one waiting
     _killed_while_waiting(
         wh,
-        "lock table analytics_next.fct_village_indicators in access exclusive mode",
-        "%fct_village_indicators%",
+        "lock table quality.validation_result in share mode",
+        "%quality.validation_result%",
         "publish",
     )
     assert query(wh, "select count(*) from pg_tables where schemaname = 'marts'") == [(0,)]
     _killed_while_waiting(
         wh,
-        "lock table analytics_next.mart_county_period_summary in access share mode",
-        "alter table%mart_county_period_summary%owner%",
+        "lock table quality.publication in share mode",
+        "insert into quality.publication%",
         "publish",
     )
     assert query(wh, "select count(*) from pg_tables where schemaname = 'marts'") == [(0,)]
