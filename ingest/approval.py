@@ -10,9 +10,10 @@ placed (``quality.submission_hold``):
   of ``ingest/rules.py`` failing on a row (so a clerk who ran ``dangjian check`` already knows);
 - **by the night's build**, when dbt fails on the data: the night builds without tonight's new
   submissions, then bisects them, and holds back the ones the build fails with, the database's
-  error recorded against each (:func:`recover`);
+  error recorded against each (``ingest/night.py``, ``recover``);
 - **by the audit**, when a critical check fails on rows of a submission new tonight: the night
-  holds it back, builds again and audits again (:func:`settle`).
+  holds it back, builds again and audits again (``ingest/night.py``, ``settle``; which failure
+  holds back what is decided here, :func:`attribute`).
 
 A hold ends with a newer file from the county (the new candidate is judged afresh), or with a
 steward's decision: a release of the submission (``dangjian steward release``), or a waiver or

@@ -135,8 +135,9 @@ def recover(s: Settings, run_id: str) -> list[int]:
         good: set[int] = set()
         culprits: dict[int, str] = {}
 
-        def search(group: list[int]) -> None:
-            result = attempt(set(suspects) - good - set(group))
+        def search(group: list[int], result: subprocess.CompletedProcess[str] | None = None) -> None:
+            """Build with the good ones and ``group`` (``result``: that build, when known)."""
+            result = result or attempt(set(suspects) - good - set(group))
             if result.returncode == 0:
                 good.update(group)
             elif len(group) == 1:
@@ -146,7 +147,7 @@ def recover(s: Settings, run_id: str) -> list[int]:
                 search(group[:half])
                 search(group[half:])
 
-        search(suspects)
+        search(suspects, first)  # all of them: the build that failed
         for sid, error in culprits.items():
             approval.hold(
                 conn,
