@@ -37,6 +37,7 @@ def _expectation(rule: rules.Rule) -> gxe.Expectation:
         "rule_id": rule.rule_id,
         "column": rule.columns[0] if rule.columns else None,
         "columns": rule.columns,
+        "across_counties": rule.per == "counties",  # checked whole whenever a county changed
     }
     return e
 

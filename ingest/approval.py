@@ -226,8 +226,9 @@ def attribute(
     which of tonight's submissions to hold back for each (``details.hold``).
 
     A failure a steward waived or acknowledged blocks nothing. Otherwise its failing rows are
-    placed in submissions: rows of tonight's new submissions (not released by a steward) are
-    held back; rows a steward released, or rows already published that failed the same way
+    placed in submissions: tonight's new submissions among them (not released by a steward)
+    are held back, first (a check across counties may fail on published rows only because of
+    tonight's); rows a steward released, or rows already published that failed the same way
     when they were (``failed_before(failure, rows)``: in the published build's audit), are
     reported and block nothing. A failure that cannot be placed, or that is new on published
     rows (the build changed under them: code, registry), blocks with nothing to hold back, and
@@ -238,16 +239,18 @@ def attribute(
         if failure["severity"] != "critical" or failure.get("waived_by") or failure.get("acknowledged_by"):
             continue
         found = _submissions_of(conn, run_id, failure, relations)
-        approved = released(conn, found) if found else set()
-        old = (found or set()) - new - approved
-        stale = _old_rows(conn, run_id, failure, old) if old else []
-        if found is None or stale is None or (stale and not failed_before(failure, stale)):
-            details["hold"] = []
-            failure["blocks"] = True
+        if found is None:
+            details["hold"], failure["blocks"] = [], True
             continue
+        approved = released(conn, found)
         details["submissions"] = sorted(found)
         details["hold"] = sorted(found & new - approved)
-        failure["blocks"] = bool(details["hold"])
+        if details["hold"]:  # hold tonight's first: rows across counties may fail only with them
+            failure["blocks"] = True
+            continue
+        old = found - new - approved
+        stale = _old_rows(conn, run_id, failure, old) if old else []
+        failure["blocks"] = stale is None or bool(stale and not failed_before(failure, stale))
 
 
 @dataclass(frozen=True)

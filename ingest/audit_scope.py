@@ -139,6 +139,8 @@ def across_counties(expectation_config) -> bool:
     """Whether a check compares rows that may lie in different counties. A key that includes
     the county only compares rows of one county, so it can be checked county by county."""
     columns = expectation_config.kwargs.get("column_list") or []
+    if (expectation_config.meta or {}).get("across_counties"):  # a rule comparing counties' rows
+        return True
     return expectation_config.type in ACROSS_ROWS and "county_code" not in columns
 
 

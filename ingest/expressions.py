@@ -365,14 +365,18 @@ class PeriodEnd(Expr):
 @dataclass(frozen=True)
 class InSheet(Expr):
     """Whether the value is among one column's values in another sheet of the same submission
-    (its kept rows, those where ``where`` holds)."""
+    (its kept rows, those where ``where`` holds); with ``other_counties``, in that sheet of the
+    other counties' submissions for the same period, which only the audit can see."""
 
     part: Expr
     sheet: str
     column: str
     where: Expr | None = None
+    other_counties: bool = False
 
     def values(self, rows: Rows) -> list[Any]:
+        if self.other_counties:
+            raise NotImplementedError("judged across counties: in the audit only")
         other = Rows(rows.book, self.sheet)
         found = other.column(self.column)
         if self.where is not None:
@@ -384,7 +388,7 @@ class InSheet(Expr):
         where = f" and {self.where.sql(inner)}" if self.where is not None else ""
         return (
             f"exists (select from {relation(self.sheet)} as {inner.alias}"
-            f" where {inner.alias}.county_code = {scope.alias}.county_code"
+            f" where {inner.alias}.county_code {'<>' if self.other_counties else '='} {scope.alias}.county_code"
             f" and {inner.alias}.period = {scope.alias}.period"
             f" and {inner.alias}.{self.column} = {self.part.sql(scope)}{where})"
         )
@@ -508,6 +512,11 @@ def period_end() -> Expr:
 
 def in_sheet(part: Expr, sheet: str, column: str, where: Expr | None = None) -> Expr:
     return InSheet(part, sheet, column, where)
+
+
+def in_other_counties(part: Expr, sheet: str, column: str, where: Expr | None = None) -> Expr:
+    """In that sheet of another county's submission for the same period (audit only)."""
+    return InSheet(part, sheet, column, where, other_counties=True)
 
 
 def count(sheet: str, where: Expr | None = None, distinct: str | None = None) -> Expr:

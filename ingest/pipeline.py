@@ -136,16 +136,16 @@ def build_audit_publish(loaded) -> None:
         operator_args={"install_deps": False, "retries": 0},
     )
 
-    @task(trigger_rule="all_done", retries=0, on_failure_callback=None)
-    def recover_build(high_water: int | None, run_id: str | None = None, dag_run=None) -> list[int]:
+    @task(trigger_rule="all_done")
+    def recover_build(high_water: int | None, run_id: str | None = None, dag_run=None, ti=None) -> list[int]:
         """When a dbt task failed: find which of tonight's submissions the build fails with, hold
         them back with the database's error, and build without them (ingest/night.py recover).
-        A build that fails without them too fails the night."""
-        from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+        A build that fails without them too (the warehouse down, a fault in the project) is
+        retried with the DAG's backoff, then fails the night."""
+        from airflow.sdk.exceptions import AirflowSkipException
         from airflow.sdk.execution_time.task_runner import RuntimeTaskInstance
 
         from ingest import night
-        from ingest.publish import refuse
 
         if high_water is None:
             raise AirflowSkipException("nothing new")
@@ -158,8 +158,11 @@ def build_audit_publish(loaded) -> None:
         try:
             held = night.recover(s, run_id)
         except night.BuildFailed as exc:
-            refuse(s, run_id, str(exc))
-            raise AirflowFailException(str(exc)) from None
+            if ti.try_number > ti.max_tries:  # the last try: the night is refused, and says why
+                from ingest.publish import refuse
+
+                refuse(s, run_id, str(exc))
+            raise
         print(f"held back after the build failed: {held or 'none (a passing fault)'}")
         return held
 

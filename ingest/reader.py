@@ -411,7 +411,7 @@ def _flag(book: Workbook) -> None:
     sheets = {key: data.values for key, data in book.sheets.items()}
     seen = Book(book.county_code, book.period, sheets, {key: d.row_count for key, d in book.sheets.items()})
     for rule in rules.RULES:
-        if rule.rejects_row:
+        if rule.rejects_row or not rule.on_workbook:
             continue
         data = book.sheets[rule.sheet]
         for i in rule.failing(seen):

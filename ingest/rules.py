@@ -45,6 +45,7 @@ from ingest.expressions import (
     greatest,
     id_birth_date,
     id_sex,
+    in_other_counties,
     in_sheet,
     lookup,
     parent_unit,
@@ -65,7 +66,9 @@ class Rule:
 
     ``if_missing``: what a row whose ``holds`` is null (a value missing) counts as. ``per``:
     ``row`` judges each row (failures name its cells); ``submission`` judges the whole
-    submission once (``holds`` then compares figures such as :func:`count`).
+    submission once (``holds`` then compares figures such as :func:`count`); ``counties``
+    judges each row against the other counties' rows, so only the audit can (its failures name
+    every county's cells).
     """
 
     rule_id: str
@@ -76,7 +79,7 @@ class Rule:
     when: Expr | None = None
     if_missing: Literal["pass", "fail"] = "pass"
     rejects_row: bool = False
-    per: Literal["row", "submission"] = "row"
+    per: Literal["row", "submission", "counties"] = "row"
     #: column limits are checked by the parsers on the workbook; the rest by :func:`failing`
     parser_checked: bool = False
 
@@ -86,6 +89,11 @@ class Rule:
         if self.per == "submission":
             return []
         return list(dict.fromkeys(self.holds.columns()))
+
+    @property
+    def on_workbook(self) -> bool:
+        """Whether the clerk's check and ingest judge it (all but the rules across counties)."""
+        return self.per != "counties"
 
     def fails(self, scope: Scope) -> str:
         """SQL that is true on a row that breaks the rule."""
@@ -145,6 +153,8 @@ ROLE_AGES: dict[str, tuple[int, int]] = {
     "党建指导员": (22, 65),
 }
 _VILLAGE_LEVEL = ("行政村", "社区")
+#: Posts a person holds in one village or community at a time, full time.
+FULL_TIME_POSTS = ("村（社区）党组织书记", "村（居）委会主任", "两委委员", "社区工作者")
 
 #: Rules between columns, rows and sheets. Adding a rule is adding an entry here (and a row
 #: that breaks it in tests/integration/test_rule_set.py).
@@ -211,6 +221,20 @@ RULES: tuple[Rule, ...] = (
         "warning",
         "该党建指导员没有联系任何企业或社会组织；请核对新兴领域表的联系指导员",
         when=col("role").eq("党建指导员"),
+    ),
+    Rule(
+        "one_post_across_counties",
+        "cadres",
+        ~in_other_counties(
+            col("id_number"),
+            "cadres",
+            "id_number",
+            col("role").isin(FULL_TIME_POSTS) & _in_post_at_period_end(),
+        ),
+        "critical",
+        "同一人期末在另一县（区）也担任村（社区）专职岗位；请与该县核对任职情况",
+        when=col("role").isin(FULL_TIME_POSTS) & _in_post_at_period_end(),
+        per="counties",
     ),
     Rule(
         "training_ends_after_it_starts",
@@ -366,7 +390,11 @@ def render_markdown() -> str:
         "|---|---|---|---|---|---|",
     ]
     for r in RULES:
-        kind = "each row" if r.per == "row" else "the whole submission"
+        kind = {
+            "row": "each row",
+            "submission": "the whole submission",
+            "counties": "each row, against other counties (audit only)",
+        }[r.per]
         row = "refused, not loaded" if r.rejects_row else "loaded"
         lines.append(
             f"| `{r.rule_id}` | {contract.sheet(r.sheet).title} | {kind} | {r.importance} | {row} | {r.explanation} |"

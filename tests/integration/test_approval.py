@@ -226,3 +226,50 @@ def test_the_safety_nets_hold_back_only_their_county(nights):
     after = _per_county(s)
     assert after[breaks] == before[breaks] and after[fails] == before[fails]
     assert after[clean] != before[clean]
+
+
+def test_a_rule_across_counties_holds_back_tonights_county_and_names_both(nights):
+    """Checks that need other counties' rows stay in the audit: the same person in full-time
+    posts in two counties. Tonight's county is held back; the failure names both counties' cells."""
+    s, *_ = nights
+    published, newcomer = "520625", "520626"
+    secretary = next(
+        r for r in sample.county_rows(published, PERIOD)["cadres"] if r["role"] == "村（社区）党组织书记"
+    )
+    village = next(u.code for u in orgunits.units(newcomer) if u.kind == "行政村")
+
+    def add_the_secretary(rows):
+        fields = ("id_number", "name", "sex", "birth_date", "ethnicity", "education", "political_status")
+        rows["cadres"].append(
+            {
+                **{k: secretary[k] for k in fields},
+                "org_unit_code": village,
+                "role": "两委委员",
+                "start_date": dt.date(2025, 6, 1),
+                "change_type": "新任",
+            }
+        )
+
+    result, _ = _send(s, newcomer, "v7", add_the_secretary)
+    assert not result.critical  # nothing the clerk's check can see: it needs the other county
+    assert build_and_publish(s, "night-7") is not None
+    status = _status(s)
+    assert status[published][0] and not status[newcomer][0]
+    assert query(
+        s, "select kind from quality.active_hold where submission_id = %s", (result.submission_id,)
+    ) == [("audit",)]
+    cells = query(
+        s,
+        "select county_code, sheet, cell from quality.failed_cells"
+        " where run_id = 'night-7~1' and rule_id = 'one_post_across_counties' order by 1",
+        role="steward",
+    )
+    assert {c for c, *_ in cells} == {published, newcomer} and all(
+        sheet == "干部名册" for _, sheet, _ in cells
+    )
+    assert query(
+        s,
+        "select sheet, left(cell, 1) from quality.hold_cells where submission_id = %s",
+        (result.submission_id,),
+        role="steward",
+    ) == [("干部名册", "A")]
