@@ -384,13 +384,20 @@ class InSheet(Expr):
         return _unary(set(found).__contains__, self.part.values(rows))
 
     def sql(self, scope: Scope) -> str:
-        inner = scope.inner(self.sheet)
-        where = f" and {self.where.sql(inner)}" if self.where is not None else ""
+        """Uncorrelated IN tests, which PostgreSQL answers from one hash table: a correlated
+        EXISTS under the rule's coalesce() would be run again for every row."""
+        o, t = scope.inner(self.sheet).alias, scope.alias
+        found = f"from {relation(self.sheet)} as {o} where {o}.{self.column} is not null" + (
+            f" and {self.where.sql(scope.inner(self.sheet))}" if self.where is not None else ""
+        )
+        value = self.part.sql(scope)
+        if not self.other_counties:
+            return f"(({t}.county_code, {t}.period, {value}) in (select {o}.county_code, {o}.period, {o}.{self.column} {found}))"
+        # among the rows of some county, and not only of this one
         return (
-            f"exists (select from {relation(self.sheet)} as {inner.alias}"
-            f" where {inner.alias}.county_code {'<>' if self.other_counties else '='} {scope.alias}.county_code"
-            f" and {inner.alias}.period = {scope.alias}.period"
-            f" and {inner.alias}.{self.column} = {self.part.sql(scope)}{where})"
+            f"(({t}.period, {value}) in (select {o}.period, {o}.{self.column} {found})"
+            f" and ({t}.period, {value}, {t}.county_code) not in (select {o}.period, {o}.{self.column},"
+            f" min({o}.county_code) {found} group by 1, 2 having count(distinct {o}.county_code) = 1))"
         )
 
     def columns(self) -> list[str]:
