@@ -52,14 +52,25 @@ class Rows:
 
 @dataclass(frozen=True)
 class Scope:
-    """Where an expression's SQL reads its columns: the alias of one sheet's rows."""
+    """Where an expression's SQL reads its columns: the alias of one sheet's rows. ``joins``,
+    when given, collects the joins that look-ups into other sheets add to the query's FROM
+    clause (:class:`InSheet`); without it they compile to subqueries."""
 
     alias: str
     sheet: str
     depth: int = 0
+    joins: list[str] | None = field(default=None, compare=False)
 
     def inner(self, sheet: str) -> Scope:
         return Scope(f"o{self.depth + 1}", sheet, self.depth + 1)
+
+    def join(self, relation_sql: str, on: str) -> str:
+        """Left-join ``relation_sql`` (at most one row per key) on ``on``, written with
+        ``{k}`` for the joined relation's alias; returns that alias."""
+        assert self.joins is not None
+        alias = f"k{len(self.joins) + 1}"
+        self.joins.append(f" left join {relation_sql} as {alias} on {on.replace('{k}', alias)}")
+        return alias
 
 
 def relation(sheet: str) -> str:
@@ -384,13 +395,33 @@ class InSheet(Expr):
         return _unary(set(found).__contains__, self.part.values(rows))
 
     def sql(self, scope: Scope) -> str:
-        """Uncorrelated IN tests, which PostgreSQL answers from one hash table: a correlated
-        EXISTS under the rule's coalesce() would be run again for every row."""
+        """In a rule's query (``scope.joins``): a left join to the other sheet's distinct
+        values, which PostgreSQL hashes, spilling to disk if need be, so the cost grows with
+        the rows. Elsewhere uncorrelated IN tests, hashed only while the values fit in
+        ``work_mem`` (else compared row by row: a province's rosters took minutes); a
+        correlated EXISTS under the rule's coalesce() would be run again for every row."""
         o, t = scope.inner(self.sheet).alias, scope.alias
         found = f"from {relation(self.sheet)} as {o} where {o}.{self.column} is not null" + (
             f" and {self.where.sql(scope.inner(self.sheet))}" if self.where is not None else ""
         )
         value = self.part.sql(scope)
+        if scope.joins is not None:
+            if not self.other_counties:
+                k = scope.join(
+                    f"(select distinct {o}.county_code, {o}.period, {o}.{self.column} as v {found})",
+                    f"{{k}}.county_code = {t}.county_code and {{k}}.period = {t}.period and {{k}}.v = {value}",
+                )
+                return f"(case when {value} is not null then {k}.v is not null end)"
+            k = scope.join(
+                f"(select {o}.period, {o}.{self.column} as v, count(distinct {o}.county_code) as counties,"
+                f" min({o}.county_code) as county {found} group by 1, 2)",
+                f"{{k}}.period = {t}.period and {{k}}.v = {value}",
+            )
+            # among the rows of some county, and not only of this one
+            return (
+                f"(case when {value} is not null then {k}.v is not null"
+                f" and not ({k}.counties = 1 and {k}.county = {t}.county_code) end)"
+            )
         if not self.other_counties:
             return f"(({t}.county_code, {t}.period, {value}) in (select {o}.county_code, {o}.period, {o}.{self.column} {found}))"
         # among the rows of some county, and not only of this one

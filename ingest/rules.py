@@ -105,15 +105,14 @@ class Rule:
         """The failing rows, with their lineage and the checked columns' values: a Great
         Expectations query over ``{batch}``, the rows of the rule's sheet (or, for a rule on a
         whole submission, each county-period's submission)."""
-        scope = Scope("t", self.sheet)
-        fails = self.fails(scope).replace("{", "{{").replace("}", "}}")  # regex bounds, not fields
+        scope = Scope("t", self.sheet, joins=[])
+        fails = self.fails(scope)
+        rows = "(select * from {batch}) as t" + "".join(scope.joins).replace("{", "{{").replace("}", "}}")
+        fails = fails.replace("{", "{{").replace("}", "}}")  # regex bounds, not fields
         if self.per == "submission":
-            return f"select t.county_code, t.period, t.submission_id from (select * from {{batch}}) as t where {fails}"
+            return f"select t.county_code, t.period, t.submission_id from {rows} where {fails}"
         cols = "".join(f", t.{c}" for c in self.columns)
-        return (
-            f"select t.submission_id, t.source_sheet, t.source_row, t.county_code{cols}"
-            f" from (select * from {{batch}}) as t where {fails}"
-        )
+        return f"select t.submission_id, t.source_sheet, t.source_row, t.county_code{cols} from {rows} where {fails}"
 
     def failing(self, book: Book) -> list[int]:
         """Positions of the rows of ``book`` that break the rule (``[0]`` for a submission

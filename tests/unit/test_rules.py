@@ -28,6 +28,17 @@ def test_every_rule_is_well_formed():
         assert "{batch}" in query and "{schema}" not in query
 
 
+def test_a_rule_that_looks_into_another_sheet_joins_it_instead_of_testing_each_row():
+    """``x in (select …)`` is hashed only while the other sheet's values fit in ``work_mem``;
+    past that PostgreSQL compares each row with every value (a province's rosters: minutes).
+    A rule's query joins the other sheet's values instead, whose cost grows with the rows."""
+    looking = [r for r in rules.all_rules() if "InSheet(" in repr(r.holds)]
+    assert {r.rule_id for r in looking} >= {"attendee_on_the_roster", "one_post_across_counties"}
+    for r in looking:
+        query = r.failing_rows_query()
+        assert " left join " in query and " in (select" not in query, r.rule_id
+
+
 def test_each_declared_limit_of_each_column_is_a_rule():
     every = rules.by_id()
     for s in contract.SHEETS:
