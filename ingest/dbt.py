@@ -64,8 +64,24 @@ def run(s: Settings, *args: str, check: bool = True) -> subprocess.CompletedProc
     return result
 
 
+def _dir(s: Settings, variable: str, default: str) -> Path:
+    path = Path(os.environ.get(variable) or default)
+    return path if path.is_absolute() else s.dbt_project_dir / path
+
+
+def target_dir(s: Settings) -> Path:
+    """dbt's ``target/`` (manifest, run results, compiled SQL): ``DBT_TARGET_PATH`` when set
+    (dbt reads the same variable), else the project's own."""
+    return _dir(s, "DBT_TARGET_PATH", "target")
+
+
+def log_dir(s: Settings) -> Path:
+    """dbt's ``logs/``: ``DBT_LOG_PATH`` when set (dbt reads the same variable), else the project's own."""
+    return _dir(s, "DBT_LOG_PATH", "logs")
+
+
 def manifest_path(s: Settings) -> Path:
-    return s.dbt_project_dir / "target" / "manifest.json"
+    return target_dir(s) / "manifest.json"
 
 
 def ensure_manifest(s: Settings) -> Path:

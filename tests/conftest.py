@@ -3,6 +3,13 @@
 The test warehouse lives in ``.local/test`` (``DANGJIAN_TEST_HOME``) on port 55433
 (``TEST_WAREHOUSE_PORT``) and is wiped at the start of each session, so tests never touch the
 data ``make demo`` leaves behind. Two sessions at once need both set apart.
+
+Under pytest-xdist (``make test`` runs ``pytest -n``) each worker is a session of its own: its
+own home (``.local/test/gw0``…), its own PostgreSQL on its own port (ten past the base:
+55443, 55444…, clear of the benchmarks' 55434), its own Airflow metadata and its own copy of
+``dbt_project`` (dbt writes ``target/`` and ``logs/`` inside the project), so workers share
+nothing but the source tree. Whole built warehouses are made once per worker and cloned
+(``tests/helpers.py``: snapshots as PostgreSQL template databases).
 """
 
 from __future__ import annotations
@@ -14,15 +21,22 @@ from pathlib import Path
 import pytest
 
 from ingest.config import PROJECT_ROOT, Settings
-from tests.helpers import reset_warehouse
+from tests.helpers import from_snapshot, night_by_hand, reset_warehouse
 
-TEST_HOME = Path(os.environ.get("DANGJIAN_TEST_HOME") or PROJECT_ROOT / ".local" / "test")
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # gw0, gw1… under pytest-xdist
+WORKER_INDEX = int(WORKER[2:]) if WORKER.startswith("gw") else 0
+TEST_HOME = Path(os.environ.get("DANGJIAN_TEST_HOME") or PROJECT_ROOT / ".local" / "test") / WORKER
+DBT_PROJECT_COPY = TEST_HOME / "dbt_project"
 
 # Before anything imports Airflow or reads settings: point everything at the test home.
 os.environ.pop("WAREHOUSE_URL", None)
+os.environ.pop("DBT_TARGET_PATH", None)
+os.environ.pop("DBT_LOG_PATH", None)
 os.environ["DANGJIAN_HOME"] = str(TEST_HOME)
-os.environ["WAREHOUSE_PORT"] = os.environ.get("TEST_WAREHOUSE_PORT", "55433")
+BASE_PORT = int(os.environ.get("TEST_WAREHOUSE_PORT", "55433"))
+os.environ["WAREHOUSE_PORT"] = str(BASE_PORT + 10 + WORKER_INDEX if WORKER else BASE_PORT)
 os.environ["AIRFLOW_HOME"] = str(TEST_HOME / "airflow")
+os.environ["DBT_PROJECT_DIR"] = str(DBT_PROJECT_COPY)
 os.environ["DANGJIAN_RETRY_DELAY_SECONDS"] = "1"
 os.environ["GX_ANALYTICS_ENABLED"] = "False"
 
@@ -38,11 +52,14 @@ def warehouse_server(settings: Settings):
     from ingest import warehouse
 
     warehouse.destroy(settings)  # a fresh cluster each session (data may live outside the checkout)
-    for sub in ("inbox", "archive", "airflow", "logs"):
+    for sub in ("inbox", "archive", "airflow", "logs", "dbt_project", "snapshots"):
         path = TEST_HOME / sub
         if path.is_symlink() or path.is_file():
             path.unlink()
         shutil.rmtree(path, ignore_errors=True)
+    shutil.copytree(
+        PROJECT_ROOT / "dbt_project", DBT_PROJECT_COPY, ignore=shutil.ignore_patterns("target", "logs")
+    )
     warehouse.up(settings)
     yield settings
     warehouse.down(settings)
@@ -60,33 +77,41 @@ def night():
     """One night by hand: ``night(s, run_id, paths)`` ingests the workbooks (each must be
     accepted), then builds, audits and publishes as ``run_id`` (ingest/night.py), holding back
     what fails."""
-    from ingest import night as second_half
-    from ingest.load import ingest_file
+    return night_by_hand
 
-    def run(s: Settings, run_id: str, paths) -> None:
-        for path in paths:
-            assert ingest_file(path, s).status == "accepted"
-        second_half.build_and_publish(s, run_id)
 
-    return run
+def _city(s: Settings) -> None:
+    from ingest import sample
+
+    night_by_hand(s, "city-1", sample.generate("2025", s.inbox))
 
 
 @pytest.fixture(scope="module")
-def city(warehouse_server: Settings, night):
-    """The whole city's sample data (ten counties), built, audited and published, once per
-    module that asks for it."""
-    from ingest import sample
+def city(warehouse_server: Settings):
+    """The whole city's sample data (ten counties), built, audited and published: made once,
+    restored for each module that asks for it (one snapshot per pseudonymisation key)."""
+    from ingest import pseudonym
 
     s = warehouse_server
-    reset_warehouse(s)
-    night(s, "city-1", sample.generate("2025", s.inbox))
-    return s
+    return from_snapshot(s, f"city-{pseudonym.key_id(pseudonym.key(s))}", _city)
+
+
+#: Folders in the order their tests start: the longest (whole nights through Airflow, faults
+#: mid-night) first, so that under pytest-xdist none of them is left to run alone at the end.
+FOLDERS = ("e2e", "reliability", "security", "integration", "ingest", "dags", "unit", "deploy")
 
 
 def pytest_collection_modifyitems(items):
     """Mark tests by folder: ``integration``, ``reliability`` and ``security`` need PostgreSQL,
-    ``e2e`` runs the DAG, ``deploy`` checks the deployment files."""
+    ``e2e`` runs the DAG, ``deploy`` checks the deployment files; and order them longest
+    folder first (each file's tests stay together and in their order)."""
     for item in items:
         for marker in ("integration", "e2e", "reliability", "security", "deploy"):
             if f"/tests/{marker}/" in str(item.path):
                 item.add_marker(getattr(pytest.mark, marker))
+
+    def folder(item) -> int:
+        parts = item.path.relative_to(PROJECT_ROOT / "tests").parts
+        return FOLDERS.index(parts[0]) if len(parts) > 1 and parts[0] in FOLDERS else len(FOLDERS)
+
+    items.sort(key=folder)

