@@ -16,6 +16,7 @@ from rich.table import Table
 
 from ingest import warehouse
 from ingest.config import ROLES, Settings
+from ingest.variables import SettingError
 
 
 def _terminal_console() -> Console:
@@ -262,6 +263,27 @@ def _print_held(s: Settings, run_id: str | None = None) -> None:
 
 
 # --- Airflow ---------------------------------------------------------------------------
+
+
+def cmd_config(args: argparse.Namespace, s: Settings) -> int:
+    """``check``: every variable the product reads, checked (exit 1 naming each bad one);
+    ``env-example``: ``.env.example`` as generated from ``ingest/variables.py``."""
+    from ingest import variables
+    from ingest.config import PROJECT_ROOT
+
+    if args.action == "env-example":
+        text = variables.env_example()
+        if args.write:
+            (PROJECT_ROOT / ".env.example").write_text(text, encoding="utf-8")
+        else:
+            sys.stdout.write(text)
+        return 0
+    errors = variables.check_all()
+    for error in errors:
+        console.print(f"[red]✗ {error}[/]", highlight=False)
+    if not errors:
+        console.print(f"✓ 全部 {len(variables.VARIABLES)} 项设置有效 / every setting is valid")
+    return 1 if errors else 0
 
 
 def cmd_airflow_env(args: argparse.Namespace, s: Settings) -> int:
@@ -524,6 +546,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rollback", action="store_true", help="restore the previous build")
     p.set_defaults(func=cmd_publish)
 
+    p = sub.add_parser(
+        "config", help="the settings: check the environment's values, or print .env.example from them"
+    )
+    p.add_argument("action", choices=["check", "env-example"])
+    p.add_argument(
+        "--write", action="store_true", help="env-example: write it to the checkout's .env.example"
+    )
+    p.set_defaults(func=cmd_config)
+
     p = sub.add_parser("airflow-env", help="print the local Airflow environment as exports")
     p.set_defaults(func=cmd_airflow_env)
 
@@ -593,7 +624,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    s = Settings.from_env()
+    try:
+        s = Settings.from_env()
+    except SettingError as exc:
+        console.print(f"[red]{exc}[/]", highlight=False)
+        return 2
     if not os.environ.get("XDG_RUNTIME_DIR"):  # some libraries warn when it is missing
         (s.home / "run").mkdir(parents=True, mode=0o700, exist_ok=True)
         os.environ["XDG_RUNTIME_DIR"] = str(s.home / "run")
@@ -603,6 +638,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args, s)
     except warehouse.WarehouseError as exc:
         console.print(f"[red]warehouse: {exc}[/]")
+        return 2
+    except SettingError as exc:
+        console.print(f"[red]{exc}[/]", highlight=False)
         return 2
 
 

@@ -11,26 +11,25 @@ Each audited run records the table in ``quality.completeness``; the steward's re
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass
 
 import psycopg
 
 from ingest import orgunits
 from ingest.contract import parse_period, period_end
+from ingest.variables import value
 
 LABELS = {"accepted": "已接收", "late": "逾期接收", "quarantined": "整份隔离", "missing": "未报送"}
 
 
 def deadline_days() -> int:
     """Days after a period's end by which a county's submission is on time (default 20)."""
-    return int(os.environ.get("DANGJIAN_DEADLINE_DAYS") or 20)
+    return value("DANGJIAN_DEADLINE_DAYS")
 
 
 def expected_periods() -> list[str]:
     """Periods configured as expected even before any county has submitted for them."""
-    text = os.environ.get("DANGJIAN_EXPECTED_PERIODS") or ""
-    return [parse_period(p.strip()) for p in text.split(",") if p.strip()]
+    return [parse_period(p) for p in value("DANGJIAN_EXPECTED_PERIODS")]
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""Settings: every value has a working local default and an environment variable to override it."""
+"""Settings: where things live and how to reach the warehouse, from the environment variables
+declared in ``ingest/variables.py`` (each with a working local default)."""
 
 from __future__ import annotations
 
@@ -7,15 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
+from ingest.variables import ROLES, value
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
-#: Login roles of the warehouse and what each may do (see docs/warehouse.md).
-ROLES = ("loader", "transformer", "analyst", "steward")
-
-
-def _env(name: str, default: str) -> str:
-    value = os.environ.get(name, "")
-    return value if value else default
+__all__ = ["PROJECT_ROOT", "ROLES", "Settings", "local_secret"]
 
 
 @dataclass(frozen=True)
@@ -32,29 +29,29 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> Settings:
-        external = os.environ.get("WAREHOUSE_URL") or None
-        database = _env("WAREHOUSE_DB", "warehouse")
+        external = value("WAREHOUSE_URL") or None
+        database = value("WAREHOUSE_DB")
         if external:  # the database is the one the URL names
             database = urlsplit(external).path.lstrip("/") or database
         return cls(
-            home=Path(_env("DANGJIAN_HOME", str(PROJECT_ROOT / ".local"))).resolve(),
-            port=int(_env("WAREHOUSE_PORT", "55432")),
+            home=Path(value("DANGJIAN_HOME") or PROJECT_ROOT / ".local").resolve(),
+            port=value("WAREHOUSE_PORT"),
             database=database,
-            admin_user=_env("WAREHOUSE_ADMIN_USER", "dangjian"),
-            admin_password=_env("WAREHOUSE_ADMIN_PASSWORD", "dangjian-local"),
+            admin_user=value("WAREHOUSE_ADMIN_USER"),
+            admin_password=value("WAREHOUSE_ADMIN_PASSWORD"),
             external_url=external,
-            dbt_project_dir=Path(_env("DBT_PROJECT_DIR", str(PROJECT_ROOT / "dbt_project"))),
+            dbt_project_dir=Path(value("DBT_PROJECT_DIR") or PROJECT_ROOT / "dbt_project"),
         )
 
     # --- folders -------------------------------------------------------------------------
     @property
     def inbox(self) -> Path:
-        return Path(_env("DANGJIAN_INBOX", str(self.home / "inbox")))
+        return Path(value("DANGJIAN_INBOX") or self.home / "inbox")
 
     @property
     def archive(self) -> str:
         """Where originals are archived: a local folder or any fsspec URL (``s3://…``)."""
-        return _env("DANGJIAN_ARCHIVE", str(self.home / "archive"))
+        return value("DANGJIAN_ARCHIVE") or str(self.home / "archive")
 
     @property
     def warehouse_dir(self) -> Path:
@@ -62,13 +59,13 @@ class Settings:
 
     @property
     def airflow_home(self) -> Path:
-        return Path(_env("AIRFLOW_HOME", str(self.home / "airflow")))
+        return Path(value("AIRFLOW_HOME") or self.home / "airflow")
 
     # --- connections ---------------------------------------------------------------------
     @staticmethod
     def role_password(role: str) -> str:
         """Password of a login role: ``WAREHOUSE_<ROLE>_PASSWORD``, else a local default."""
-        return _env(f"WAREHOUSE_{role.upper()}_PASSWORD", f"{role}-local")
+        return value(f"WAREHOUSE_{role.upper()}_PASSWORD")
 
     def url(self, role: str | None = None) -> str:
         """PostgreSQL URL for the owner (``role=None``) or one of :data:`ROLES`."""
@@ -80,7 +77,7 @@ class Settings:
             return base
         if role not in ROLES:
             raise ValueError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
-        explicit = os.environ.get(f"WAREHOUSE_{role.upper()}_URL")
+        explicit = value(f"WAREHOUSE_{role.upper()}_URL")
         if explicit:  # e.g. from the role's own Airflow connection
             return explicit
         parts = urlsplit(base)
@@ -97,7 +94,6 @@ class Settings:
 
 def local_secret(path: Path) -> str:
     """A random secret for a local run, made once at ``path`` (mode 0600) and kept there."""
-    import os
     import secrets
 
     if not path.exists():

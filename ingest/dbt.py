@@ -13,6 +13,7 @@ import yaml
 
 from ingest import contract
 from ingest.config import Settings
+from ingest.variables import value
 
 SOURCES_FILE = Path("models/staging/county_submissions/_county_submissions__sources.yml")
 
@@ -30,7 +31,7 @@ def dbt_env(s: Settings) -> dict[str, str]:
         "DBT_PROFILES_DIR": str(s.dbt_project_dir),
         "DBT_PROJECT_DIR": str(s.dbt_project_dir),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
-        "DBT_PARTIAL_PARSE": os.environ.get("DBT_PARTIAL_PARSE", "True"),
+        "DBT_PARTIAL_PARSE": value("DBT_PARTIAL_PARSE"),
     }
 
 
@@ -65,7 +66,7 @@ def run(s: Settings, *args: str, check: bool = True) -> subprocess.CompletedProc
 
 
 def _dir(s: Settings, variable: str, default: str) -> Path:
-    path = Path(os.environ.get(variable) or default)
+    path = Path(value(variable) or default)
     return path if path.is_absolute() else s.dbt_project_dir / path
 
 

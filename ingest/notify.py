@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
 import urllib.request
 from dataclasses import dataclass, field
 
@@ -21,6 +20,7 @@ import psycopg
 
 from ingest import approval, orgunits
 from ingest.config import Settings
+from ingest.variables import SettingError, value
 
 log = logging.getLogger(__name__)
 CHANNELS = ("log", "webhook", "smtp")
@@ -31,17 +31,17 @@ class NotifyConfigError(ValueError):
 
 
 def channel() -> str:
-    name = (os.environ.get("DANGJIAN_NOTIFY") or "log").strip().lower()
-    if name not in CHANNELS:
-        raise NotifyConfigError(f"DANGJIAN_NOTIFY 应为 {'、'.join(CHANNELS)} 之一，实为「{name}」")
-    return name
+    try:
+        return value("DANGJIAN_NOTIFY")
+    except SettingError as exc:
+        raise NotifyConfigError(str(exc)) from None
 
 
 def _required(name: str) -> str:
-    value = os.environ.get(name)
-    if not value:
+    configured = value(name)
+    if not configured:
         raise NotifyConfigError(f"通知渠道 {channel()} 需要设置 {name}")
-    return value
+    return configured
 
 
 def send(subject: str, body: str) -> str:
@@ -71,11 +71,11 @@ def send(subject: str, body: str) -> str:
         message["From"] = _required("DANGJIAN_SMTP_FROM")
         message["To"] = _required("DANGJIAN_NOTIFY_TO")
         message.set_content(body)
-        port = int(os.environ.get("DANGJIAN_SMTP_PORT") or 25)
+        port = value("DANGJIAN_SMTP_PORT")
         with smtplib.SMTP(_required("DANGJIAN_SMTP_HOST"), port, timeout=15) as smtp:
-            if os.environ.get("DANGJIAN_SMTP_USER"):
+            if value("DANGJIAN_SMTP_USER"):
                 smtp.starttls()
-                smtp.login(os.environ["DANGJIAN_SMTP_USER"], os.environ.get("DANGJIAN_SMTP_PASSWORD", ""))
+                smtp.login(value("DANGJIAN_SMTP_USER"), value("DANGJIAN_SMTP_PASSWORD"))
             smtp.send_message(message)
     else:
         log.warning("%s\n%s", subject, body)

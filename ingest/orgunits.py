@@ -15,12 +15,12 @@ administrative villages, 12 communities and 58 residential branches; 德江县�
 
 from __future__ import annotations
 
-import os
 import random
 from dataclasses import dataclass
 from functools import cache
 
 from ingest.contract import COUNTIES
+from ingest.variables import value
 
 UNIT_VILLAGE, UNIT_COMMUNITY, UNIT_BRANCH = "行政村", "社区", "小区党支部"
 
@@ -227,7 +227,7 @@ def counties(region: str | None = None) -> dict[str, str]:
 
     ``DANGJIAN_REGION`` chooses the default.
     """
-    return _counties(region or os.environ.get("DANGJIAN_REGION") or "city")
+    return _counties(region or value("DANGJIAN_REGION"))
 
 
 @cache

@@ -20,10 +20,15 @@ from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, 
 from cosmos.constants import InvocationMode, LoadMode, TestBehavior
 from cosmos.profiles import PostgresUserPasswordProfileMapping
 
-DBT_PROJECT_DIR = Path(
-    os.environ.get("DBT_PROJECT_DIR") or Path(__file__).resolve().parent.parent / "dbt_project"
-)
-DBT_EXECUTABLE = os.environ.get("DBT_EXECUTABLE") or str(Path(sys.executable).with_name("dbt"))
+from ingest.variables import SettingError, check_all, value
+
+# Settings are checked as the DAG files are parsed: a mistyped value names its variable among
+# the DAGs' import errors instead of failing tasks later.
+if _bad_settings := check_all():
+    raise SettingError("设置有误 / invalid settings:\n" + "\n".join(_bad_settings))
+
+DBT_PROJECT_DIR = Path(value("DBT_PROJECT_DIR") or Path(__file__).resolve().parent.parent / "dbt_project")
+DBT_EXECUTABLE = value("DBT_EXECUTABLE") or str(Path(sys.executable).with_name("dbt"))
 
 #: The published marts; downstream DAGs are scheduled on it.
 MARTS = Asset(name="marts", uri="dangjian://warehouse/marts")
@@ -61,7 +66,7 @@ def task_failed(context) -> None:
 DEFAULT_ARGS = {
     "owner": OWNER,
     "retries": 2,
-    "retry_delay": timedelta(seconds=int(os.environ.get("DANGJIAN_RETRY_DELAY_SECONDS", "120"))),
+    "retry_delay": timedelta(seconds=value("DANGJIAN_RETRY_DELAY_SECONDS")),
     "retry_exponential_backoff": True,
     "max_retry_delay": timedelta(minutes=30),
     "on_failure_callback": task_failed,

@@ -23,7 +23,6 @@ import hashlib
 import hmac
 import json
 import logging
-import os
 from dataclasses import dataclass
 
 import psycopg
@@ -31,6 +30,7 @@ from psycopg import sql
 
 from ingest import contract
 from ingest.config import Settings, local_secret
+from ingest.variables import value
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ _BLOCK = 64  # SHA-256's block size in bytes
 
 def key(s: Settings) -> bytes:
     """The pseudonymisation key: from the environment, else the local one (made once)."""
-    configured = os.environ.get("DANGJIAN_PSEUDONYM_KEY")
+    configured = value("DANGJIAN_PSEUDONYM_KEY")
     if configured:
         return configured.encode()
     return local_secret(s.home / "secrets" / "pseudonym_key").encode()

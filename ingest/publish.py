@@ -17,6 +17,7 @@ from psycopg import sql
 
 from ingest import approval
 from ingest.config import Settings
+from ingest.variables import value
 
 CANDIDATE, PUBLISHED, PREVIOUS = "analytics_next", "marts", "marts_previous"
 READERS = ("analyst", "steward")
@@ -261,11 +262,10 @@ def take_build_lease(
     says the holding run has ended (a run that ended without giving it back, e.g. because the
     warehouse was down when it tried), or when it is older than ``DANGJIAN_BUILD_LEASE_HOURS``
     (6)."""
-    import os
     import time
 
-    wait = float(os.environ.get("DANGJIAN_BUILD_WAIT_MINUTES") or 120) * 60 if wait is None else wait
-    stale = float(os.environ.get("DANGJIAN_BUILD_LEASE_HOURS") or 6)
+    wait = value("DANGJIAN_BUILD_WAIT_MINUTES") * 60 if wait is None else wait
+    stale = value("DANGJIAN_BUILD_LEASE_HOURS")
     deadline = time.monotonic() + wait
     while True:
         with psycopg.connect(s.url("transformer"), autocommit=True) as conn:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import gc
 import operator
-import os
 import re
 import zipfile
 from collections.abc import Iterator, Sequence
@@ -30,6 +29,7 @@ from ingest import contract, orgunits, rules
 from ingest.contract import COVER_FIELDS, COVER_SHEET, Column, Sheet
 from ingest.expressions import Book
 from ingest.parse import is_approximate, is_blank, normalise_text, parse_column, shown
+from ingest.variables import value
 
 _HEADER_SCAN_ROWS = 30
 _FILE_NAME = re.compile(r"^(?P<county>\d{6})_(?P<period>[^_]+)_")
@@ -451,17 +451,13 @@ def _find_sheets(book: Any) -> dict[str, str]:
     return titles
 
 
-def _limit(name: str, default: float) -> float:
-    return float(os.environ.get(name) or default)
-
-
 def _preflight(path: Path) -> bool:
     """Refuse, before any parsing, what is not a plain workbook or would exhaust the machine.
     Returns whether the file is an .xlsx package (whose sheets' XML can be scanned)."""
     size = path.stat().st_size
     if size == 0:
         raise WorkbookRejected(f"文件「{path.name}」是空文件（0 字节）", "empty_file")
-    max_mb = _limit("DANGJIAN_MAX_FILE_MB", 200)
+    max_mb = value("DANGJIAN_MAX_FILE_MB")
     if size > max_mb * 1024 * 1024:
         raise WorkbookRejected(
             f"文件「{path.name}」大小 {size / 1048576:.0f} MB，超过上限 {max_mb:.0f} MB", "too_large"
@@ -514,7 +510,7 @@ def _preflight(path: Path) -> bool:
             "external_links",
         )
     unpacked = sum(e.file_size for e in entries)
-    max_unpacked = _limit("DANGJIAN_MAX_UNPACKED_MB", 1024) * 1024 * 1024
+    max_unpacked = value("DANGJIAN_MAX_UNPACKED_MB") * 1024 * 1024
     ratio = max((e.file_size / max(e.compress_size, 1) for e in entries), default=0)
     if unpacked > max_unpacked or (ratio > 500 and unpacked > 50 * 1024 * 1024):
         raise WorkbookRejected(
@@ -597,7 +593,7 @@ def _read_grids(path: Path) -> _Grids:
     missing = [s.title for s in contract.SHEETS if s.key not in titles]
     if missing:
         raise WorkbookRejected(f"缺少工作表：{'、'.join(missing)}", "missing_sheet", missing[0])
-    max_rows = int(_limit("DANGJIAN_MAX_ROWS", 300_000))
+    max_rows = value("DANGJIAN_MAX_ROWS")
     grids = {}
     for s in contract.SHEETS:
         sheet = book.get_sheet_by_name(titles[s.key])
@@ -680,7 +676,7 @@ def _read_workbook(path: Path, max_rejected_share: float | None) -> Workbook:
         read = reading.result()
     limit = max_rejected_share
     if limit is None:
-        limit = float(os.environ.get("DANGJIAN_MAX_REJECTED_SHARE") or 0.5)
+        limit = value("DANGJIAN_MAX_REJECTED_SHARE")
     sheets: dict[str, SheetData] = {}
     for s in contract.SHEETS:
         grid = read.grids.pop(s.key)  # each grid freed once parsed

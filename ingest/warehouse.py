@@ -23,6 +23,7 @@ from psycopg import sql
 
 from ingest import contract, pseudonym
 from ingest.config import ROLES, Settings
+from ingest.variables import is_set
 
 PG_SYSTEM_USER = "pgserver"
 _FALLBACK_ROOT = Path("/var/lib/dangjian-warehouse")
@@ -318,7 +319,7 @@ def bootstrap(s: Settings) -> None:
                 exists = conn.execute("select 1 from pg_roles where rolname = %s", (role,)).fetchone()
                 # A new role gets its password (set or local default); an existing one is changed
                 # only when its password is set explicitly, never reset to the local default.
-                if exists and not os.environ.get(f"WAREHOUSE_{role.upper()}_PASSWORD"):
+                if exists and not is_set(f"WAREHOUSE_{role.upper()}_PASSWORD"):
                     continue
                 verb = "alter" if exists else "create"
                 conn.execute(

@@ -43,6 +43,11 @@ os.environ["GX_ANALYTICS_ENABLED"] = "False"
 
 @pytest.fixture(scope="session")
 def settings() -> Settings:
+    """The test session's settings, with this session's own copy of the dbt project."""
+    shutil.rmtree(DBT_PROJECT_COPY, ignore_errors=True)
+    shutil.copytree(
+        PROJECT_ROOT / "dbt_project", DBT_PROJECT_COPY, ignore=shutil.ignore_patterns("target", "logs")
+    )
     return Settings.from_env()
 
 
@@ -52,14 +57,11 @@ def warehouse_server(settings: Settings):
     from ingest import warehouse
 
     warehouse.destroy(settings)  # a fresh cluster each session (data may live outside the checkout)
-    for sub in ("inbox", "archive", "airflow", "logs", "dbt_project", "snapshots"):
+    for sub in ("inbox", "archive", "airflow", "logs", "snapshots"):
         path = TEST_HOME / sub
         if path.is_symlink() or path.is_file():
             path.unlink()
         shutil.rmtree(path, ignore_errors=True)
-    shutil.copytree(
-        PROJECT_ROOT / "dbt_project", DBT_PROJECT_COPY, ignore=shutil.ignore_patterns("target", "logs")
-    )
     warehouse.up(settings)
     yield settings
     warehouse.down(settings)
