@@ -33,7 +33,7 @@ import psycopg  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
-from ingest import contract, sample, template, warehouse  # noqa: E402
+from ingest import contract, rules, sample, template, warehouse  # noqa: E402
 from ingest.config import Settings  # noqa: E402
 from ingest.contract import CADRES  # noqa: E402
 from ingest.reader import bulk  # noqa: E402
@@ -49,10 +49,15 @@ def build_workbook(path: Path, n: int) -> None:
     rows = sample.county_rows(COUNTY, PERIOD)
     base = rows["cadres"]
     county = sample.County(COUNTY, PERIOD, random.Random(1), sample.period_end(PERIOD))
-    cadres = []
-    for i in range(n):
+    cadres = list(base[:n])  # the county's own roster: trainees and instructors are on it
+    for i in range(len(cadres), n):
         r = dict(base[i % len(base)])
-        p = county.person()
+        if r["role"] == "党建指导员":  # an instructor must cover one of the county's enterprises
+            r["role"] = "两委委员"
+        # old enough for the role, and an adult when the post started
+        low, high = rules.ROLE_AGES.get(r["role"], (25, 55))
+        served = (county.end - r["start_date"]).days // 365 + 19 if r.get("start_date") else 0
+        p = county.person(age=(max(low, served), max(high, low, served)))
         r.update(
             id_number=p.id_number,
             name=p.name,

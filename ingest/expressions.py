@@ -169,8 +169,13 @@ def _expr(value: Any) -> Expr:
 
 
 def _unary(fn: Callable[[Any], Any], values: list[Any]) -> list[Any]:
-    """``fn`` on each value (None stays None), each distinct value computed once."""
-    done = {v: fn(v) for v in set(values) if v is not None}
+    """``fn`` on each value (None stays None), each distinct value computed once; on mostly
+    distinct values (ID numbers) a table of them would cost more than it saves."""
+    distinct = set(values)
+    distinct.discard(None)
+    if len(distinct) * 2 > len(values):
+        return [None if v is None else fn(v) for v in values]
+    done = {v: fn(v) for v in distinct}
     return [None if v is None else done[v] for v in values]
 
 

@@ -46,9 +46,7 @@ class Variable:
             return [part.strip() for part in text.split(",") if part.strip()]
         if self.kind == "choice":
             if text.lower() not in self.choices:
-                raise self._error(
-                    raw, f"{'、'.join(self.choices)} 之一", f"one of {', '.join(self.choices)}"
-                )
+                raise self._error(raw, f"{'、'.join(self.choices)} 之一", f"one of {', '.join(self.choices)}")
             return text.lower()
         try:
             number = int(text) if self.kind == "int" else float(text)
