@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from airflow.sdk import dag, task
 
-from ingest.pipeline import DAG_DEFAULTS, MARTS, settings
+from dangjian_airflow import DAG_DEFAULTS, MARTS, settings
 
 
 @dag(

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from airflow.sdk import dag, task
 
-from ingest.pipeline import DAG_DEFAULTS, build_audit_publish, settings
+from dangjian_airflow import DAG_DEFAULTS, build_audit_publish, settings
 
 
 @dag(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from airflow.sdk import Param, dag, task
 
-from ingest.pipeline import DAG_DEFAULTS, build_audit_publish, settings
+from dangjian_airflow import DAG_DEFAULTS, build_audit_publish, settings
 
 
 @dag(

@@ -46,7 +46,12 @@ def airflow_env(s: Settings) -> dict[str, str]:
         "NO_PROXY": "*",
         "XDG_RUNTIME_DIR": str(s.home / "run"),
     }
-    return {**env, **{k: v for k, v in os.environ.items() if k in env}}
+    env = {**env, **{k: v for k, v in os.environ.items() if k in env}}
+    # A process that imports a DAG file finds what the DAG files share, as Airflow's own do
+    env["PYTHONPATH"] = os.pathsep.join(
+        filter(None, (env["AIRFLOW__CORE__DAGS_FOLDER"], os.environ.get("PYTHONPATH")))
+    )
+    return env
 
 
 def _local_secret(s: Settings) -> str:
@@ -83,9 +88,12 @@ def run_dag(s: Settings, dag_id: str, log_file: Path | None = None, conf: dict |
     """
     os.environ.update(airflow_env(s))
     with _output_to(log_file):
-        from airflow.dag_processing.dagbag import DagBag
+        from airflow.dag_processing.dagbag import BundleDagBag
 
-        bag = DagBag(dag_folder=os.environ["AIRFLOW__CORE__DAGS_FOLDER"])
+        # as Airflow's dag-processor and workers load them: the folder on sys.path, so that the
+        # DAG files import what they share (dags/dangjian_airflow.py)
+        folder = os.environ["AIRFLOW__CORE__DAGS_FOLDER"]
+        bag = BundleDagBag(dag_folder=folder, bundle_path=Path(folder))
         if bag.import_errors:
             raise RuntimeError(f"DAG import errors: {bag.import_errors}")
         dag_run = bag.dags[dag_id].test(run_conf=conf)

@@ -24,7 +24,7 @@ from ingest.config import PROJECT_ROOT, ROLES
 DCLINT_VERSION = "3.1.0"
 DCLINT_HOME = PROJECT_ROOT / ".local" / "tools" / "dclint"
 COMPOSE = PROJECT_ROOT / "docker-compose.yml"
-PIPELINE = PROJECT_ROOT / "ingest" / "pipeline.py"  # what the DAGs share, connections included
+PIPELINE = PROJECT_ROOT / "dags" / "dangjian_airflow.py"  # what the DAGs share, connections included
 
 #: The Airflow 3 components and the command each service runs.
 AIRFLOW = {

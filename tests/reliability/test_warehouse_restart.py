@@ -34,7 +34,7 @@ CUT_TASK = "dbt.stg_county_submissions__enterprises_run"  # the model reading ra
 #: dbt's tasks are not retried (a failure on data would fail again); recover_build builds
 #: again, with the DAG's retries and backoff when the warehouse is still away.
 RECOVERY = "recover_build"
-RETRIES = 2  # DEFAULT_ARGS in ingest/pipeline.py (not imported here: it imports Airflow and Cosmos)
+RETRIES = 2  # DAG_DEFAULTS in dags/dangjian_airflow.py (not imported here: it imports Airflow and Cosmos)
 RUN_BOUND_SECONDS = 900  # a night with dbt takes 1.5–3 minutes here; far beyond that is a hang
 
 

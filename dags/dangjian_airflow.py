@@ -3,8 +3,9 @@ the second half of every night: rebuild check → dbt (Cosmos) → recover a bui
 data → audit gate (holding back counties whose new data fails) → publish → the steward's report
 and correction workbooks → notify.
 
-Imported only by the DAG files in ``dags/``, so it may import Airflow and Cosmos; heavy
-libraries are imported inside the tasks, so that parsing a DAG file stays fast.
+Imported only by the DAG files beside it (``.airflowignore`` keeps Airflow from parsing it as a
+DAG file), so the ``ingest`` package itself knows no orchestrator. It may import Airflow and
+Cosmos; heavy libraries are imported inside the tasks, so that parsing a DAG file stays fast.
 """
 
 from __future__ import annotations
