@@ -78,6 +78,10 @@ _AIRFLOW, _WAREHOUSE, _PIPELINE, _NOTIFY, _LOCAL = (
 _CHANGE_ME = "change-me"
 
 
+def _port(name: str, section: str, meaning: str = "", **kw: Any) -> Variable:
+    return Variable(name, section, meaning, kind="int", minimum=1, maximum=65535, **kw)
+
+
 def _role_variables() -> list[Variable]:
     meanings = {
         "loader": "Login roles, see ingest/sql/bootstrap.sql:\nloader: loads counties' workbooks into raw and quality (Airflow only).",
@@ -155,13 +159,10 @@ VARIABLES: tuple[Variable, ...] = (
         "127.0.0.1",
         used_by="compose",
     ),
-    Variable(
+    _port(
         "AIRFLOW_HOST_PORT",
         _AIRFLOW,
         default="8080",
-        kind="int",
-        minimum=1,
-        maximum=65535,
         used_by="compose",
         joined=True,
     ),
@@ -180,13 +181,10 @@ VARIABLES: tuple[Variable, ...] = (
         "127.0.0.1",
         used_by="compose",
     ),
-    Variable(
+    _port(
         "FLOWER_HOST_PORT",
         _AIRFLOW,
         default="5555",
-        kind="int",
-        minimum=1,
-        maximum=65535,
         used_by="compose",
         joined=True,
     ),
@@ -225,13 +223,10 @@ VARIABLES: tuple[Variable, ...] = (
         "127.0.0.1",
         used_by="compose",
     ),
-    Variable(
+    _port(
         "WAREHOUSE_HOST_PORT",
         _WAREHOUSE,
         default="5433",
-        kind="int",
-        minimum=1,
-        maximum=65535,
         used_by="compose",
         joined=True,
     ),
@@ -336,7 +331,7 @@ VARIABLES: tuple[Variable, ...] = (
         joined=True,
     ),
     Variable("DANGJIAN_SMTP_HOST", _NOTIFY, joined=True),
-    Variable("DANGJIAN_SMTP_PORT", _NOTIFY, default="25", kind="int", minimum=1, maximum=65535, joined=True),
+    _port("DANGJIAN_SMTP_PORT", _NOTIFY, default="25", joined=True),
     Variable(
         "DANGJIAN_SMTP_USER",
         _NOTIFY,
@@ -352,14 +347,11 @@ VARIABLES: tuple[Variable, ...] = (
         "(default: .local in the checkout).",
         used_by="local",
     ),
-    Variable(
+    _port(
         "WAREHOUSE_PORT",
         _LOCAL,
         "Port of the embedded warehouse on 127.0.0.1, and its database.",
-        "55432",
-        kind="int",
-        minimum=1,
-        maximum=65535,
+        default="55432",
         used_by="local",
     ),
     Variable("WAREHOUSE_DB", _LOCAL, default="warehouse", used_by="local", joined=True),
