@@ -187,7 +187,19 @@ def _row_submissions(conn: psycopg.Connection, run_id: str, rows: list[dict]) ->
     return found
 
 
-def _submissions_of(conn: psycopg.Connection, run_id: str, failure: dict, relations: dict) -> set[int] | None:
+def _placed_rows(conn: psycopg.Connection, run_id: str, failure: dict) -> list[tuple[dict, set[int]]] | None:
+    """Each failing row the audit kept, with the submissions it belongs to; None when the
+    audit did not keep them all, or a row names neither its submission nor its county."""
+    rows = failure["details"].get("failing_rows") or []
+    if not rows or len(rows) < (failure.get("unexpected_count") or 0):
+        return None
+    per_row = _row_submissions(conn, run_id, rows)
+    return None if per_row is None else list(zip(rows, per_row, strict=True))
+
+
+def _submissions_of(
+    conn: psycopg.Connection, failure: dict, relations: dict, placed: list[tuple[dict, set[int]]] | None
+) -> set[int] | None:
     """The submissions whose rows a failure is about, or None when it cannot be placed in
     counties (a check that failed to run, a whole-table check, rows without lineage)."""
     from ingest import rules
@@ -199,20 +211,7 @@ def _submissions_of(conn: psycopg.Connection, run_id: str, failure: dict, relati
     if rule is not None and failure["suite"] in relations:  # every failing row, whatever was kept
         query = rule.failing_rows_query().format(batch=relations[failure["suite"]].as_string(conn))
         return {sid for (sid,) in conn.execute(f"select distinct submission_id from ({query}) as f")}
-    rows = details.get("failing_rows") or []
-    if not rows or len(rows) < failure["unexpected_count"]:
-        return None
-    per_row = _row_submissions(conn, run_id, rows)
-    return None if per_row is None else set().union(*per_row)
-
-
-def _old_rows(conn: psycopg.Connection, run_id: str, failure: dict, old: set[int]) -> list[dict] | None:
-    """A failure's failing rows in the submissions ``old``, or None when they are not all kept."""
-    rows = failure["details"].get("failing_rows") or []
-    if len(rows) < (failure.get("unexpected_count") or 0):
-        return None
-    per_row = _row_submissions(conn, run_id, rows)
-    return None if per_row is None else [row for row, sids in zip(rows, per_row, strict=True) if sids & old]
+    return None if placed is None else set().union(*(sids for _, sids in placed))
 
 
 def attribute(
@@ -238,7 +237,8 @@ def attribute(
         details = failure["details"]
         if failure["severity"] != "critical" or failure.get("waived_by") or failure.get("acknowledged_by"):
             continue
-        found = _submissions_of(conn, run_id, failure, relations)
+        placed = _placed_rows(conn, run_id, failure)
+        found = _submissions_of(conn, failure, relations, placed)
         if found is None:
             details["hold"], failure["blocks"] = [], True
             continue
@@ -249,8 +249,13 @@ def attribute(
             failure["blocks"] = True
             continue
         old = found - new - approved
-        stale = _old_rows(conn, run_id, failure, old) if old else []
-        failure["blocks"] = stale is None or bool(stale and not failed_before(failure, stale))
+        if not old:
+            failure["blocks"] = False
+        elif placed is None:  # published rows fail, and the audit did not keep them all to compare
+            failure["blocks"] = True
+        else:
+            stale = [row for row, sids in placed if sids & old]
+            failure["blocks"] = bool(stale) and not failed_before(failure, stale)
 
 
 @dataclass(frozen=True)
