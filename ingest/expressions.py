@@ -53,8 +53,8 @@ class Rows:
 @dataclass(frozen=True)
 class Scope:
     """Where an expression's SQL reads its columns: the alias of one sheet's rows. ``joins``,
-    when given, collects the joins that look-ups into other sheets add to the query's FROM
-    clause (:class:`InSheet`); without it they compile to subqueries."""
+    in a rule's query, collects the joins that look-ups into other sheets add to its FROM
+    clause (:class:`InSheet`)."""
 
     alias: str
     sheet: str
@@ -64,12 +64,16 @@ class Scope:
     def inner(self, sheet: str) -> Scope:
         return Scope(f"o{self.depth + 1}", sheet, self.depth + 1)
 
-    def join(self, relation_sql: str, on: str) -> str:
-        """Left-join ``relation_sql`` (at most one row per key) on ``on``, written with
-        ``{k}`` for the joined relation's alias; returns that alias."""
-        assert self.joins is not None
+    def join(self, relation_sql: str, keys: dict[str, str]) -> str:
+        """Left-join ``relation_sql`` (at most one row per key) where each of its ``keys``
+        columns equals the given SQL; returns the joined relation's alias."""
+        if self.joins is None:
+            raise ValueError(
+                "a look-up into another sheet compiles in a rule's query (Rule.failing_rows_query)"
+            )
         alias = f"k{len(self.joins) + 1}"
-        self.joins.append(f" left join {relation_sql} as {alias} on {on.replace('{k}', alias)}")
+        on = " and ".join(f"{alias}.{column} = {sql}" for column, sql in keys.items())
+        self.joins.append(f" left join {relation_sql} as {alias} on {on}")
         return alias
 
 
@@ -400,40 +404,31 @@ class InSheet(Expr):
         return _unary(set(found).__contains__, self.part.values(rows))
 
     def sql(self, scope: Scope) -> str:
-        """In a rule's query (``scope.joins``): a left join to the other sheet's distinct
-        values, which PostgreSQL hashes, spilling to disk if need be, so the cost grows with
-        the rows. Elsewhere uncorrelated IN tests, hashed only while the values fit in
-        ``work_mem`` (else compared row by row: a province's rosters took minutes); a
-        correlated EXISTS under the rule's coalesce() would be run again for every row."""
+        """A left join to the other sheet's distinct values (``scope.join``), which PostgreSQL
+        hashes, spilling to disk if need be, so the cost grows with the rows. Not ``x in
+        (select …)``: that is hashed only while the values fit in ``work_mem`` and is otherwise
+        compared row by row (a province's rosters took minutes); nor a correlated EXISTS, run
+        again for every row under the rule's coalesce()."""
         o, t = scope.inner(self.sheet).alias, scope.alias
         found = f"from {relation(self.sheet)} as {o} where {o}.{self.column} is not null" + (
             f" and {self.where.sql(scope.inner(self.sheet))}" if self.where is not None else ""
         )
         value = self.part.sql(scope)
-        if scope.joins is not None:
-            if not self.other_counties:
-                k = scope.join(
-                    f"(select distinct {o}.county_code, {o}.period, {o}.{self.column} as v {found})",
-                    f"{{k}}.county_code = {t}.county_code and {{k}}.period = {t}.period and {{k}}.v = {value}",
-                )
-                return f"(case when {value} is not null then {k}.v is not null end)"
-            k = scope.join(
-                f"(select {o}.period, {o}.{self.column} as v, count(distinct {o}.county_code) as counties,"
-                f" min({o}.county_code) as county {found} group by 1, 2)",
-                f"{{k}}.period = {t}.period and {{k}}.v = {value}",
-            )
-            # among the rows of some county, and not only of this one
-            return (
-                f"(case when {value} is not null then {k}.v is not null"
-                f" and not ({k}.counties = 1 and {k}.county = {t}.county_code) end)"
-            )
         if not self.other_counties:
-            return f"(({t}.county_code, {t}.period, {value}) in (select {o}.county_code, {o}.period, {o}.{self.column} {found}))"
+            k = scope.join(
+                f"(select distinct {o}.county_code, {o}.period, {o}.{self.column} as v {found})",
+                {"county_code": f"{t}.county_code", "period": f"{t}.period", "v": value},
+            )
+            return f"(case when {value} is not null then {k}.v is not null end)"
+        k = scope.join(
+            f"(select {o}.period, {o}.{self.column} as v, count(distinct {o}.county_code) as counties,"
+            f" min({o}.county_code) as county {found} group by 1, 2)",
+            {"period": f"{t}.period", "v": value},
+        )
         # among the rows of some county, and not only of this one
         return (
-            f"(({t}.period, {value}) in (select {o}.period, {o}.{self.column} {found})"
-            f" and ({t}.period, {value}, {t}.county_code) not in (select {o}.period, {o}.{self.column},"
-            f" min({o}.county_code) {found} group by 1, 2 having count(distinct {o}.county_code) = 1))"
+            f"(case when {value} is not null then {k}.v is not null"
+            f" and not ({k}.counties = 1 and {k}.county = {t}.county_code) end)"
         )
 
     def columns(self) -> list[str]:
@@ -531,8 +526,15 @@ def id_sex(part: Expr) -> Expr:
 
 
 def _registered(name: str, part: Expr, python: Callable[[str], Any], column: str) -> Expr:
-    """An org unit's ``column`` in the registry (``raw.org_unit``; in Python, ingest.orgunits)."""
-    return Func(name, part, python, f"select u.{column} from raw.org_unit as u where u.org_unit_code = {{}}")
+    """A township's or village's ``column`` in the registry (``raw.org_unit``; in Python,
+    ingest.orgunits.unit, which knows those two levels only: a county or city code has none)."""
+    return Func(
+        name,
+        part,
+        python,
+        f"select u.{column} from raw.org_unit as u"
+        " where u.org_unit_code = {} and u.unit_level in ('township', 'village')",
+    )
 
 
 def parent_unit(part: Expr) -> Expr:
