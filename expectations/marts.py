@@ -16,6 +16,7 @@ import great_expectations.expectations as gxe
 
 from expectations import KEY_COLUMNS
 from ingest.contract import CADRES
+from ingest.dbt import DERIVED_CODE_LISTS
 
 #: A person key: 64 lowercase hex digits, checked as hex digits plus a length of 64. PostgreSQL's
 #: regex engine runs the bounded ``^[0-9a-f]{64}$`` about 14 times slower (0.21 s against 0.015 s
@@ -48,14 +49,14 @@ MARTS: tuple[Mart, ...] = (
         "组织单位",
         ("org_unit_code",),
         ("org_unit_name", "unit_level"),
-        {"unit_level": ("city", "county", "township", "village")},
+        {"unit_level": DERIVED_CODE_LISTS["unit_level"]},
     ),
     Mart(
         "dim_period",
         "期间",
         ("period",),
         ("period_start_date", "period_end_date"),
-        {"period_type": ("year", "quarter", "month")},
+        {"period_type": DERIVED_CODE_LISTS["period_type"]},
     ),
     Mart(
         "dim_person", "人员", ("person_key",), ("sex",), {"sex": CADRES.column("sex").codes}, ("person_key",)
@@ -95,7 +96,7 @@ MARTS: tuple[Mart, ...] = (
         "干部变动",
         ("change_id",),
         ("person_key", "change_kind", "change_date"),
-        {"change_kind": ("appointment", "adjustment", "departure", "early_promotion")},
+        {"change_kind": DERIVED_CODE_LISTS["change_kind"]},
         ("person_key",),
         lineage=True,
     ),

@@ -194,7 +194,8 @@ def cmd_contract(args: argparse.Namespace, s: Settings) -> int:
     from ingest.config import PROJECT_ROOT
 
     if args.what == "dbt-sources":
-        console.print(f"wrote {dbt.write_sources(s)}")
+        for path in dbt.write_sources(s):
+            console.print(f"wrote {path}")
     else:
         path = PROJECT_ROOT / "docs" / "contract.md"
         path.write_text(contract.render_markdown(), encoding="utf-8")
@@ -535,7 +536,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dbt_args", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_dbt)
 
-    p = sub.add_parser("contract", help="write artefacts generated from the contract")
+    p = sub.add_parser(
+        "contract",
+        help="write what is generated from the contract: dbt-sources (sources file, code-list seed) or docs",
+    )
     p.add_argument("what", choices=["dbt-sources", "docs"])
     p.set_defaults(func=cmd_contract)
 

@@ -1,7 +1,10 @@
-"""dbt glue: run dbt against the warehouse as ``transformer``, and write its source docs from the contract."""
+"""dbt glue: run dbt against the warehouse as ``transformer``; write its source docs and its
+code-list seed from the contract."""
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import re
 import subprocess
@@ -16,6 +19,17 @@ from ingest.config import Settings
 from ingest.variables import value
 
 SOURCES_FILE = Path("models/staging/county_submissions/_county_submissions__sources.yml")
+CODE_LISTS_FILE = Path("seeds/code_lists.csv")
+
+#: Code lists of the columns the warehouse derives itself; those of the columns a county types
+#: come from the contract (:func:`code_lists`).
+DERIVED_CODE_LISTS: dict[str, tuple[str, ...]] = {
+    "submission_status": ("accepted", "quarantined"),
+    "period_type": ("year", "quarter", "month"),
+    "unit_level": ("city", "county", "township", "village"),
+    "org_unit_type": ("市（州）", "县", "区", "镇", "乡", "街道", "行政村", "社区", "小区党支部"),
+    "change_kind": ("appointment", "adjustment", "departure", "early_promotion"),
+}
 
 
 def dbt_env(s: Settings) -> dict[str, str]:
@@ -165,7 +179,33 @@ def sources_yaml() -> str:
     return header + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=100)
 
 
-def write_sources(s: Settings) -> Path:
-    path = s.dbt_project_dir / SOURCES_FILE
-    path.write_text(sources_yaml(), encoding="utf-8")
-    return path
+def code_lists() -> dict[str, tuple[str, ...]]:
+    """Every code list dbt's ``code_lists`` tests check against: each coded column of the
+    contract under the column's name, then the warehouse's own (:data:`DERIVED_CODE_LISTS`)."""
+    lists: dict[str, tuple[str, ...]] = {}
+    named = [(c.name, c.codes) for s in contract.SHEETS for c in s.columns if c.codes]
+    for name, codes in [*named, *DERIVED_CODE_LISTS.items()]:
+        if lists.setdefault(name, codes) != codes:
+            raise ValueError(f"two different code lists are named {name}: {lists[name]} and {codes}")
+    return lists
+
+
+def code_lists_csv() -> str:
+    """The seed ``code_lists`` (code_list, code, position), generated from :func:`code_lists`."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["code_list", "code", "position"])
+    for name, codes in code_lists().items():
+        writer.writerows((name, code, position) for position, code in enumerate(codes, start=1))
+    return out.getvalue()
+
+
+def write_sources(s: Settings) -> list[Path]:
+    """Write what dbt reads from the contract: the raw tables' sources and the code-list seed."""
+    written = []
+    for relative, text in ((SOURCES_FILE, sources_yaml()), (CODE_LISTS_FILE, code_lists_csv())):
+        path = s.dbt_project_dir / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written

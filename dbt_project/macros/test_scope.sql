@@ -54,7 +54,7 @@
     {%- if 'current_date' in arguments or 'now()' in arguments or 'current_timestamp' in arguments -%}
         {%- do return(false) -%}
     {%- endif -%}
-    {%- if test.get('name') in ('not_null', 'accepted_values', 'not_null_columns', 'between', 'matches_pattern', 'expression_is_true') -%}
+    {%- if test.get('name') in ('not_null', 'accepted_values', 'not_null_columns', 'between', 'ranges', 'code_lists', 'matches_pattern', 'expression_is_true') -%}
         {%- do return(true) -%}
     {%- endif -%}
     {%- if test.get('name') == 'unique_combination' -%}

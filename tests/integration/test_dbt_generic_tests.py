@@ -78,3 +78,49 @@ def test_matches_pattern_with_a_length_refuses_other_lengths_and_characters(wh):
         for row in json.loads(json.loads(line)["data"]["preview"])
     }
     assert found == {hexes[:63], hexes + "a", "g" + hexes[1:]}  # the 64-digit key and the null pass
+
+
+def test_code_lists_names_each_value_outside_its_list_from_the_seed(wh):
+    """The code lists come from the seed (generated from the contract), one test for the model."""
+    dbt.run(wh, "seed", "--select", "code_lists")
+    dbt.run(wh, "run", "--select", "+dim_org_unit")
+    select = ("--select", "dim_org_unit,test_name:code_lists")
+    dbt.run(wh, "test", *select)
+
+    with psycopg.connect(wh.url()) as conn:
+        conn.execute(
+            "update analytics_next.dim_org_unit set unit_level = 'hamlet' where org_unit_code in"
+            " (select org_unit_code from analytics_next.dim_org_unit where unit_level = 'village'"
+            "  order by 1 limit 3)"
+        )
+        conn.execute(  # a village's type outside the registry's types; 社区 is in the list
+            "update analytics_next.dim_org_unit set unit_type = '自然村' where org_unit_code ="
+            " (select min(org_unit_code) from analytics_next.dim_org_unit where unit_level = 'county')"
+        )
+    failed = dbt.run(wh, "test", *select, check=False)
+    assert failed.returncode == 1, failed.stdout[-2000:]
+
+    result = _result(wh, "code_lists_dim_org_unit")
+    assert (result["status"], result["failures"]) == ("fail", 2)  # one row per column and value
+    with psycopg.connect(wh.url()) as conn:
+        rows = set(conn.execute(result["compiled_code"]).fetchall())
+    assert rows == {("unit_level", "unit_level", "hamlet", 3), ("unit_type", "org_unit_type", "自然村", 1)}
+
+
+def test_ranges_names_each_column_with_values_outside_its_bounds(wh):
+    dbt.run(wh, "run", "--select", "+dim_period")
+    select = ("--select", "dim_period,test_name:ranges")
+    dbt.run(wh, "test", *select)
+
+    with psycopg.connect(wh.url()) as conn:
+        conn.execute("update analytics_next.dim_period set month_number = 13 where period = '2025-03'")
+        conn.execute("update analytics_next.dim_period set month_number = 0 where period = '2025-04'")
+        conn.execute("update analytics_next.dim_period set quarter_number = 5 where period = '2025Q1'")
+    failed = dbt.run(wh, "test", *select, check=False)
+    assert failed.returncode == 1, failed.stdout[-2000:]
+
+    result = _result(wh, "ranges_dim_period")
+    assert (result["status"], result["failures"]) == ("fail", 3)  # one row per value outside
+    with psycopg.connect(wh.url()) as conn:
+        rows = sorted(conn.execute(result["compiled_code"]).fetchall())
+    assert rows == [("month_number", "0"), ("month_number", "13"), ("quarter_number", "5")]

@@ -17,7 +17,7 @@ from tests.helpers import query, reset_warehouse
 
 STAYS, RESUBMITS = "520603", "520602"
 #: A row-by-row dbt test on a model every county's submissions reach.
-FUNDS_TEST = "between_stg_county_submissions__villages_support_funds__0"
+FUNDS_TEST = "ranges_stg_county_submissions__villages"
 
 
 def _workbook(tmp_path, county: str, funds: float | None = None):

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 import pytest
 
 from ingest import contract, dbt
@@ -53,6 +55,54 @@ def test_committed_dbt_sources_match_the_contract():
     assert committed == dbt.sources_yaml(), "run `dangjian contract dbt-sources` and commit"
 
 
+def test_committed_code_list_seed_matches_the_contract():
+    committed = (PROJECT_ROOT / "dbt_project" / dbt.CODE_LISTS_FILE).read_text(encoding="utf-8")
+    assert committed == dbt.code_lists_csv(), "run `dangjian contract dbt-sources` and commit"
+    lists = dbt.code_lists()
+    assert lists["role"] == contract.ROLE_CODES and lists["sex"] == ("男", "女")
+
+
+def test_no_dbt_test_types_a_code_list_and_every_list_named_exists():
+    """Code lists are read from the seed: no accepted_values list is typed in the project, and
+    every code_lists test names a list the seed has."""
+    import yaml
+
+    lists = dbt.code_lists()
+    named = []
+    for path in (PROJECT_ROOT / "dbt_project" / "models").rglob("*.yml"):
+        text = path.read_text(encoding="utf-8")
+        assert "accepted_values" not in text, path
+        for model in yaml.safe_load(text).get("models") or []:
+            for test in model.get("data_tests") or []:
+                if isinstance(test, dict) and "code_lists" in test:
+                    named += test["code_lists"]["arguments"]["columns"].values()
+    assert named and set(named) <= set(lists), set(named) - set(lists)
+
+
 def test_committed_contract_docs_match_the_contract():
     committed = (PROJECT_ROOT / "docs" / "contract.md").read_text(encoding="utf-8")
     assert committed == contract.render_markdown(), "run `dangjian contract docs` and commit"
+
+
+def test_staging_models_test_the_contract_s_code_lists_and_bounds():
+    """Each sheet's staging model checks every coded column against its list, and no range
+    there contradicts the contract's declared limits (the one definition of them)."""
+    import yaml
+
+    path = PROJECT_ROOT / "dbt_project" / "models" / "staging" / "county_submissions"
+    models = {
+        m["name"]: m for m in yaml.safe_load((path / "_county_submissions__models.yml").read_text())["models"]
+    }
+    for s in contract.SHEETS:
+        tests = {
+            name: body["arguments"]["columns"]
+            for test in models[f"stg_county_submissions__{s.key}"]["data_tests"]
+            if isinstance(test, dict)
+            for name, body in test.items()
+            if name in ("code_lists", "ranges")
+        }
+        assert tests["code_lists"] == {c.name: c.name for c in s.columns if c.codes}, s.key
+        for name, bounds in tests.get("ranges", {}).items():
+            low, high = s.column(name).bounds
+            assert Decimal(str(bounds["min_value"])) == low, (s.key, name)
+            assert "max_value" not in bounds or Decimal(str(bounds["max_value"])) == high, (s.key, name)
