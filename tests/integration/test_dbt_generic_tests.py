@@ -17,6 +17,16 @@ def _result(s, name: str) -> dict:
     return result
 
 
+def _failing(s, select: tuple[str, ...], name: str, failures: int) -> list[tuple]:
+    """Run the selected test, which must fail with ``failures`` rows; the rows its query returns."""
+    failed = dbt.run(s, "test", *select, check=False)
+    assert failed.returncode == 1, failed.stdout[-2000:]
+    result = _result(s, name)
+    assert (result["status"], result["failures"]) == ("fail", failures)
+    with psycopg.connect(s.url()) as conn:
+        return sorted(conn.execute(result["compiled_code"]).fetchall())
+
+
 def test_not_null_columns_names_each_required_column_that_has_nulls(wh):
     dbt.run(wh, "run", "--select", "+dim_org_unit")  # from the registry alone
     # a city has no parent or county and a county no township: the conditions allow it
@@ -36,14 +46,8 @@ def test_not_null_columns_names_each_required_column_that_has_nulls(wh):
             "update analytics_next.dim_org_unit set city_code = null where org_unit_code ="
             " (select min(org_unit_code) from analytics_next.dim_org_unit where unit_level = 'county')"
         )
-    failed = dbt.run(wh, "test", *NOT_NULL_COLUMNS, check=False)
-    assert failed.returncode == 1, failed.stdout[-2000:]
-
-    result = _result(wh, "not_null_columns_dim_org_unit")
-    assert (result["status"], result["failures"]) == ("fail", 3)  # one failing row per column
-    with psycopg.connect(wh.url()) as conn:
-        rows = set(conn.execute(result["compiled_code"]).fetchall())
-    assert rows == {("org_unit_name", 2), ("township_code", 1), ("city_code", 1)}
+    rows = _failing(wh, NOT_NULL_COLUMNS, "not_null_columns_dim_org_unit", 3)  # one failing row per column
+    assert rows == sorted({("org_unit_name", 2), ("township_code", 1), ("city_code", 1)})
 
 
 def test_matches_pattern_with_a_length_refuses_other_lengths_and_characters(wh):
@@ -97,14 +101,10 @@ def test_code_lists_names_each_value_outside_its_list_from_the_seed(wh):
             "update analytics_next.dim_org_unit set unit_type = '自然村' where org_unit_code ="
             " (select min(org_unit_code) from analytics_next.dim_org_unit where unit_level = 'county')"
         )
-    failed = dbt.run(wh, "test", *select, check=False)
-    assert failed.returncode == 1, failed.stdout[-2000:]
-
-    result = _result(wh, "code_lists_dim_org_unit")
-    assert (result["status"], result["failures"]) == ("fail", 2)  # one row per column and value
-    with psycopg.connect(wh.url()) as conn:
-        rows = set(conn.execute(result["compiled_code"]).fetchall())
-    assert rows == {("unit_level", "unit_level", "hamlet", 3), ("unit_type", "org_unit_type", "自然村", 1)}
+    rows = _failing(wh, select, "code_lists_dim_org_unit", 2)  # one row per column and value
+    assert rows == sorted(
+        {("unit_level", "unit_level", "hamlet", 3), ("unit_type", "org_unit_type", "自然村", 1)}
+    )
 
 
 def test_ranges_names_each_column_with_values_outside_its_bounds(wh):
@@ -116,11 +116,5 @@ def test_ranges_names_each_column_with_values_outside_its_bounds(wh):
         conn.execute("update analytics_next.dim_period set month_number = 13 where period = '2025-03'")
         conn.execute("update analytics_next.dim_period set month_number = 0 where period = '2025-04'")
         conn.execute("update analytics_next.dim_period set quarter_number = 5 where period = '2025Q1'")
-    failed = dbt.run(wh, "test", *select, check=False)
-    assert failed.returncode == 1, failed.stdout[-2000:]
-
-    result = _result(wh, "ranges_dim_period")
-    assert (result["status"], result["failures"]) == ("fail", 3)  # one row per value outside
-    with psycopg.connect(wh.url()) as conn:
-        rows = sorted(conn.execute(result["compiled_code"]).fetchall())
+    rows = _failing(wh, select, "ranges_dim_period", 3)  # one row per value outside
     assert rows == [("month_number", "0"), ("month_number", "13"), ("quarter_number", "5")]
