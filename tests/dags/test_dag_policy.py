@@ -208,3 +208,23 @@ def test_the_ingest_package_knows_no_orchestrator():
                         assert path.name == "runner.py" and name == "airflow.dag_processing.dagbag", (
                             f"{path.relative_to(PROJECT_ROOT)} imports {name}"
                         )
+
+
+def test_no_module_reaches_into_a_dependency_s_private_modules():
+    """Only public interfaces of what is installed: no ``import pkg._private`` (the embedded
+    PostgreSQL's binaries are found as its package data, ``warehouse.wheel_bin_dir``)."""
+    for folder in ("ingest", "dags", "expectations"):
+        for path in sorted((PROJECT_ROOT / folder).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    names = [node.module]
+                elif isinstance(node, ast.Import):
+                    names = [a.name for a in node.names]
+                else:
+                    continue
+                for name in names:
+                    top, *inner = name.split(".")
+                    private = [part for part in inner if part.startswith("_") and not part.startswith("__")]
+                    assert not private or top in ("ingest", "dags", "expectations"), (
+                        f"{path.relative_to(PROJECT_ROOT)} imports {name}"
+                    )
