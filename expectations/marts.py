@@ -15,8 +15,7 @@ import great_expectations as gx
 import great_expectations.expectations as gxe
 
 from expectations import KEY_COLUMNS
-from ingest.contract import CADRES
-from ingest.dbt import DERIVED_CODE_LISTS
+from ingest.contract import CADRES, DERIVED_CODE_LISTS
 
 #: A person key: 64 lowercase hex digits, checked as hex digits plus a length of 64. PostgreSQL's
 #: regex engine runs the bounded ``^[0-9a-f]{64}$`` about 14 times slower (0.21 s against 0.015 s

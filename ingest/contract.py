@@ -752,6 +752,29 @@ ENTERPRISES = Sheet(
 SHEETS: tuple[Sheet, ...] = (CADRES, TRAINING, VILLAGES, ENTERPRISES)
 
 
+#: Code lists of the columns the warehouse derives itself (no county types them). An org unit's
+#: type in the registry is a city's, a county's, a township's, or one of a village row's.
+DERIVED_CODE_LISTS: dict[str, tuple[str, ...]] = {
+    "submission_status": ("accepted", "quarantined"),
+    "period_type": ("year", "quarter", "month"),
+    "unit_level": ("city", "county", "township", "village"),
+    "org_unit_type": ("市（州）", "县", "区", "镇", "乡", "街道", *VILLAGES.column("unit_type").codes),
+    "change_kind": ("appointment", "adjustment", "departure", "early_promotion"),
+}
+
+
+def code_lists() -> dict[str, tuple[str, ...]]:
+    """Every code list: each coded column's under the column's name, then the warehouse's own
+    (:data:`DERIVED_CODE_LISTS`). dbt's ``code_lists`` tests read them from the seed that
+    ``dangjian contract dbt-sources`` writes."""
+    lists: dict[str, tuple[str, ...]] = {}
+    named = [(c.name, c.codes) for s in SHEETS for c in s.columns if c.codes]
+    for name, codes in [*named, *DERIVED_CODE_LISTS.items()]:
+        if lists.setdefault(name, codes) != codes:
+            raise ValueError(f"two different code lists are named {name}: {lists[name]} and {codes}")
+    return lists
+
+
 def sheet(key: str) -> Sheet:
     for s in SHEETS:
         if s.key == key:

@@ -21,16 +21,6 @@ from ingest.variables import value
 SOURCES_FILE = Path("models/staging/county_submissions/_county_submissions__sources.yml")
 CODE_LISTS_FILE = Path("seeds/code_lists.csv")
 
-#: Code lists of the columns the warehouse derives itself; those of the columns a county types
-#: come from the contract (:func:`code_lists`).
-DERIVED_CODE_LISTS: dict[str, tuple[str, ...]] = {
-    "submission_status": ("accepted", "quarantined"),
-    "period_type": ("year", "quarter", "month"),
-    "unit_level": ("city", "county", "township", "village"),
-    "org_unit_type": ("市（州）", "县", "区", "镇", "乡", "街道", "行政村", "社区", "小区党支部"),
-    "change_kind": ("appointment", "adjustment", "departure", "early_promotion"),
-}
-
 
 def dbt_env(s: Settings) -> dict[str, str]:
     """Environment for a dbt process: the connection of the ``transformer`` role, no telemetry."""
@@ -62,24 +52,18 @@ def run(s: Settings, *args: str, check: bool = True) -> subprocess.CompletedProc
     """Run ``dbt <args>`` in the project folder; output is captured and returned. When dbt's
     partial parsing lost a node, the command is run once more after a full parse."""
 
-    def invoke(*command: str) -> subprocess.CompletedProcess[str]:
+    def invoke(*extra: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [dbt_executable(), *command],
+            [dbt_executable(), *extra, *args],
             cwd=s.dbt_project_dir,
             env=dbt_env(s),
             capture_output=True,
             text=True,
         )
 
-    if args and args[0] == "build" and ({"--select", "-s"} & set(args)):
-        # a selection's code_lists tests read the seed: on a new warehouse it is not there
-        # until a build includes it, so a selective build loads it first
-        seed = invoke("seed", "--select", CODE_LISTS_FILE.stem)
-        if check and seed.returncode != 0:
-            raise RuntimeError(f"dbt seed failed:\n{seed.stdout[-4000:]}{seed.stderr}")
-    result = invoke(*args)
+    result = invoke()
     if result.returncode != 0 and LOST_IN_PARTIAL_PARSE.search(result.stdout):
-        result = invoke("--no-partial-parse", *args)
+        result = invoke("--no-partial-parse")
     if check and result.returncode != 0:
         raise RuntimeError(f"dbt {' '.join(args)} failed:\n{result.stdout[-4000:]}{result.stderr}")
     return result
@@ -185,23 +169,12 @@ def sources_yaml() -> str:
     return header + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=100)
 
 
-def code_lists() -> dict[str, tuple[str, ...]]:
-    """Every code list dbt's ``code_lists`` tests check against: each coded column of the
-    contract under the column's name, then the warehouse's own (:data:`DERIVED_CODE_LISTS`)."""
-    lists: dict[str, tuple[str, ...]] = {}
-    named = [(c.name, c.codes) for s in contract.SHEETS for c in s.columns if c.codes]
-    for name, codes in [*named, *DERIVED_CODE_LISTS.items()]:
-        if lists.setdefault(name, codes) != codes:
-            raise ValueError(f"two different code lists are named {name}: {lists[name]} and {codes}")
-    return lists
-
-
 def code_lists_csv() -> str:
-    """The seed ``code_lists`` (code_list, code, position), generated from :func:`code_lists`."""
+    """The seed ``code_lists`` (code_list, code, position), from :func:`contract.code_lists`."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["code_list", "code", "position"])
-    for name, codes in code_lists().items():
+    for name, codes in contract.code_lists().items():
         writer.writerows((name, code, position) for position, code in enumerate(codes, start=1))
     return out.getvalue()
 

@@ -194,37 +194,32 @@ print("HEAVY:" + ",".join(heavy))
     assert line == "HEAVY:", line
 
 
+def _imports(*folders: str):
+    """(file, module) for every absolute import in the project's own Python folders."""
+    for folder in folders:
+        for path in sorted((PROJECT_ROOT / folder).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    yield path.relative_to(PROJECT_ROOT), node.module
+                elif isinstance(node, ast.Import):
+                    yield from ((path.relative_to(PROJECT_ROOT), a.name) for a in node.names)
+
+
 def test_the_ingest_package_knows_no_orchestrator():
     """Airflow and Cosmos are imported by dags/ only; the package's one exception is the local
     launcher (``ingest/runner.py``), which loads the DAG files to run them with ``dag.test()``."""
-    for path in sorted((PROJECT_ROOT / "ingest").rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Import | ast.ImportFrom):
-                names = (
-                    [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
-                )
-                for name in names:
-                    if name.split(".")[0] in ("airflow", "cosmos"):
-                        assert path.name == "runner.py" and name == "airflow.dag_processing.dagbag", (
-                            f"{path.relative_to(PROJECT_ROOT)} imports {name}"
-                        )
+    for path, name in _imports("ingest"):
+        if name.split(".")[0] in ("airflow", "cosmos"):
+            assert path.name == "runner.py" and name == "airflow.dag_processing.dagbag", (
+                f"{path} imports {name}"
+            )
 
 
 def test_no_module_reaches_into_a_dependency_s_private_modules():
     """Only public interfaces of what is installed: no ``import pkg._private`` (the embedded
     PostgreSQL's binaries are found as its package data, ``warehouse.wheel_bin_dir``)."""
-    for folder in ("ingest", "dags", "expectations"):
-        for path in sorted((PROJECT_ROOT / folder).rglob("*.py")):
-            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-                if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                    names = [node.module]
-                elif isinstance(node, ast.Import):
-                    names = [a.name for a in node.names]
-                else:
-                    continue
-                for name in names:
-                    top, *inner = name.split(".")
-                    private = [part for part in inner if part.startswith("_") and not part.startswith("__")]
-                    assert not private or top in ("ingest", "dags", "expectations"), (
-                        f"{path.relative_to(PROJECT_ROOT)} imports {name}"
-                    )
+    own = ("ingest", "dags", "expectations")
+    for path, name in _imports(*own):
+        top, *inner = name.split(".")
+        private = [part for part in inner if part.startswith("_") and not part.startswith("__")]
+        assert not private or top in own, f"{path} imports {name}"

@@ -36,7 +36,10 @@ def _ids(rows: dict[str, list[dict]]) -> set[str]:
 
 
 def _build(s) -> None:
-    dbt.run(s, "build", "--select", "+int_persons_pseudonymised", "--indirect-selection", "cautious")
+    # and the code-list seed its tests read (a full build loads it; a selection must name it)
+    dbt.run(
+        s, "build", "--select", "+int_persons_pseudonymised code_lists", "--indirect-selection", "cautious"
+    )
 
 
 def _ingest(s, path: Path) -> None:

@@ -58,7 +58,7 @@ def test_committed_dbt_sources_match_the_contract():
 def test_committed_code_list_seed_matches_the_contract():
     committed = (PROJECT_ROOT / "dbt_project" / dbt.CODE_LISTS_FILE).read_text(encoding="utf-8")
     assert committed == dbt.code_lists_csv(), "run `dangjian contract dbt-sources` and commit"
-    lists = dbt.code_lists()
+    lists = contract.code_lists()
     assert lists["role"] == contract.ROLE_CODES and lists["sex"] == ("男", "女")
 
 
@@ -67,7 +67,7 @@ def test_no_dbt_test_types_a_code_list_and_every_list_named_exists():
     every code_lists test names a list the seed has."""
     import yaml
 
-    lists = dbt.code_lists()
+    lists = contract.code_lists()
     named = []
     for path in (PROJECT_ROOT / "dbt_project" / "models").rglob("*.yml"):
         text = path.read_text(encoding="utf-8")
