@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import psycopg
+from psycopg import sql
 
 from ingest import dbt
 
@@ -27,25 +28,27 @@ def _failing(s, select: tuple[str, ...], name: str, failures: int) -> list[tuple
         return sorted(conn.execute(result["compiled_code"]).fetchall())
 
 
+def _plant(s, column: str, value: str | None, level: str, rows: int = 1) -> None:
+    """Set ``column`` to ``value`` in the first ``rows`` org units of ``level`` in the candidate."""
+    with psycopg.connect(s.url()) as conn:
+        conn.execute(
+            sql.SQL(
+                "update analytics_next.dim_org_unit set {} = %s where org_unit_code in"
+                " (select org_unit_code from analytics_next.dim_org_unit where unit_level = %s"
+                "  order by 1 limit %s)"
+            ).format(sql.Identifier(column)),
+            (value, level, rows),
+        )
+
+
 def test_not_null_columns_names_each_required_column_that_has_nulls(wh):
     dbt.run(wh, "run", "--select", "+dim_org_unit")  # from the registry alone
     # a city has no parent or county and a county no township: the conditions allow it
     dbt.run(wh, "test", *NOT_NULL_COLUMNS)
 
-    with psycopg.connect(wh.url()) as conn:
-        conn.execute(
-            "update analytics_next.dim_org_unit set org_unit_name = null where org_unit_code in"
-            " (select org_unit_code from analytics_next.dim_org_unit where unit_level = 'village'"
-            "  order by 1 limit 2)"
-        )
-        conn.execute(  # required for a village (its condition holds)
-            "update analytics_next.dim_org_unit set township_code = null where org_unit_code ="
-            " (select min(org_unit_code) from analytics_next.dim_org_unit where unit_level = 'village')"
-        )
-        conn.execute(
-            "update analytics_next.dim_org_unit set city_code = null where org_unit_code ="
-            " (select min(org_unit_code) from analytics_next.dim_org_unit where unit_level = 'county')"
-        )
+    _plant(wh, "org_unit_name", None, "village", rows=2)
+    _plant(wh, "township_code", None, "village")  # required for a village (its condition holds)
+    _plant(wh, "city_code", None, "county")
     rows = _failing(wh, NOT_NULL_COLUMNS, "not_null_columns_dim_org_unit", 3)  # one failing row per column
     assert rows == sorted({("org_unit_name", 2), ("township_code", 1), ("city_code", 1)})
 
@@ -91,16 +94,8 @@ def test_code_lists_names_each_value_outside_its_list_from_the_seed(wh):
     select = ("--select", "dim_org_unit,test_name:code_lists")
     dbt.run(wh, "test", *select)
 
-    with psycopg.connect(wh.url()) as conn:
-        conn.execute(
-            "update analytics_next.dim_org_unit set unit_level = 'hamlet' where org_unit_code in"
-            " (select org_unit_code from analytics_next.dim_org_unit where unit_level = 'village'"
-            "  order by 1 limit 3)"
-        )
-        conn.execute(  # a village's type outside the registry's types; 社区 is in the list
-            "update analytics_next.dim_org_unit set unit_type = '自然村' where org_unit_code ="
-            " (select min(org_unit_code) from analytics_next.dim_org_unit where unit_level = 'county')"
-        )
+    _plant(wh, "unit_level", "hamlet", "village", rows=3)
+    _plant(wh, "unit_type", "自然村", "county")  # a county's type outside the registry's types
     rows = _failing(wh, select, "code_lists_dim_org_unit", 2)  # one row per column and value
     assert rows == sorted(
         {("unit_level", "unit_level", "hamlet", 3), ("unit_type", "org_unit_type", "自然村", 1)}
