@@ -24,9 +24,9 @@ from rich.console import Console
 from rich.progress import track
 from rich.table import Table
 
-from ingest import dbt
+from ingest.cli.local_airflow import airflow_env
 from ingest.config import PROJECT_ROOT, Settings
-from ingest.runner import airflow_env
+from ingest.warehouse import dbt
 
 
 def _cold(code: str, env: dict[str, str]) -> float:

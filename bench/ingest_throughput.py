@@ -33,10 +33,13 @@ import psycopg  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
-from ingest import contract, rules, sample, template, warehouse  # noqa: E402
+from ingest import contract  # noqa: E402
 from ingest.config import Settings  # noqa: E402
-from ingest.contract import CADRES  # noqa: E402
-from ingest.reader import bulk  # noqa: E402
+from ingest.contract import CADRES, rules  # noqa: E402
+from ingest.samples import generator  # noqa: E402
+from ingest.warehouse import embedded  # noqa: E402
+from ingest.workbook import template  # noqa: E402
+from ingest.workbook.reader import bulk  # noqa: E402
 
 console = Console()
 COUNTY, PERIOD = "520603", "2025"
@@ -46,9 +49,9 @@ def build_workbook(path: Path, n: int) -> None:
     """A valid submission whose cadres sheet has ``n`` rows (other sheets: one county's worth)."""
     from openpyxl import Workbook
 
-    rows = sample.county_rows(COUNTY, PERIOD)
+    rows = generator.county_rows(COUNTY, PERIOD)
     base = rows["cadres"]
-    county = sample.County(COUNTY, PERIOD, random.Random(1), sample.period_end(PERIOD))
+    county = generator.County(COUNTY, PERIOD, random.Random(1), generator.period_end(PERIOD))
     cadres = list(base[:n])  # the county's own roster: trainees and instructors are on it
     for i in range(len(cadres), n):
         r = dict(base[i % len(base)])
@@ -137,7 +140,7 @@ def warm_up() -> float:
     import python_calamine  # noqa: F401
     import sqlalchemy  # noqa: F401
 
-    from ingest import load, rules  # noqa: F401
+    from ingest.contract import rules  # noqa: F401
 
     rules.all_rules()
     return time.perf_counter() - start
@@ -152,7 +155,7 @@ def main() -> None:
     args = parser.parse_args()
     s = Settings.from_env()
     with console.status("starting the benchmark warehouse…"):
-        warehouse.up(s)
+        embedded.up(s)
         with psycopg.connect(s.url(), autocommit=True) as conn:  # a fresh raw layer each run
             for table in ("raw.cadres", "raw.training", "raw.villages", "raw.enterprises"):
                 conn.execute(f"truncate {table}")

@@ -77,8 +77,10 @@ import psycopg  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
-from ingest import orgunits, sample, warehouse  # noqa: E402
 from ingest.config import Settings  # noqa: E402
+from ingest.contract import orgunits  # noqa: E402
+from ingest.samples import generator  # noqa: E402
+from ingest.warehouse import embedded  # noqa: E402
 
 console = Console()
 if not console.is_terminal:  # a log file: wide enough for the tables
@@ -269,7 +271,7 @@ def tests_alone(s: Settings) -> dict[str, float]:
     """Untimed, after a night's build (its test scope still in force): ``dbt test`` on its own,
     then the same tests' queries replayed one after another on one connection. What dbt takes
     beyond the replay is dbt's own cost per test (compiling, threads, connections, results)."""
-    from ingest import dbt
+    from ingest.warehouse import dbt
 
     start = time.perf_counter()
     dbt.run(s, "test", check=False)
@@ -295,12 +297,13 @@ def tests_alone(s: Settings) -> dict[str, float]:
 def run_night(s: Settings, label: str, profile_dir: Path | None) -> Night:
     """One night, task by task as county_submissions_nightly runs them (sequentially, as
     ``dag.test()`` does), calling what each task calls."""
-    from ingest import corrections, dbt, steward_report
     from ingest import night as second_half
-    from ingest import notify as channel
-    from ingest.audit import AuditFailed
     from ingest.load import discover, ingest_file, registered
+    from ingest.outputs import corrections, steward_report
+    from ingest.outputs import notify as channel
     from ingest.publish import pending, publish, rebuild_due, refuse, release_build_lease
+    from ingest.quality.audit import AuditFailed
+    from ingest.warehouse import dbt
 
     night = Night(label)
     run = Runner(night, profile_dir)
@@ -379,7 +382,7 @@ def generate(counties: list[str], out: Path, rows_scale: float, regenerate: bool
     start = time.perf_counter()
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task(f"generating {len(counties)} workbooks", total=len(counties))
-        written = sample.generate(
+        written = generator.generate(
             PERIOD,
             out,
             counties=counties,
@@ -392,8 +395,8 @@ def generate(counties: list[str], out: Path, rows_scale: float, regenerate: bool
 
 def fresh_warehouse(s: Settings) -> None:
     """An empty warehouse (raw, quality, intermediate, snapshots, marts) and an empty archive."""
-    warehouse.destroy(s)
-    warehouse.up(s)
+    embedded.destroy(s)
+    embedded.up(s)
     shutil.rmtree(s.archive, ignore_errors=True)
     shutil.rmtree(NIGHT_DIR / "corrections", ignore_errors=True)
 
@@ -412,11 +415,11 @@ def warm_up(s: Settings, with_dbt: bool) -> dict[str, float]:
     import great_expectations  # noqa: F401
     import python_calamine  # noqa: F401
 
-    from ingest import audit, corrections, load, steward_report  # noqa: F401
+    from ingest import load  # noqa: F401
 
     costs["imports"] = time.perf_counter() - start
     if with_dbt:
-        from ingest import dbt
+        from ingest.warehouse import dbt
 
         start = time.perf_counter()
         dbt.run(s, "parse", "--quiet")  # a full parse once; each night then parses partially
@@ -594,10 +597,11 @@ def national(s: Settings, args: argparse.Namespace) -> None:
 def bad_counties(s: Settings, args: argparse.Namespace, counties: list[str], source: Path) -> None:
     """Two full nights side by side on fresh warehouses: every county clean, then the same
     files with a share of the counties each carrying a critical problem of another kind (a value
-    that would have broken the build, a critical rule, a duplicate key: ingest.defects). Every
+    that would have broken the build, a critical rule, a duplicate key: ingest.samples.defects). Every
     clean county must be published and every bad one held back; the bad night may cost at most
     1.3 × the clean one."""
-    from ingest import contract, defects
+    from ingest import contract
+    from ingest.samples import defects
 
     n_bad = max(1, round(len(counties) * args.bad_counties))
     bad = counties[:: max(1, len(counties) // n_bad)][:n_bad]
@@ -606,10 +610,10 @@ def bad_counties(s: Settings, args: argparse.Namespace, counties: list[str], sou
     broken.mkdir(parents=True)
     kinds = {}
     for i, county in enumerate(bad):
-        rows = sample.county_rows(county, PERIOD, rows_scale=args.rows_scale)
+        rows = generator.county_rows(county, PERIOD, rows_scale=args.rows_scale)
         kinds[county] = defects.CRITICAL_KINDS[i % len(defects.CRITICAL_KINDS)]
         defects.make_critical(rows, county, kinds[county])
-        sample.write_workbook(
+        generator.write_workbook(
             broken / contract.file_name(county, PERIOD, orgunits.county_name(county)), county, PERIOD, rows
         )
     with console.status("a fresh warehouse, the inbox, imports, dbt parse…"):
@@ -695,7 +699,7 @@ def main() -> None:
     resubmission = NIGHT_DIR / "resubmission"
     shutil.rmtree(resubmission, ignore_errors=True)
     resubmission.mkdir(parents=True)
-    (changed,) = sample.generate(
+    (changed,) = generator.generate(
         PERIOD, resubmission, seed=7, counties=[resubmitter], rows_scale=args.rows_scale
     )
     gen_secs += time.perf_counter() - start

@@ -25,7 +25,7 @@ from dangjian_airflow import DAG_DEFAULTS, MARTS, settings
 def city_summary_export():
     @task
     def export(ds_nodash: str | None = None) -> str:
-        from ingest.export import write
+        from ingest.outputs.city_export import write
 
         s = settings("analyst")
         return str(write(s, s.home / "exports" / f"汇总_{ds_nodash}.xlsx"))

@@ -54,7 +54,7 @@ def settings(role: str | None):
 
 def task_failed(context) -> None:
     """Failure callback: tell the operations team which task failed, in which run, and why."""
-    from ingest import notify
+    from ingest.outputs import notify
 
     ti = context["ti"]
     error = context.get("exception")
@@ -111,7 +111,7 @@ def build_audit_publish(loaded) -> None:
 
         Runs even if some workbooks failed to ingest: the others' data still flows. First
         waits for the build lease, so that two runs never build ``analytics_next`` at once;
-        then records which counties' rows the dbt tests check (ingest/dbt_scope.py).
+        then records which counties' rows the dbt tests check (ingest/quality/dbt_scope.py).
         """
         from ingest.publish import rebuild_due as check
 
@@ -180,8 +180,8 @@ def build_audit_publish(loaded) -> None:
         from airflow.sdk.exceptions import AirflowFailException
 
         from ingest import night
-        from ingest.audit import AuditFailed
         from ingest.publish import refuse
+        from ingest.quality.audit import AuditFailed
 
         s = settings("transformer")
         try:
@@ -203,7 +203,7 @@ def build_audit_publish(loaded) -> None:
     @task(trigger_rule="all_done")
     def steward_outputs(ds_nodash: str | None = None) -> None:
         """The steward's report and this night's correction workbooks, whatever the audit said."""
-        from ingest import corrections, steward_report
+        from ingest.outputs import corrections, steward_report
 
         s = settings("steward")
         print(f"report: {steward_report.write(s, s.home / 'report')}")
@@ -217,7 +217,7 @@ def build_audit_publish(loaded) -> None:
 
         from airflow.sdk.exceptions import AirflowFailException
 
-        from ingest import notify as channel
+        from ingest.outputs import notify as channel
         from ingest.publish import pending, release_build_lease
 
         s, transformer = settings("steward"), settings("transformer")

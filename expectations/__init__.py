@@ -1,8 +1,12 @@
 """Great Expectations suites as code, built from the submission contract and the rule set.
 
+The audit (``ingest/quality/audit.py``) finds this package through the ``dangjian.audit``
+entry point in pyproject.toml and calls :func:`mart_suites`, :func:`rule_suites`,
+:func:`rule_targets` and :func:`key_columns`; this package imports ``ingest``, never the reverse.
+
 Two kinds of target: the marts of the candidate build (``expectations/marts.py``,
 ``expectations/villages.py``, outliers in ``expectations/outliers.py``), and the rows the build
-is made from, checked against the rule set of ``ingest/rules.py`` (``expectations/rules.py``).
+is made from, checked against the rule set of ``ingest/contract/rules.py`` (``expectations/rules.py``).
 """
 
 from __future__ import annotations
@@ -35,6 +39,20 @@ def _with_outliers(build: Callable[[], gx.ExpectationSuite], table: str) -> gx.E
     for e in outliers.expectations_for(table):
         suite.add_expectation(e)
     return suite
+
+
+def rule_suites() -> dict[str, gx.ExpectationSuite]:
+    """The rule set's suites: rule target (a sheet's rows the build is made from) → suite."""
+    from expectations import rules
+
+    return rules.suites()
+
+
+def rule_targets() -> dict[str, str]:
+    """The rule targets: name → the query of the rows it checks."""
+    from expectations import rules
+
+    return rules.targets()
 
 
 def key_columns(table: str) -> list[str]:

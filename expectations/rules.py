@@ -1,6 +1,6 @@
-"""The rule set on the build: every rule of ``ingest/rules.py`` as a Great Expectations check.
+"""The rule set on the build: every rule of ``ingest/contract/rules.py`` as a Great Expectations check.
 
-The audit checks each sheet's rows the build is made from (``ingest.rules.relation``) with one
+The audit checks each sheet's rows the build is made from (``ingest.contract.rules.relation``) with one
 ``UnexpectedRowsExpectation`` per rule, and the figures of each county-period's submission
 with the rules judged on a whole submission. A failing row comes back with its lineage
 (submission, sheet, row) and the values of the columns the rule reads, so it is reported at
@@ -12,9 +12,8 @@ from __future__ import annotations
 import great_expectations as gx
 import great_expectations.expectations as gxe
 
-from ingest import rules
-from ingest.contract import SHEETS
-from ingest.expressions import SUBMISSIONS_RELATION, relation
+from ingest.contract import SHEETS, rules
+from ingest.contract.expressions import SUBMISSIONS_RELATION, relation
 
 #: The audit's name for the rows of each sheet, and for the county-periods' submissions.
 SHEET_TARGET = "rules.{}"

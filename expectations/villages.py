@@ -5,7 +5,7 @@ from __future__ import annotations
 import great_expectations as gx
 import great_expectations.expectations as gxe
 
-from ingest import orgunits
+from ingest.contract import orgunits
 
 TABLE = "fct_village_indicators"
 

@@ -18,10 +18,18 @@ from typing import Any
 
 import psycopg
 
-from ingest import approval
 from ingest.config import Settings
 from ingest.contract import LINEAGE_COLUMNS
-from ingest.reader import Problem, SheetData, Workbook, WorkbookRejected, bulk, column_letter, read_workbook
+from ingest.quality import approval
+from ingest.workbook.reader import (
+    Problem,
+    SheetData,
+    Workbook,
+    WorkbookRejected,
+    bulk,
+    column_letter,
+    read_workbook,
+)
 
 
 @dataclass(frozen=True)
@@ -289,7 +297,7 @@ def ingest_file(
         rows = sum(_copy_rows(cur, sid, data) for data in book.sheets.values())
         _record_layout(cur, sid, book)
         _record_problems(cur, sid, book.problems)
-        if book.critical:  # published only once corrected or released (ingest/approval.py)
+        if book.critical:  # published only once corrected or released (ingest/quality/approval.py)
             approval.hold(cur, [sid], "ingest", None, approval.ingest_reason(book.critical))
         cur.execute("update raw.submission set row_count = %s where submission_id = %s", (rows, sid))
         _supersede(cur, sid, book.county_code, book.period)

@@ -2,7 +2,7 @@
 
 The nightly DAG runs dbt through Cosmos and then calls :func:`recover` (when a dbt task
 failed) and :func:`settle`; ``dangjian publish`` and the tests call :func:`build_and_publish`,
-which does the same with dbt run as one command. See ``ingest/approval.py`` for what is held
+which does the same with dbt run as one command. See ``ingest/quality/approval.py`` for what is held
 back and why.
 """
 
@@ -14,9 +14,10 @@ from dataclasses import dataclass
 
 import psycopg
 
-from ingest import approval, dbt
-from ingest.audit import AuditFailed, AuditOutcome, audit
 from ingest.config import Settings
+from ingest.quality import approval
+from ingest.quality.audit import AuditFailed, AuditOutcome, audit
+from ingest.warehouse import dbt
 
 
 class BuildFailed(RuntimeError):

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import psycopg
 from psycopg import sql
 
-from ingest import approval
 from ingest.config import Settings
+from ingest.quality import approval
 from ingest.variables import value
 
 CANDIDATE, PUBLISHED, PREVIOUS = "analytics_next", "marts", "marts_previous"
@@ -91,7 +91,7 @@ def rebuild_due(
     """The night's rebuild check: wait for the build lease, then return :func:`pending`'s
     high-water mark; when a rebuild is due, freeze what the build is made from
     (``approval.freeze``) and decide which counties its dbt tests check."""
-    from ingest import dbt_scope
+    from ingest.quality import dbt_scope
 
     take_build_lease(s, run_id, dag_id=dag_id, finished=finished)
     high_water = pending(s)

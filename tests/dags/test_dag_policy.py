@@ -20,8 +20,8 @@ HEAVY = ("pandas", "great_expectations", "openpyxl", "python_calamine", "psycopg
 
 @pytest.fixture(scope="module")
 def dagbag(settings):
-    from ingest import dbt
-    from ingest.runner import airflow_env
+    from ingest.cli.local_airflow import airflow_env
+    from ingest.warehouse import dbt
 
     dbt.ensure_manifest(settings)  # the Cosmos task group is rendered from it
     import os
@@ -42,7 +42,7 @@ def test_a_mistyped_setting_is_an_import_error_naming_it(settings):
     """A DAG file parsed with a bad value names the variable (and every other bad one)."""
     import os
 
-    from ingest.runner import airflow_env
+    from ingest.cli.local_airflow import airflow_env
 
     probe = (
         "from airflow.dag_processing.dagbag import DagBag\n"
@@ -169,8 +169,8 @@ def test_no_heavy_imports_at_module_level(path):
 @pytest.mark.parametrize("path", DAG_FILES, ids=lambda p: p.name)
 def test_parsing_loads_no_heavy_module_and_touches_no_network(path, settings):
     """Import the file in a fresh interpreter with sockets disabled; list what got imported."""
-    from ingest import dbt
-    from ingest.runner import airflow_env
+    from ingest.cli.local_airflow import airflow_env
+    from ingest.warehouse import dbt
 
     dbt.ensure_manifest(settings)
     roots = sorted({h.split(".")[0] for h in HEAVY if h != "dbt.cli"})
@@ -207,17 +207,28 @@ def _imports(*folders: str):
 
 def test_the_ingest_package_knows_no_orchestrator():
     """Airflow and Cosmos are imported by dags/ only; the package's one exception is the local
-    launcher (``ingest/runner.py``), which loads the DAG files to run them with ``dag.test()``."""
+    launcher (``ingest/cli/local_airflow.py``), which loads the DAG files to run them with ``dag.test()``."""
     for path, name in _imports("ingest"):
         if name.split(".")[0] in ("airflow", "cosmos"):
-            assert path.name == "runner.py" and name == "airflow.dag_processing.dagbag", (
+            assert path.name == "local_airflow.py" and name == "airflow.dag_processing.dagbag", (
                 f"{path} imports {name}"
             )
 
 
+def test_the_package_never_imports_the_suites():
+    """``expectations/`` imports the package; the audit finds the suites through the
+    ``dangjian.audit`` entry point, so no import runs the other way."""
+    from ingest.quality.audit import suites
+
+    reverse = [(path, name) for path, name in _imports("ingest") if name.split(".")[0] == "expectations"]
+    assert reverse == []
+    assert suites().__name__ == "expectations"
+    assert set(suites().mart_suites()) and set(suites().rule_targets()) == set(suites().rule_suites())
+
+
 def test_no_module_reaches_into_a_dependency_s_private_modules():
     """Only public interfaces of what is installed: no ``import pkg._private`` (the embedded
-    PostgreSQL's binaries are found as its package data, ``warehouse.wheel_bin_dir``)."""
+    PostgreSQL's binaries are found as its package data, ``embedded.wheel_bin_dir``)."""
     own = ("ingest", "dags", "expectations")
     for path, name in _imports(*own):
         top, *inner = name.split(".")

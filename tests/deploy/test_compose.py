@@ -111,7 +111,7 @@ def test_metadata_and_warehouse_are_separate_postgresql_servers(compose):
     assert "@postgres:5432/airflow" in env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
     assert env["WAREHOUSE_URL"].endswith("@${WAREHOUSE_HOST:-warehouse}:5432/warehouse")
     # First start: the roles (docker/warehouse-init); every start: schemas, tables and grants
-    # (`dangjian warehouse up` in airflow-init, from ingest/sql/bootstrap.sql).
+    # (`dangjian warehouse up` in airflow-init, from ingest/warehouse/sql/bootstrap.sql).
     assert "./docker/warehouse-init:/docker-entrypoint-initdb.d:ro" in warehouse["volumes"]
     init_script = (PROJECT_ROOT / "docker" / "warehouse-init" / "10-roles.sh").read_text(encoding="utf-8")
     assert all(f"'{role}'" in init_script for role in ROLES)

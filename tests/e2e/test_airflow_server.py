@@ -17,8 +17,8 @@ import httpx
 import psutil
 import pytest
 
-from ingest import sample
-from ingest.runner import DAG_ID
+from ingest.cli.local_airflow import DAG_ID
+from ingest.samples import generator
 from tests.helpers import query
 
 COUNTIES = ["520603", "520624"]
@@ -136,7 +136,7 @@ def _log_line(entry) -> str:
 
 
 def test_make_airflow_runs_the_dag(wh, tmp_path):
-    sample.generate("2025", wh.inbox, counties=COUNTIES)
+    generator.generate("2025", wh.inbox, counties=COUNTIES)
     server = Server(wh, tmp_path / "airflow-server.log")
     try:
         # http_proxy and the like must not apply to 127.0.0.1

@@ -4,7 +4,9 @@ import os
 
 from openpyxl import load_workbook
 
-from ingest import contract, defects, orgunits, sample
+from ingest import contract
+from ingest.contract import orgunits
+from ingest.samples import defects, generator
 from tests.helpers import cli, query
 
 LATE, CORRECTED = "520624", "520603"  # 思南县 submits a night late; 万山区 corrects its workbook
@@ -32,7 +34,7 @@ def _publications(s) -> list[tuple]:
 def test_three_nights_then_a_reprocessing(wh):
     counties = list(orgunits.counties())
     # Night 1: nine counties submit (思南县 is late); all nine are loaded, built, audited, published.
-    sample.generate("2025", wh.inbox, counties=[c for c in counties if c != LATE])
+    generator.generate("2025", wh.inbox, counties=[c for c in counties if c != LATE])
     night1 = cli(wh, "nightly")
     assert night1.returncode == 0, night1.stdout[-3000:] + night1.stderr[-3000:]
     after1 = _villages_by_county(wh)
@@ -48,15 +50,15 @@ def test_three_nights_then_a_reprocessing(wh):
 
     # Night 2: 思南县 arrives late; 万山区 resubmits with 5 fewer villages; 江口县 resubmits with
     # a duplicate row and 3 fewer villages (held back); a broken file comes in.
-    rows = sample.county_rows(CORRECTED, "2025")
-    sample.generate("2025", wh.inbox, counties=[LATE])
+    rows = generator.county_rows(CORRECTED, "2025")
+    generator.generate("2025", wh.inbox, counties=[LATE])
     corrected = wh.inbox / "corrected" / contract.file_name(CORRECTED, "2025")
-    sample.write_workbook(corrected, CORRECTED, "2025", {**rows, "villages": rows["villages"][:-5]})
+    generator.write_workbook(corrected, CORRECTED, "2025", {**rows, "villages": rows["villages"][:-5]})
     os.replace(corrected, wh.inbox / f"更正_{corrected.name}")
-    held = sample.county_rows(HELD, "2025")
+    held = generator.county_rows(HELD, "2025")
     defects.make_critical(held, HELD, "duplicate_row")
     resent = wh.inbox / "held" / contract.file_name(HELD, "2025")
-    sample.write_workbook(resent, HELD, "2025", {**held, "villages": held["villages"][:-3]})
+    generator.write_workbook(resent, HELD, "2025", {**held, "villages": held["villages"][:-3]})
     os.replace(resent, wh.inbox / f"重报_{resent.name}")
     (wh.inbox / "520621_2025_江口县_损坏.xlsx").write_bytes(b"not a workbook")
     night2 = cli(wh, "nightly")

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from openpyxl import Workbook
 
-from ingest import contract, template
+from ingest import contract
+from ingest.workbook import template
 
 COUNTY, PERIOD = "520603", "2025"
 

@@ -16,7 +16,9 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from ingest import contract, sample, template
+from ingest import contract
+from ingest.samples import generator
+from ingest.workbook import template
 
 GOOD_COUNTY, PERIOD = "520603", "2025"
 
@@ -33,7 +35,7 @@ class Case:
 
 
 def _good_bytes(county: str = GOOD_COUNTY, n: int = 5) -> bytes:
-    rows = sample.county_rows(county, PERIOD)
+    rows = generator.county_rows(county, PERIOD)
     small = {k: v[:n] for k, v in rows.items()}
     buf = io.BytesIO()
     template.build(county, PERIOD, small).save(buf)

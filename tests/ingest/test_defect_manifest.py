@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from ingest import sample
-from ingest.reader import column_letter, read_workbook
+from ingest.samples import generator
+from ingest.workbook.reader import column_letter, read_workbook
 
 COUNTIES = ["520602", "520603", "520622", "520623"]
 LAYOUT = {"header_synonym", "header_whitespace", "renamed_sheet"}  # not values: nothing to compare
@@ -16,8 +16,8 @@ LAYOUT = {"header_synonym", "header_whitespace", "renamed_sheet"}  # not values:
 @pytest.fixture(scope="module")
 def messy(tmp_path_factory):
     out = tmp_path_factory.mktemp("messy")
-    sample.generate("2025", out, counties=COUNTIES, seed=11, defects=0.6)
-    with (out / sample.DEFECTS_MANIFEST).open(encoding="utf-8") as fh:
+    generator.generate("2025", out, counties=COUNTIES, seed=11, defects=0.6)
+    with (out / generator.DEFECTS_MANIFEST).open(encoding="utf-8") as fh:
         manifest = list(csv.DictReader(fh))
     return out, manifest
 
@@ -87,5 +87,5 @@ def test_tolerable_mess_parses_to_the_original_value(messy, county):
 
 
 def test_clean_generated_workbooks_have_no_problems(tmp_path):
-    for path in sample.generate("2025", tmp_path, counties=COUNTIES[:2], seed=11):
+    for path in generator.generate("2025", tmp_path, counties=COUNTIES[:2], seed=11):
         assert read_workbook(path).problems == []

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.reader import read_workbook
+from ingest.workbook.reader import read_workbook
 
 CASES = sorted(p for p in (Path(__file__).parent / "cases").iterdir() if (p / "build.py").exists())
 

@@ -17,10 +17,14 @@ import re
 import psycopg
 import pytest
 
-from ingest import approval, contract, corrections, defects, notify, orgunits, sample, steward, steward_report
+from ingest import contract
 from ingest.config import Settings
+from ingest.contract import orgunits
 from ingest.load import ingest_file
 from ingest.night import build_and_publish
+from ingest.outputs import corrections, notify, steward_report
+from ingest.quality import approval, steward
+from ingest.samples import defects, generator
 from tests.helpers import query
 
 PERIOD = "2025"
@@ -36,11 +40,11 @@ def _grids(rows: dict, more: int) -> None:
 
 
 def _send(s: Settings, county: str, tag: str, change=None, grids: int = 0):
-    rows = sample.county_rows(county, PERIOD)
+    rows = generator.county_rows(county, PERIOD)
     _grids(rows, grids)
     where = change(rows) if change else None
     path = s.inbox / f"{tag}_{contract.file_name(county, PERIOD)}"
-    sample.write_workbook(path, county, PERIOD, rows)
+    generator.write_workbook(path, county, PERIOD, rows)
     os.utime(path)  # newer than the file it replaces
     result = ingest_file(path, s)
     assert result.status == "accepted"
@@ -167,7 +171,7 @@ def test_the_next_night_publishes_the_corrected_and_the_released_county(nights):
     assert status[DUPLICATE][:3] == (False, 1, 2)
     assert third[DUPLICATE] == first[DUPLICATE]
     # the released county is published as it sent it, wrong township and all
-    village = sample.county_rows(BAD_RULE, PERIOD)["villages"][0]
+    village = generator.county_rows(BAD_RULE, PERIOD)["villages"][0]
     [(township,)] = query(
         s,
         "select township_code from marts.fct_village_indicators where org_unit_code = %s",
@@ -234,7 +238,7 @@ def test_a_rule_across_counties_holds_back_tonights_county_and_names_both(nights
     s, *_ = nights
     published, newcomer = "520625", "520626"
     secretary = next(
-        r for r in sample.county_rows(published, PERIOD)["cadres"] if r["role"] == "村（社区）党组织书记"
+        r for r in generator.county_rows(published, PERIOD)["cadres"] if r["role"] == "村（社区）党组织书记"
     )
     village = next(u.code for u in orgunits.units(newcomer) if u.kind == "行政村")
 

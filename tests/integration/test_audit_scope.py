@@ -7,9 +7,11 @@ import json
 import psycopg
 import pytest
 
-from ingest import contract, dbt, publish, sample
-from ingest.audit import AuditFailed, audit
+from ingest import contract, publish
 from ingest.load import ingest_file
+from ingest.quality.audit import AuditFailed, audit
+from ingest.samples import generator
+from ingest.warehouse import dbt
 from tests.helpers import query, reset_warehouse
 
 STAYS, RESUBMITS = "520603", "520602"
@@ -17,12 +19,12 @@ STAYS, RESUBMITS = "520603", "520602"
 
 def _workbook(tmp_path, county: str, grids: dict[int, int]):
     """The county's sample workbook with some villages' grid counts set (over 60 is a warning)."""
-    rows = sample.county_rows(county, "2025")
+    rows = generator.county_rows(county, "2025")
     for index, value in grids.items():
         rows["villages"][index]["grid_count"] = value
     path = tmp_path / county / contract.file_name(county, "2025")
     path.parent.mkdir(parents=True, exist_ok=True)
-    sample.write_workbook(path, county, "2025", rows)
+    generator.write_workbook(path, county, "2025", rows)
     return path
 
 

@@ -4,16 +4,18 @@ import psycopg
 import pytest
 
 from expectations import mart_suites
-from ingest import contract, dbt, publish, sample
-from ingest.audit import AuditFailed, audit
+from ingest import contract, publish
 from ingest.load import ingest_file
+from ingest.quality.audit import AuditFailed, audit
+from ingest.samples import generator
+from ingest.warehouse import dbt
 from tests.helpers import from_snapshot, query
 
 COUNTIES = ["520603", "520624"]
 
 
 def _build(s):
-    for path in sample.generate("2025", s.inbox, counties=COUNTIES):
+    for path in generator.generate("2025", s.inbox, counties=COUNTIES):
         assert ingest_file(path, s).status == "accepted"
     dbt.run(s, "build")
 
@@ -94,7 +96,7 @@ def test_rollback_restores_the_previous_build(built):
     audit(built, "run-1")
     publish.publish(built, "run-1")
     first = query(built, "select count(*) from marts.fct_village_indicators")
-    later = sample.generate("2025Q1", built.inbox / "q1", counties=["520621"])
+    later = generator.generate("2025Q1", built.inbox / "q1", counties=["520621"])
     ingest_file(later[0], built)
     dbt.run(built, "build")
     audit(built, "run-2")

@@ -7,8 +7,10 @@ import csv
 import pytest
 from openpyxl import load_workbook
 
-from ingest import contract, corrections, sample
+from ingest import contract
 from ingest.load import ingest_file
+from ingest.outputs import corrections
+from ingest.samples import generator
 
 COUNTIES = ["520603", "520624"]
 
@@ -17,8 +19,8 @@ COUNTIES = ["520603", "520624"]
 def defective(tmp_path_factory):
     """Two counties' workbooks with injected defects, and the manifest of where they are."""
     inbox = tmp_path_factory.mktemp("inbox")
-    paths = sample.generate("2025", inbox, counties=COUNTIES, seed=5, defects=0.5)
-    with (inbox / sample.DEFECTS_MANIFEST).open(encoding="utf-8") as fh:
+    paths = generator.generate("2025", inbox, counties=COUNTIES, seed=5, defects=0.5)
+    with (inbox / generator.DEFECTS_MANIFEST).open(encoding="utf-8") as fh:
         return paths, list(csv.DictReader(fh))
 
 

@@ -7,7 +7,7 @@ import json
 import psycopg
 from psycopg import sql
 
-from ingest import dbt
+from ingest.warehouse import dbt
 
 NOT_NULL_COLUMNS = ("--select", "dim_org_unit,test_name:not_null_columns")
 

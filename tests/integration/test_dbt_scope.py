@@ -10,9 +10,12 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from ingest import audit_scope, contract, dbt, dbt_scope, publish, sample
-from ingest.audit import audit
+from ingest import contract, publish
 from ingest.load import ingest_file
+from ingest.quality import audit_scope, dbt_scope
+from ingest.quality.audit import audit
+from ingest.samples import generator
+from ingest.warehouse import dbt
 from tests.helpers import query, reset_warehouse
 
 STAYS, RESUBMITS = "520603", "520602"
@@ -21,12 +24,12 @@ FUNDS_TEST = "ranges_stg_county_submissions__villages"
 
 
 def _workbook(tmp_path, county: str, funds: float | None = None):
-    rows = sample.county_rows(county, "2025")
+    rows = generator.county_rows(county, "2025")
     if funds is not None:  # a resubmission: the first village's support funds corrected
         rows["villages"][0]["support_funds"] = funds
     path = tmp_path / county / contract.file_name(county, "2025")
     path.parent.mkdir(parents=True, exist_ok=True)
-    sample.write_workbook(path, county, "2025", rows)
+    generator.write_workbook(path, county, "2025", rows)
     return path
 
 

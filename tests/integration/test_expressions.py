@@ -16,9 +16,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from psycopg import sql
 
-from ingest import codes, contract, orgunits, rules
-from ingest.expressions import Book, Scope
-from ingest.parse import ParseError, parse_value
+from ingest import contract
+from ingest.contract import codes, orgunits, rules
+from ingest.contract.expressions import Book, Scope
+from ingest.workbook.parse import ParseError, parse_value
 
 COUNTY, PERIOD = "520603", "2025"
 UNITS = [u.code for u in orgunits.units(COUNTY)][:30]

@@ -16,8 +16,11 @@ import datetime as dt
 import os
 from pathlib import Path
 
-from ingest import contract, dbt, sample, steward
+from ingest import contract
 from ingest.load import ingest_file
+from ingest.quality import steward
+from ingest.samples import generator
+from ingest.warehouse import dbt
 from tests.helpers import content_hash, mark_published, query
 
 PERIOD = "2025"
@@ -48,7 +51,7 @@ def _ingest(s, path: Path) -> None:
 
 def _resubmitted(folder: Path, county: str, rows: dict[str, list[dict]]) -> Path:
     path = folder / f"更正_{contract.file_name(county, PERIOD)}"
-    sample.write_workbook(path, county, PERIOD, rows)
+    generator.write_workbook(path, county, PERIOD, rows)
     os.utime(path)  # newer than the first file: it becomes the current version
     return path
 
@@ -87,8 +90,8 @@ def _equals_a_full_rebuild(s) -> dict[str, tuple]:
 
 
 def test_a_resubmission_recomputes_only_the_persons_it_touches_and_equals_a_full_rebuild(wh, tmp_path):
-    first = {c: sample.county_rows(c, PERIOD) for c in (UNCHANGED, RESUBMITS, HOLDS_BACK)}
-    for path in sample.generate(PERIOD, wh.inbox, counties=list(first)):
+    first = {c: generator.county_rows(c, PERIOD) for c in (UNCHANGED, RESUBMITS, HOLDS_BACK)}
+    for path in generator.generate(PERIOD, wh.inbox, counties=list(first)):
         _ingest(wh, path)
     _build(wh)
     mark_published(wh, "persons-1")
@@ -96,7 +99,7 @@ def test_a_resubmission_recomputes_only_the_persons_it_touches_and_equals_a_full
     assert before.keys() == set().union(*map(_ids, first.values()))
 
     # night 2: other people, and a later roster row for a cadre of the unchanged county
-    other = sample.county_rows(RESUBMITS, PERIOD, seed=7)
+    other = generator.county_rows(RESUBMITS, PERIOD, seed=7)
     template = next(r for r in other["cadres"] if r["role"] == "两委委员")
     moved = next(r for r in first[UNCHANGED]["cadres"] if r["education"] != "研究生")
     other["cadres"].append(

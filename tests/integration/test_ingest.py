@@ -164,17 +164,18 @@ def test_a_held_back_sheet_keeps_the_published_version(wh):
     steward releases the submission, that sheet still keeps the published version."""
     import os
 
-    from ingest import sample, steward
     from ingest.night import build_and_publish
+    from ingest.quality import steward
+    from ingest.samples import generator
 
-    [first] = sample.generate("2025", wh.inbox / "a", counties=["520603"])
+    [first] = generator.generate("2025", wh.inbox / "a", counties=["520603"])
     ingest_file(first, wh)
     build_and_publish(wh, "sheet-1")
     villages = query(wh, "select count(*) from marts.fct_village_indicators", role="analyst")
-    rows = sample.county_rows("520603", "2025")
+    rows = generator.county_rows("520603", "2025")
     rows["villages"] = [dict(r, grid_count="不详") for r in rows["villages"]]  # every row wrong
     rows["cadres"] = rows["cadres"][:-1]  # and one cadre fewer
-    second = sample.write_workbook(wh.inbox / "b" / first.name, "520603", "2025", rows)
+    second = generator.write_workbook(wh.inbox / "b" / first.name, "520603", "2025", rows)
     os.utime(second)
     result = ingest_file(second, wh)
     assert result.status == "accepted" and result.critical

@@ -18,8 +18,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ingest import codes, contract, dbt, orgunits, sample, steward
+from ingest import contract
+from ingest.contract import codes, orgunits
 from ingest.load import ingest_file
+from ingest.quality import steward
+from ingest.samples import generator
+from ingest.warehouse import dbt
 from tests.helpers import query, reset_warehouse
 
 COUNTIES = ["520603", "520621", "520622"]
@@ -90,7 +94,7 @@ def _cells(col: contract.Column) -> st.SearchStrategy:
 def _workbook_rows(draw, county: str) -> dict:
     """A small submission: some of the county's sample rows, with cells replaced by drawn values,
     and a few rows drawn whole."""
-    base = sample.county_rows(county, "2025")
+    base = generator.county_rows(county, "2025")
     rows = {key: [dict(r) for r in base[key][:BASE_ROWS]] for key in base}
     rng = random.Random(draw(st.integers(0, 2**32)))
     for s in contract.SHEETS:
@@ -130,7 +134,7 @@ def test_every_file_ingest_accepted_builds_without_a_database_error(wh, tmp_path
     for county, rows in zip(COUNTIES, books, strict=True):
         rows = {key: [{k: _writable(v) for k, v in r.items()} for r in sheet] for key, sheet in rows.items()}
         path = tmp_path / contract.file_name(county, "2025", orgunits.county_name(county))
-        sample.write_workbook(path, county, "2025", rows)
+        generator.write_workbook(path, county, "2025", rows)
         result = ingest_file(path, wh)
         if result.status == "accepted":
             accepted.append(result)
@@ -154,13 +158,13 @@ def test_every_file_ingest_accepted_builds_without_a_database_error(wh, tmp_path
 def test_the_id_that_stopped_every_countys_night_is_refused_at_its_cell(tmp_path, value):
     """The kind of value the issue found (check character right, birth date or region wrong):
     refused at ingest at its cell, never loaded."""
-    from ingest.reader import read_workbook
+    from ingest.workbook.reader import read_workbook
 
     number = value[:17] + codes.id_check_char(value[:17])
-    rows = sample.county_rows("520603", "2025")
+    rows = generator.county_rows("520603", "2025")
     rows["cadres"][0]["id_number"] = number
     path = tmp_path / contract.file_name("520603", "2025")
-    sample.write_workbook(path, "520603", "2025", rows)
+    generator.write_workbook(path, "520603", "2025", rows)
     book = read_workbook(path)
     [problem] = [p for p in book.problems if p.cell == "A2"]
     assert problem.rule == "parse_id_number" and not problem.row_loaded and problem.severity == "critical"

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import os
 
-from ingest import contract, dbt, pseudonym, sample
+from ingest import contract
+from ingest.samples import generator
+from ingest.warehouse import dbt, pseudonym
 from tests.helpers import query
 
 FACTS = ("fct_cadre_roster", "fct_cadre_changes", "fct_training_attendance", "fct_enterprise_coverage")
@@ -43,13 +45,13 @@ def _contents(s, table: str, schema: str = "marts") -> set[tuple]:
 
 def test_a_resubmission_changes_exactly_that_countys_rows_and_incremental_equals_full_refresh(wh, night):
     counties, corrected_county = ["520603", "520624", "520626"], "520626"
-    night(wh, "two-nights-1", sample.generate("2025", wh.inbox, counties=counties))
+    night(wh, "two-nights-1", generator.generate("2025", wh.inbox, counties=counties))
     before = {table: _contents(wh, table) for table in (*FACTS, "fct_village_indicators")}
 
-    rows = sample.county_rows(corrected_county, "2025")
+    rows = generator.county_rows(corrected_county, "2025")
     fixed = rows["cadres"][:-3]  # the county drops three roster rows it sent by mistake,
     path = wh.inbox / f"更正_{contract.file_name(corrected_county, '2025')}"  # and its training records
-    sample.write_workbook(path, corrected_county, "2025", {**rows, "cadres": fixed, "training": []})
+    generator.write_workbook(path, corrected_county, "2025", {**rows, "cadres": fixed, "training": []})
     os.utime(path)  # newer than the first file: it becomes the current version
     night(wh, "two-nights-2", [path])
 

@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-from ingest import contract, dbt, sample
-from ingest.audit import audit
+from ingest import contract
 from ingest.load import ingest_file
+from ingest.quality.audit import audit
+from ingest.samples import generator
+from ingest.warehouse import dbt
 
 COUNTY = "520603"
 
 
 def test_a_value_far_from_the_villages_history_is_a_warning(wh, tmp_path):
     for period in ("2022", "2023", "2024"):
-        for path in sample.generate(period, tmp_path / period, counties=[COUNTY]):
+        for path in generator.generate(period, tmp_path / period, counties=[COUNTY]):
             assert ingest_file(path, wh).status == "accepted"
-    rows = sample.county_rows(COUNTY, "2025")
+    rows = generator.county_rows(COUNTY, "2025")
     village = rows["villages"][0]
     village["grid_count"] = 55  # the village had a handful of grids every year before
     path = tmp_path / contract.file_name(COUNTY, "2025")
-    sample.write_workbook(path, COUNTY, "2025", rows)
+    generator.write_workbook(path, COUNTY, "2025", rows)
     latest = ingest_file(path, wh)
     assert latest.status == "accepted"
     dbt.run(wh, "build")

@@ -7,9 +7,11 @@ import threading
 import psycopg
 from psycopg import sql
 
-from ingest import dbt, publish, sample
-from ingest.audit import audit
+from ingest import publish
 from ingest.load import ingest_file
+from ingest.quality.audit import audit
+from ingest.samples import generator
+from ingest.warehouse import dbt
 from tests.helpers import query
 
 PUBLISHES = 20
@@ -49,7 +51,7 @@ def _stage_copy(s, run_id: str, k: int) -> None:
 
 
 def test_concurrent_readers_see_whole_builds_while_publishing_twenty_times(wh):
-    for path in sample.generate("2025", wh.inbox, counties=["520603"]):
+    for path in generator.generate("2025", wh.inbox, counties=["520603"]):
         assert ingest_file(path, wh).status == "accepted"
     dbt.run(wh, "build")
     audit(wh, "base")

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import psycopg
 
-from ingest import contract, sample
+from ingest import contract
 from ingest.load import ingest_file, reprocess, to_reprocess
+from ingest.samples import generator
 from tests.helpers import query
 
 A, B = "520603", "520624"
 
 
 def test_reprocessing_reads_the_archive_again_and_supersedes(wh):
-    paths = {p.name[:6]: p for p in sample.generate("2025", wh.inbox, counties=[A, B])}
+    paths = {p.name[:6]: p for p in generator.generate("2025", wh.inbox, counties=[A, B])}
     first = {c: ingest_file(p, wh) for c, p in paths.items()}
     # 思南县's second file is unreadable: it is quarantined, its accepted file stays current
     broken = wh.inbox / contract.file_name(B, "2025")
@@ -52,7 +53,7 @@ def test_reprocessing_reads_the_archive_again_and_supersedes(wh):
 
 
 def test_a_county_without_an_accepted_file_has_its_newest_held_back_file_read_again(wh):
-    [path] = sample.generate("2025", wh.inbox, counties=[A])
+    [path] = generator.generate("2025", wh.inbox, counties=[A])
     held = ingest_file(path, wh)
     assert held.status == "accepted"
     with psycopg.connect(wh.url(), autocommit=True) as conn:  # as if it had been held back

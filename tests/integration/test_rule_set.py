@@ -2,7 +2,7 @@
 flagged by ``dangjian check`` at the right cells, and the audit of the same data flags the
 same cells with the same explanation.
 
-Every rule of ``ingest/rules.py`` (each column's declared limits, and the rules between
+Every rule of ``ingest/contract/rules.py`` (each column's declared limits, and the rules between
 columns, rows and sheets) gets a row of its own that breaks it. "The same data" reaches the
 audit as the county sent it: the workbook is ingested (its rows with impossible values are
 refused there, as they must be), then every row of it is put into ``raw`` as typed, as if
@@ -19,10 +19,13 @@ from decimal import Decimal
 import psycopg
 import pytest
 
-from ingest import codes, contract, orgunits, rules, sample, steward
-from ingest.audit import audit
+from ingest import contract
+from ingest.contract import codes, orgunits, rules
 from ingest.load import ingest_file
-from ingest.reader import read_workbook
+from ingest.quality import steward
+from ingest.quality.audit import audit
+from ingest.samples import generator
+from ingest.workbook.reader import read_workbook
 from tests.helpers import query
 
 COUNTY, OTHER = "520603", "520624"
@@ -143,7 +146,7 @@ _WHOLE = {
 
 def _broken_rows() -> tuple[dict, dict[str, tuple[str, int]]]:
     """The county's rows with one row broken per row rule; rule → (sheet, row position)."""
-    rows = sample.county_rows(COUNTY, PERIOD)
+    rows = generator.county_rows(COUNTY, PERIOD)
     period_end = contract.period_end(PERIOD)
     used = {key: itertools.count(3) for key in rows}  # rows 0–2 stay as they are
     where: dict[str, tuple[str, int]] = {}
@@ -222,13 +225,13 @@ def checked(warehouse_server, tmp_path_factory):
     rows, where = _broken_rows()
     books = [(COUNTY, AS_TYPED, rows), (COUNTY, AS_INGESTED, rows)]
     for county, breaker in _WHOLE.values():
-        whole = sample.county_rows(county, PERIOD)
+        whole = generator.county_rows(county, PERIOD)
         breaker(whole)
         books.append((county, PERIOD, whole))
     found = Checked()
     for county, period, book_rows in books:
         path = folder / contract.file_name(county, period)
-        sample.write_workbook(path, county, period, book_rows)
+        generator.write_workbook(path, county, period, book_rows)
         for p in read_workbook(path).problems:
             found.by_check.setdefault((county, period), {}).setdefault(p.rule, set()).add(
                 _cell(p.sheet, p.cell)
@@ -311,7 +314,9 @@ def test_a_rule_on_the_whole_submission_fails_it_on_both_sides(checked, rule_id)
 def test_every_rule_is_covered_here():
     """A new rule needs a breaker above: the rule set and this test grow together."""
     row_rules = {r.rule_id for r in rules.RULES if r.per == "row"}
-    assert row_rules == set(_cross_rule_breakers(sample.county_rows(COUNTY, PERIOD), dt.date(2025, 12, 31)))
+    assert row_rules == set(
+        _cross_rule_breakers(generator.county_rows(COUNTY, PERIOD), dt.date(2025, 12, 31))
+    )
     assert {r.rule_id for r in rules.RULES if r.per == "submission"} == set(_WHOLE)
 
 

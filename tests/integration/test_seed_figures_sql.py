@@ -7,9 +7,11 @@ from collections import Counter
 
 import pytest
 
-from ingest import dbt, publish, sample, seed_figures
-from ingest.audit import audit
+from ingest import publish, seed_figures
 from ingest.load import ingest_file
+from ingest.quality.audit import audit
+from ingest.samples import generator
+from ingest.warehouse import dbt
 from tests.helpers import query, reset_warehouse
 
 #: Every relation a query reads: ``from`` or ``join`` a name and its alias (a subquery has none).
@@ -34,7 +36,7 @@ def published(warehouse_server):
     """The city's 2025 sample workbooks (ten counties) ingested, built, audited and published, once."""
     s = warehouse_server
     reset_warehouse(s)
-    for path in sample.generate(seed_figures.PERIOD, s.inbox, scale="city"):
+    for path in generator.generate(seed_figures.PERIOD, s.inbox, scale="city"):
         assert ingest_file(path, s).status == "accepted"
     dbt.run(s, "build")
     audit(s, "figures-1")

@@ -9,11 +9,15 @@ import psycopg
 import pytest
 from openpyxl import load_workbook
 
-from ingest import contract, corrections, orgunits, sample, steward, steward_report
-from ingest.audit import audit
-from ingest.audit import docs_dir as audit_docs_dir
+from ingest import contract
+from ingest.contract import orgunits
 from ingest.load import ingest_file
 from ingest.night import build_and_publish
+from ingest.outputs import corrections, steward_report
+from ingest.quality import steward
+from ingest.quality.audit import audit
+from ingest.quality.audit import docs_dir as audit_docs_dir
+from ingest.samples import generator
 from tests.helpers import query
 
 COUNTY, OTHER = "520603", "520624"
@@ -28,14 +32,14 @@ def _townships(s) -> dict[str, str]:
 def _resubmit_with_wrong_townships(s, name: str, villages: int = 1):
     """The county's file again, with ``villages`` villages filed under a wrong township: every
     code is one of its own, but a village does not belong to that township."""
-    rows = sample.county_rows(COUNTY, "2025")
+    rows = generator.county_rows(COUNTY, "2025")
     towns = [t.unit.code for t in orgunits.townships(COUNTY)]
     wrong = []
     for village in rows["villages"][:villages]:
         village["township_code"] = next(t for t in towns if t != village["township_code"])
         wrong.append(village)
     path = s.inbox / f"{name}_{contract.file_name(COUNTY, '2025')}"
-    sample.write_workbook(path, COUNTY, "2025", rows)
+    generator.write_workbook(path, COUNTY, "2025", rows)
     os.utime(path)
     result = ingest_file(path, s)
     assert result.status == "accepted" and result.critical == 2 * villages  # both cells of each
@@ -43,7 +47,7 @@ def _resubmit_with_wrong_townships(s, name: str, villages: int = 1):
 
 
 def test_a_critical_problem_holds_its_county_back_until_a_steward_releases_it(wh, tmp_path):
-    for path in sample.generate("2025", wh.inbox, counties=[COUNTY, OTHER]):
+    for path in generator.generate("2025", wh.inbox, counties=[COUNTY, OTHER]):
         assert ingest_file(path, wh).status == "accepted"
     build_and_publish(wh, "night-1")
     published = _townships(wh)
@@ -136,7 +140,7 @@ def test_a_critical_problem_holds_its_county_back_until_a_steward_releases_it(wh
 def test_a_waiver_covers_exactly_its_rows(wh):
     """A released county's rule failure, waived: the next audit passes it for those rows; a row
     that breaks the rule afterwards is not covered."""
-    for path in sample.generate("2025", wh.inbox, counties=[COUNTY]):
+    for path in generator.generate("2025", wh.inbox, counties=[COUNTY]):
         ingest_file(path, wh)
     _, held, _ = _resubmit_with_wrong_townships(wh, "a")
     steward.release(wh, held.submission_id, "已核实", by="李")
@@ -163,7 +167,7 @@ def test_a_waiver_covers_exactly_its_rows(wh):
 
 
 def test_decisions_from_a_reviewed_file_all_or_nothing(wh, tmp_path):
-    for path in sample.generate("2025", wh.inbox, counties=[COUNTY]):
+    for path in generator.generate("2025", wh.inbox, counties=[COUNTY]):
         ingest_file(path, wh)
     _, held, _ = _resubmit_with_wrong_townships(wh, "r", villages=2)
     steward.release(wh, held.submission_id, "两村已于年内调整隶属", by="张")

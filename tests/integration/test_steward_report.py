@@ -8,8 +8,11 @@ import subprocess
 
 import pytest
 
-from ingest import contract, orgunits, sample, steward_report
+from ingest import contract
+from ingest.contract import orgunits
 from ingest.load import ingest_file
+from ingest.outputs import steward_report
+from ingest.samples import generator
 from tests.helpers import query
 
 CLEAN, MESSY, BROKEN = "520602", "520603", "520624"
@@ -31,8 +34,8 @@ def _chromium(*args: str) -> subprocess.CompletedProcess:
 def report(wh, tmp_path, monkeypatch):
     monkeypatch.setenv("DANGJIAN_DEADLINE_DAYS", "100000")  # everything received counts as on time
     inbox = tmp_path / "inbox"
-    clean = sample.generate("2025", inbox, counties=[CLEAN])[0]
-    messy = sample.generate("2025", tmp_path / "messy", counties=[MESSY], seed=5, defects=0.5)[0]
+    clean = generator.generate("2025", inbox, counties=[CLEAN])[0]
+    messy = generator.generate("2025", tmp_path / "messy", counties=[MESSY], seed=5, defects=0.5)[0]
     broken = inbox / contract.file_name(BROKEN, "2025")
     broken.write_bytes(b"PK\x03\x04 truncated upload")
     for path in (clean, messy, broken):

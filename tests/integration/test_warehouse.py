@@ -1,18 +1,18 @@
 """The embedded warehouse: lifecycle and bootstrap. What each role may do: tests/security/test_access.py."""
 
-from ingest import warehouse
+from ingest.warehouse import embedded
 from tests.helpers import query
 
 
 def test_up_is_idempotent_and_reports_status(wh):
-    assert warehouse.up(wh) == wh.url()
-    st = warehouse.status(wh)
+    assert embedded.up(wh) == wh.url()
+    st = embedded.status(wh)
     assert st.running and st.detail.startswith("PostgreSQL 18")
     assert "127.0.0.1" in st.url
 
 
 def test_bootstrap_creates_schemas_and_roles_and_can_run_again(wh):
-    warehouse.bootstrap(wh)
+    embedded.bootstrap(wh)
     schemas = {r[0] for r in query(wh, "select nspname from pg_namespace")}
     assert {"raw", "quality", "staging", "analytics_next", "marts", "restricted"} <= schemas
     roles = {r[0] for r in query(wh, "select rolname from pg_roles where rolcanlogin")}
@@ -26,10 +26,10 @@ def test_server_listens_on_tcp_loopback_only(wh):
 
 def test_up_recovers_from_a_stale_pid_file(warehouse_server):
     s = warehouse_server
-    assert warehouse.down(s) is True
-    assert warehouse.status(s).running is False
+    assert embedded.down(s) is True
+    assert embedded.status(s).running is False
     pid_file = (s.warehouse_dir / "data").resolve() / "postmaster.pid"
     pid_file.write_text("999999\n/nonexistent\n")  # what a crash leaves behind
-    warehouse.up(s)
-    assert warehouse.status(s).running
+    embedded.up(s)
+    assert embedded.status(s).running
     assert query(s, "select 1") == [(1,)]

@@ -7,13 +7,13 @@ import os
 
 import pytest
 
-from ingest import sample
 from ingest.load import ArchiveError, discover, ingest_file, sha256_of
+from ingest.samples import generator
 from tests.helpers import query
 
 
 def test_disk_full_while_archiving_leaves_the_file_unreceived(wh, tmp_path, monkeypatch):
-    [path] = sample.generate("2025", wh.inbox, counties=["520603"])
+    [path] = generator.generate("2025", wh.inbox, counties=["520603"])
     sha = sha256_of(path)
     archive = tmp_path / "archive"
     # the copy's temporary file is /dev/full: every write fails with ENOSPC, as on a full disk
@@ -30,7 +30,7 @@ def test_disk_full_while_archiving_leaves_the_file_unreceived(wh, tmp_path, monk
 
 
 def test_an_archive_that_is_not_a_folder_is_named_in_the_error(wh, tmp_path, monkeypatch):
-    [path] = sample.generate("2025", wh.inbox, counties=["520603"])
+    [path] = generator.generate("2025", wh.inbox, counties=["520603"])
     blocker = tmp_path / "archive"
     blocker.write_text("a file where the archive folder should be")
     monkeypatch.setattr(type(wh), "archive", property(lambda self: blocker))

@@ -16,7 +16,8 @@ import time
 
 import psycopg
 
-from ingest import contract, defects, sample
+from ingest import contract
+from ingest.samples import defects, generator
 from tests.helpers import cli, content_hash, query, reset_warehouse
 
 COUNTIES = ["520603", "520624"]
@@ -25,10 +26,10 @@ HELD = "520621"  # sends a workbook with a critical problem: held back, never pu
 
 def _inbox(s) -> None:
     """Two good counties' workbooks and one that is held back at ingest."""
-    sample.generate("2025", s.inbox, counties=COUNTIES)
-    rows = sample.county_rows(HELD, "2025")
+    generator.generate("2025", s.inbox, counties=COUNTIES)
+    rows = generator.county_rows(HELD, "2025")
     defects.make_critical(rows, HELD, "duplicate_row")
-    sample.write_workbook(s.inbox / contract.file_name(HELD, "2025"), HELD, "2025", rows)
+    generator.write_workbook(s.inbox / contract.file_name(HELD, "2025"), HELD, "2025", rows)
 
 
 def _step(s, *args: str) -> None:

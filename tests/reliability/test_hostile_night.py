@@ -18,8 +18,8 @@ import time
 
 import pytest
 
-from ingest import sample
 from ingest.load import sha256_of
+from ingest.samples import generator
 from tests.helpers import cli, query
 from tests.ingest import hostile
 
@@ -87,7 +87,7 @@ def hostile_night(warehouse_server):
     for log in (s.home / "logs").glob("nightly-*.log"):
         log.unlink()
     cases = hostile.build(s.inbox)
-    good = sample.generate("2025", s.inbox, counties=GOOD_COUNTIES)
+    good = generator.generate("2025", s.inbox, counties=GOOD_COUNTIES)
     shas = {case.name: sha256_of(s.inbox / case.file_name) for case in cases}
     started = time.monotonic()
     code, out, peak = _night_measured(s, RUN_BOUND_SECONDS)

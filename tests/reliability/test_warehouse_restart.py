@@ -25,8 +25,9 @@ import time
 import psycopg
 import pytest
 
-from ingest import sample, warehouse
-from ingest.runner import DAG_ID
+from ingest.cli.local_airflow import DAG_ID
+from ingest.samples import generator
+from ingest.warehouse import embedded
 from tests.helpers import cli, query
 
 COUNTIES = ["520603", "520624"]
@@ -96,7 +97,7 @@ def _night_with_an_outage(s, outage: float | None) -> tuple[int, str, dict[str, 
     ended). Returns the night's exit code, terminal output and task instances."""
     for log in (s.home / "logs").glob("nightly-*.log"):
         log.unlink()
-    sample.generate("2025", s.inbox, counties=COUNTIES)
+    generator.generate("2025", s.inbox, counties=COUNTIES)
     started = time.monotonic()
     deadline = started + RUN_BOUND_SECONDS
     proc = cli(s, "nightly", start_new_session=True)
@@ -118,11 +119,11 @@ def _night_with_an_outage(s, outage: float | None) -> tuple[int, str, dict[str, 
             ).fetchone()
             time.sleep(0.2)
         assert blocked, f"dbt never reached raw.enterprises: {proc.communicate()[0][-3000:]!r}"
-        assert warehouse.down(s)  # pg_ctl stop -m fast: the blocked dbt statement is cut off
+        assert embedded.down(s)  # pg_ctl stop -m fast: the blocked dbt statement is cut off
         holder.close()
         if outage is not None:
             time.sleep(outage)
-            warehouse.up(s)
+            embedded.up(s)
         out = _finish(proc, deadline)
     finally:
         if holder is not None:
@@ -130,7 +131,7 @@ def _night_with_an_outage(s, outage: float | None) -> tuple[int, str, dict[str, 
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.communicate()
-        warehouse.up(s)
+        embedded.up(s)
     tries = _task_instances(s)
     print(
         f"night with an outage of {outage} s: exit {proc.returncode} after {time.monotonic() - started:.0f} s"

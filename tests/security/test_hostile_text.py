@@ -8,8 +8,10 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from ingest import contract, corrections, sample, steward_report
+from ingest import contract
 from ingest.load import discover, ingest_file
+from ingest.outputs import corrections, steward_report
+from ingest.samples import generator
 from tests.helpers import query
 
 COUNTY = "520603"
@@ -22,7 +24,7 @@ HEADER_TEXT = '"; drop table quality.rejected_cells; --'
 def _hostile_workbook(path: Path) -> dict[str, str]:
     """A real county workbook with SQL in its villages sheet's name, a text cell and an extra
     header, and markup in a number cell. Returns where the two cells are."""
-    sample.write_workbook(path, COUNTY, "2025", sample.county_rows(COUNTY, "2025"))
+    generator.write_workbook(path, COUNTY, "2025", generator.county_rows(COUNTY, "2025"))
     book = load_workbook(path)
     sheet = book[contract.VILLAGES.title]
     sheet.title = SHEET_NAME
@@ -71,7 +73,7 @@ def test_sql_in_sheet_names_headers_and_cells_is_stored_as_inert_text(wh, tmp_pa
 
 
 def test_file_names_with_control_characters_and_dots_stay_inside_inbox_and_archive(wh):
-    [made] = sample.generate("2025", wh.inbox, counties=[COUNTY])
+    [made] = generator.generate("2025", wh.inbox, counties=[COUNTY])
     hostile = wh.inbox / "..\x1b[31m\x07..\u202e〔更正〕..xlsx"
     os.replace(made, hostile)
     assert discover(wh) == [hostile]

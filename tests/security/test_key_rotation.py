@@ -17,8 +17,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from ingest import dbt, pseudonym, publish, sample, warehouse
-from ingest.audit import audit
+from ingest import publish
+from ingest.quality.audit import audit
+from ingest.samples import generator
+from ingest.warehouse import dbt, embedded, pseudonym
 from tests.helpers import content_hash, query
 
 COUNTIES = ["520603", "520624"]
@@ -26,10 +28,10 @@ COUNTIES = ["520603", "520624"]
 
 def _changed_appraisal(folder: Path) -> tuple[Path, dict]:
     """520603's workbook again with one cadre's appraisal changed; returns it and the row."""
-    rows = sample.county_rows("520603", "2025")
+    rows = generator.county_rows("520603", "2025")
     cadre = next(r for r in rows["cadres"] if r.get("appraisal"))
     cadre["appraisal"] = "称职" if cadre["appraisal"] != "称职" else "优秀"
-    return sample.write_workbook(folder / "520603_2025_resubmitted.xlsx", "520603", "2025", rows), cadre
+    return generator.write_workbook(folder / "520603_2025_resubmitted.xlsx", "520603", "2025", rows), cadre
 
 
 def _keys_in(s, schema: str) -> set[str]:
@@ -52,7 +54,7 @@ def test_a_rotated_key_rekeys_all_history_and_the_next_night_needs_no_full_refre
     wh, night, monkeypatch, tmp_path
 ):
     old_secret = pseudonym.key(wh)  # the local key the warehouse was bootstrapped with
-    night(wh, "night-1", sample.generate("2025", wh.inbox, counties=COUNTIES))
+    night(wh, "night-1", generator.generate("2025", wh.inbox, counties=COUNTIES))
     resubmitted, cadre = _changed_appraisal(tmp_path)
     night(wh, "night-2", [resubmitted])
 
@@ -76,12 +78,12 @@ def test_a_rotated_key_rekeys_all_history_and_the_next_night_needs_no_full_refre
     # a run building holds the lease: the key is not rotated, nothing changes
     publish.take_build_lease(wh, "a-night-building", wait=0)
     with pytest.raises(pseudonym.RotationRefused, match="化名密钥未轮换"):
-        warehouse.bootstrap(wh)
+        embedded.bootstrap(wh)
     assert query(wh, "select key_id from restricted.pseudonym_key") == [(pseudonym.key_id(old_secret),)]
     assert query(wh, "select count(*) from restricted.key_rotation") == [(0,)]
     publish.release_build_lease(wh, "a-night-building")
 
-    warehouse.bootstrap(wh)  # what `dangjian warehouse up` does with the new key set
+    embedded.bootstrap(wh)  # what `dangjian warehouse up` does with the new key set
     assert query(wh, "select key_id from restricted.pseudonym_key") == [(pseudonym.key_id(new_secret),)]
     [(old_id, new_id, persons, rekeyed)] = query(
         wh, "select old_key_id, new_key_id, persons, rekeyed from restricted.key_rotation"

@@ -26,10 +26,12 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from ingest import corrections, dbt, export, notify, pseudonym, sample, steward_report
-from ingest.audit import docs_dir
 from ingest.config import PROJECT_ROOT, ROLES
 from ingest.load import ingest_file
+from ingest.outputs import city_export, corrections, notify, steward_report
+from ingest.quality.audit import docs_dir
+from ingest.samples import generator
+from ingest.warehouse import dbt, pseudonym
 from tests.helpers import query
 
 #: Folders of the database cluster that hold its binary files (relations, WAL, state): what the
@@ -165,14 +167,14 @@ def night_outputs(configured, city, tmp_path_factory):
     assert query(s, "select current_user", role="steward") == [("steward",)]  # its configured password
 
     inbox = tmp_path_factory.mktemp("resubmitted")
-    [resubmitted] = sample.generate("2025", inbox, counties=["520603"], seed=5, defects=0.5)
+    [resubmitted] = generator.generate("2025", inbox, counties=["520603"], seed=5, defects=0.5)
     assert ingest_file(resubmitted, s).status == "accepted"
 
     day = f"{dt.date.today():%Y%m%d}"
     written = {
         "report": steward_report.write(s, s.home / "report"),
         "corrections": corrections.write(s, s.home / "corrections" / day),
-        "export": export.write(s, s.home / "exports" / f"汇总_{day}.xlsx"),
+        "export": city_export.write(s, s.home / "exports" / f"汇总_{day}.xlsx"),
     }
     assert written["corrections"], "the resubmission's correction workbook"
     return s, written

@@ -8,9 +8,8 @@ import datetime as dt
 
 import pytest
 
-from ingest import codes
-from ingest.contract import CADRES, ENTERPRISES
-from ingest.parse import ParseError, parse_value
+from ingest.contract import CADRES, ENTERPRISES, codes
+from ingest.workbook.parse import ParseError, parse_value
 
 #: stdnum's cn.ric cases: the number, and whether stdnum's validate() accepts it.
 RIC_VECTORS = [

@@ -2,7 +2,8 @@ import ast
 
 import pytest
 
-from ingest import cli, variables
+from ingest import variables
+from ingest.cli import main
 from ingest.config import PROJECT_ROOT, Settings
 
 
@@ -31,9 +32,9 @@ def test_unknown_role_is_refused():
 
 def test_cli_prints_the_url_of_the_role_asked_for(monkeypatch, capsys):
     monkeypatch.delenv("WAREHOUSE_URL", raising=False)
-    assert cli.main(["warehouse", "url", "--role", "analyst"]) == 0
+    assert main.main(["warehouse", "url", "--role", "analyst"]) == 0
     assert capsys.readouterr().out.strip().startswith("postgresql://analyst:")
-    assert cli.main(["warehouse", "url"]) == 0
+    assert main.main(["warehouse", "url"]) == 0
     assert capsys.readouterr().out.strip().startswith("postgresql://dangjian:")
 
 
@@ -129,12 +130,12 @@ def test_the_cli_names_a_bad_setting_instead_of_a_traceback(monkeypatch):
     from rich.console import Console
 
     shown = io.StringIO()
-    monkeypatch.setattr(cli, "console", Console(file=shown, width=200))
+    monkeypatch.setattr(main, "console", Console(file=shown, width=200))
     monkeypatch.setenv("DANGJIAN_DEADLINE_DAYS", "二十")
-    assert cli.main(["config", "check"]) == 1
+    assert main.main(["config", "check"]) == 1
     assert "DANGJIAN_DEADLINE_DAYS" in shown.getvalue()
     monkeypatch.delenv("DANGJIAN_DEADLINE_DAYS")
-    assert cli.main(["config", "check"]) == 0
+    assert main.main(["config", "check"]) == 0
     monkeypatch.setenv("WAREHOUSE_PORT", "5432x")
-    assert cli.main(["warehouse", "url"]) == 2  # before anything else runs
+    assert main.main(["warehouse", "url"]) == 2  # before anything else runs
     assert "WAREHOUSE_PORT" in shown.getvalue() and "Traceback" not in shown.getvalue()

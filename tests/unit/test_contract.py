@@ -2,8 +2,9 @@ from decimal import Decimal
 
 import pytest
 
-from ingest import contract, dbt
+from ingest import contract
 from ingest.config import PROJECT_ROOT
+from ingest.warehouse import dbt
 
 
 @pytest.mark.parametrize(
@@ -33,7 +34,7 @@ def test_tongren_has_ten_counties_with_official_codes():
 
 
 def test_file_name_convention_round_trips_through_the_reader_pattern():
-    from ingest.reader import _FILE_NAME
+    from ingest.workbook.reader import _FILE_NAME
 
     name = contract.file_name("520603", "2025Q4")
     assert name == "520603_2025Q4_万山区.xlsx"

@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
-from ingest import notify
+from ingest.outputs import notify
 
 
 @pytest.fixture

@@ -4,9 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from ingest import codes
-from ingest.contract import Column
-from ingest.parse import ParseError, parse_column, parse_value
+from ingest.contract import Column, codes
+from ingest.workbook.parse import ParseError, parse_column, parse_value
 
 MONEY = Column("income", "收入", "decimal", "", unit="万元")
 COUNT = Column("grids", "网格数", "integer", "", unit="个")

@@ -6,9 +6,10 @@ import datetime as dt
 from decimal import Decimal
 
 from expectations import rules as rule_suites
-from ingest import contract, rules
+from ingest import contract
 from ingest.config import PROJECT_ROOT
-from ingest.expressions import Book, Rows, col
+from ingest.contract import rules
+from ingest.contract.expressions import Book, Rows, col
 
 
 def test_docs_show_the_rule_table_as_it_is():

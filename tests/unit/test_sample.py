@@ -8,9 +8,11 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from ingest import codes, contract, orgunits, sample, seed_figures
+from ingest import contract, seed_figures
 from ingest.config import PROJECT_ROOT
-from ingest.reader import read_workbook
+from ingest.contract import codes, orgunits
+from ingest.samples import generator
+from ingest.workbook.reader import read_workbook
 
 ARTICLE_COUNTIES = sorted({f.county for f in seed_figures.FIGURES})
 
@@ -19,7 +21,7 @@ ARTICLE_COUNTIES = sorted({f.county for f in seed_figures.FIGURES})
 def article_rows(tmp_path_factory) -> dict[str, dict[str, list[dict]]]:
     """The article counties' 2025 workbooks, written and read back as the warehouse would."""
     out = tmp_path_factory.mktemp("article")
-    paths = sample.generate(seed_figures.PERIOD, out, counties=ARTICLE_COUNTIES)
+    paths = generator.generate(seed_figures.PERIOD, out, counties=ARTICLE_COUNTIES)
     books = [read_workbook(p) for p in paths]
     assert all(b.problems == [] for b in books)
     return {b.county_code: {k: d.rows for k, d in b.sheets.items()} for b in books}
@@ -55,13 +57,13 @@ def test_approximate_figures_have_a_documented_tolerance(figure, value, ok):
 
 
 def test_generation_is_deterministic_for_a_seed():
-    assert sample.county_rows("520602", "2025", seed=7) == sample.county_rows("520602", "2025", seed=7)
-    assert sample.county_rows("520602", "2025", seed=7) != sample.county_rows("520602", "2025", seed=8)
+    assert generator.county_rows("520602", "2025", seed=7) == generator.county_rows("520602", "2025", seed=7)
+    assert generator.county_rows("520602", "2025", seed=7) != generator.county_rows("520602", "2025", seed=8)
 
 
 @pytest.mark.parametrize("county", list(contract.COUNTIES))
 def test_rows_are_valid_and_consistent(county):
-    rows = sample.county_rows(county, "2025")
+    rows = generator.county_rows(county, "2025")
     assert all(len(rows[k]) > 0 for k in ("cadres", "training", "villages", "enterprises"))
     roster = {r["id_number"] for r in rows["cadres"]}
     assert all(codes.is_valid_id_number(i) for i in roster)
@@ -72,7 +74,7 @@ def test_rows_are_valid_and_consistent(county):
     assert all(codes.is_valid_credit_code(r["credit_code"]) for r in rows["enterprises"])
     known = {u.code for u in orgunits.units(county)}
     assert {r["org_unit_code"] for r in rows["villages"]} == known
-    assert all(r["start_date"] <= sample.period_end("2025") for r in rows["cadres"] + rows["training"])
+    assert all(r["start_date"] <= generator.period_end("2025") for r in rows["cadres"] + rows["training"])
     for r in rows["cadres"]:  # sex agrees with the ID number's 17th digit
         assert (int(r["id_number"][16]) % 2 == 1) == (r["sex"] == "男")
     strong = [r for r in rows["villages"] if r.get("collective_net_income") is not None]
@@ -83,7 +85,7 @@ def test_province_scale_reuses_the_generator(tmp_path, monkeypatch):
     province = orgunits.counties("province")
     assert len(province) == 88 and set(contract.COUNTIES) <= set(province)
     others = [c for c in province if c not in contract.COUNTIES][:2]
-    paths = sample.generate("2025", tmp_path, counties=others, workers=1)
+    paths = generator.generate("2025", tmp_path, counties=others, workers=1)
     monkeypatch.setenv("DANGJIAN_REGION", "province")
     assert [read_workbook(p).county_code for p in paths] == others
     assert len(orgunits.counties("national")) == 2800
@@ -98,9 +100,9 @@ def _grid(path: Path, title: str) -> list[list]:
 def test_the_defect_manifest_lists_every_injected_defect_and_nothing_else(tmp_path):
     clean_dir, messy_dir = tmp_path / "clean", tmp_path / "messy"
     counties = ["520602", "520622"]
-    sample.generate("2025", clean_dir, counties=counties, seed=3, workers=1)
-    sample.generate("2025", messy_dir, counties=counties, seed=3, defects=0.5, workers=1)
-    with (messy_dir / sample.DEFECTS_MANIFEST).open(encoding="utf-8") as fh:
+    generator.generate("2025", clean_dir, counties=counties, seed=3, workers=1)
+    generator.generate("2025", messy_dir, counties=counties, seed=3, defects=0.5, workers=1)
+    with (messy_dir / generator.DEFECTS_MANIFEST).open(encoding="utf-8") as fh:
         manifest = list(csv.DictReader(fh))
     assert manifest, "a 0.5 defect rate injects something"
     kinds = Counter(d["kind"] for d in manifest)
@@ -151,11 +153,14 @@ ROW_SPANS = {
 def test_rows_scale_shrinks_generic_counties_only_and_stays_valid(tmp_path, monkeypatch):
     """Scale benchmarks (bench/night.py --scale national) ask for fewer rows per county."""
     generic = next(c for c in orgunits.counties("national") if c not in contract.COUNTIES)
-    full, small = sample.county_rows(generic, "2025"), sample.county_rows(generic, "2025", rows_scale=0.1)
+    full, small = (
+        generator.county_rows(generic, "2025"),
+        generator.county_rows(generic, "2025", rows_scale=0.1),
+    )
     assert 0 < len(small["cadres"]) < len(full["cadres"]) / 3
     assert 0 < len(small["villages"]) < len(full["villages"])
-    assert sample.county_rows("520626", "2025", rows_scale=0.1) == sample.county_rows("520626", "2025")
+    assert generator.county_rows("520626", "2025", rows_scale=0.1) == generator.county_rows("520626", "2025")
     monkeypatch.setenv("DANGJIAN_REGION", "national")
-    (path,) = sample.generate("2025", tmp_path, counties=[generic], workers=1, rows_scale=0.1)
+    (path,) = generator.generate("2025", tmp_path, counties=[generic], workers=1, rows_scale=0.1)
     book = read_workbook(path)
     assert book.problems == [] and book.sheets["cadres"].row_count == len(small["cadres"])

@@ -6,8 +6,12 @@ import pytest
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
-from ingest import cli, contract, orgunits, sample, template
-from ingest.reader import WorkbookRejected, read_workbook
+from ingest import contract
+from ingest.cli import main
+from ingest.contract import orgunits
+from ingest.samples import generator
+from ingest.workbook import template
+from ingest.workbook.reader import WorkbookRejected, read_workbook
 
 COUNTY, PERIOD = "520624", "2026Q4"
 
@@ -15,7 +19,7 @@ COUNTY, PERIOD = "520624", "2026Q4"
 @pytest.fixture(scope="module")
 def blank(tmp_path_factory):
     path = tmp_path_factory.mktemp("tpl") / contract.file_name(COUNTY, PERIOD)
-    assert cli.main(["template", "--county", COUNTY, "--period", PERIOD, "-o", str(path)]) == 0
+    assert main.main(["template", "--county", COUNTY, "--period", PERIOD, "-o", str(path)]) == 0
     return path
 
 
@@ -82,8 +86,8 @@ def _as_read(value):
 
 
 def test_a_filled_template_round_trips_exactly(tmp_path):
-    rows = sample.county_rows("520603", "2025")
-    path = sample.write_workbook(tmp_path / contract.file_name("520603", "2025"), "520603", "2025", rows)
+    rows = generator.county_rows("520603", "2025")
+    path = generator.write_workbook(tmp_path / contract.file_name("520603", "2025"), "520603", "2025", rows)
     book = read_workbook(path)
     assert book.problems == []
     for s in contract.SHEETS:
@@ -100,5 +104,5 @@ def test_a_filled_template_round_trips_exactly(tmp_path):
 
 def test_template_refuses_an_unknown_county(tmp_path):
     assert (
-        cli.main(["template", "--county", "110101", "--period", "2025", "-o", str(tmp_path / "x.xlsx")]) == 2
+        main.main(["template", "--county", "110101", "--period", "2025", "-o", str(tmp_path / "x.xlsx")]) == 2
     )

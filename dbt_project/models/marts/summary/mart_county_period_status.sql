@@ -1,5 +1,5 @@
 {#- Which submission each county and period's published figures come from, and whether a
-    newer file from the county is held back (ingest/approval.py). Read from the selection this
+    newer file from the county is held back (ingest/quality/approval.py). Read from the selection this
     build was made from (quality.selected_submissions()), so it always describes the marts it is
     published with. -#}
 with

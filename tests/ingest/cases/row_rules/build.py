@@ -1,4 +1,4 @@
-"""Rules between columns and declared ranges (ingest/rules.py): an end before its start and a post
+"""Rules between columns and declared ranges (ingest/contract/rules.py): an end before its start and a post
 level out of range are refused at their cells; a net income above the operating income is a
 critical finding on a row that is loaded all the same (a steward may release it)."""
 

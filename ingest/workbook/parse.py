@@ -10,8 +10,7 @@ from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from ingest import codes
-from ingest.contract import Column
+from ingest.contract import Column, codes
 
 
 class ParseError(ValueError):

@@ -3,7 +3,7 @@
 A waiver lets a critical failure pass from the next audit on, for exactly the failing rows
 it was given for (the same check failing on other rows still holds back). An acknowledgement
 leaves the failure reported but releases the county it held back. A release approves a
-submission held back from publication (``ingest/approval.py``) as the county sent it: the
+submission held back from publication (``ingest/quality/approval.py``) as the county sent it: the
 next night (or ``dangjian publish``) publishes it. Every decision is a new row in
 ``quality.disposition`` with who, when and why; nothing is changed or deleted.
 
@@ -132,7 +132,7 @@ def export_review(s: Settings, path: Path, run_id: str | None = None) -> int:
     from openpyxl.styles import Font, PatternFill
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    from ingest.corrections import text_cell
+    from ingest.outputs.corrections import text_cell
 
     found = failures(s, run_id)
     book = Workbook()

@@ -24,8 +24,8 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
-from ingest import contract, orgunits
-from ingest.contract import Column, Sheet
+from ingest import contract
+from ingest.contract import Column, Sheet, orgunits
 
 PARSE, REJECT = "parse", "reject"
 _FULLWIDTH = str.maketrans("0123456789.", "０１２３４５６７８９．")
@@ -70,7 +70,7 @@ class Defect:
 def _impossible_birth_date(id_number: str) -> str:
     """The ID number with month 13 in its birth date and a check character that fits it: the
     kind of value a check-character test alone lets through."""
-    from ingest.codes import id_check_char
+    from ingest.contract.codes import id_check_char
 
     first17 = id_number[:10] + "13" + id_number[12:17]
     return first17 + id_check_char(first17)

@@ -25,8 +25,8 @@ from pathlib import Path
 import psycopg
 from psycopg.types.json import Jsonb
 
-from ingest import audit_scope
 from ingest.config import Settings
+from ingest.quality import audit_scope
 
 #: The dbt project's folders and files that decide what it builds and tests.
 PROJECT_PARTS = ("dbt_project.yml", "models", "macros", "tests", "snapshots", "seeds")

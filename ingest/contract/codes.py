@@ -55,7 +55,7 @@ def historical_regions() -> frozenset[str]:
 def region_known(prefix: str) -> bool:
     """Whether ``prefix`` is a region code that existed at some time, or a county of the
     deployment's registry."""
-    from ingest import orgunits
+    from ingest.contract import orgunits
 
     return prefix in historical_regions() or prefix in orgunits.counties()
 

@@ -4,8 +4,8 @@ Reading uses python-calamine (Rust), which returns codes typed as text as text. 
 found becomes a :class:`Problem` naming the sheet and the cell, in Chinese, for the clerk.
 
 A workbook is checked in three steps: each cell is parsed against its column's type and
-declared limits (``ingest/parse.py``); rows that break a rule describing an impossible row,
-or repeat another row's key, are refused; then the rest of the rule set (``ingest/rules.py``)
+declared limits (``ingest/workbook/parse.py``); rows that break a rule describing an impossible row,
+or repeat another row's key, are refused; then the rest of the rule set (``ingest/contract/rules.py``)
 is evaluated on the rows that remain, which are kept and flagged. Refused rows and critical
 findings hold the submission back from publication until it is corrected or released.
 """
@@ -25,11 +25,11 @@ from typing import Any
 
 import numpy as np
 
-from ingest import contract, orgunits, rules
-from ingest.contract import COVER_FIELDS, COVER_SHEET, Column, Sheet
-from ingest.expressions import Book
-from ingest.parse import is_approximate, is_blank, normalise_text, parse_column, shown
+from ingest import contract
+from ingest.contract import COVER_FIELDS, COVER_SHEET, Column, Sheet, orgunits, rules
+from ingest.contract.expressions import Book
 from ingest.variables import value
+from ingest.workbook.parse import is_approximate, is_blank, normalise_text, parse_column, shown
 
 _HEADER_SCAN_ROWS = 30
 _FILE_NAME = re.compile(r"^(?P<county>\d{6})_(?P<period>[^_]+)_")

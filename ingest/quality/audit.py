@@ -1,13 +1,13 @@
 """Audit: run the Great Expectations suites on the candidate build and fail closed.
 
 Two kinds of target are checked: the marts of the candidate build (``analytics_next``), and
-the rows of each sheet the build is made from, against the rule set (``ingest/rules.py``).
+the rows of each sheet the build is made from, against the rule set (``ingest/contract/rules.py``).
 Every expectation's outcome is stored in ``quality.validation_result`` with the failing rows'
 lineage keys (submission, sheet, row) and the checked columns' values; with the column layout
 of each submission (``quality.source_column``) the view ``quality.failed_cells`` turns them
 into cells. Each run also records completeness and timeliness (``quality.completeness``).
 
-A critical failure is placed in the submissions whose rows fail (``ingest/approval.py``):
+A critical failure is placed in the submissions whose rows fail (``ingest/quality/approval.py``):
 on rows of a submission new tonight it holds that submission back (the night builds again
 without it); on rows already published, or released by a steward, it is reported and
 blocks nothing. A critical failure that cannot be placed in a county, or any error while
@@ -19,13 +19,15 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
+from importlib.metadata import entry_points
 from pathlib import Path
+from types import ModuleType
 
 import psycopg
 from psycopg import sql
 
-from ingest import approval, audit_scope, completeness
 from ingest.config import Settings
+from ingest.quality import approval, audit_scope, completeness
 
 #: How many failing rows' keys are kept per expectation (the count is always exact).
 MAX_KEYS_KEPT = 500
@@ -85,8 +87,7 @@ def _failing_keys(
     them for most expectations; for compound uniqueness on SQL it returns only a query (which
     does not run on PostgreSQL), so those rows are found here directly, in the checked rows
     (the query ``batch`` when the check ran on some counties only)."""
-    from expectations import key_columns
-
+    key_columns = suites().key_columns
     rows = (result.get("details") or {}).get("unexpected_rows")
     if rows:  # a validation rule (custom SQL): the failing rows themselves
         names = dict.fromkeys([*key_columns(target.name), *_columns(cfg)])
@@ -193,7 +194,7 @@ def _splittable(prior: dict) -> bool:
 
 def _split(suite, scope, changed_elsewhere: set[str], before: dict):
     """Which of a suite's checks run on the whole table, which on the changed counties' rows
-    only, and whose published results are carried over unchanged (see ingest/audit_scope.py)."""
+    only, and whose published results are carried over unchanged (see ingest/quality/audit_scope.py)."""
     if scope is audit_scope.WHOLE:
         return list(suite.expectations), [], []
     whole, scoped, carried = [], [], []
@@ -273,19 +274,29 @@ class Target:
     is_mart: bool
 
 
+def suites() -> ModuleType:
+    """The suites the audit runs, found through the ``dangjian.audit`` entry point
+    (pyproject.toml): ``expectations/`` provides ``mart_suites()``, ``rule_suites()``,
+    ``rule_targets()`` and ``key_columns(table)``. The package never imports ``expectations``,
+    which imports the package."""
+    (point,) = entry_points(group="dangjian.audit", name="suites")
+    return point.load()
+
+
 def _targets(conn: psycopg.Connection, schema: str) -> list[Target]:
-    from expectations import mart_suites, rules
     from ingest.publish import relations
 
+    catalogue = suites()
     present = {name for name, _kind in relations(conn, schema)}
     marts = [
         Target(table, sql.Identifier(schema, table), build(), True)
-        for table, build in mart_suites().items()
+        for table, build in catalogue.mart_suites().items()
         if table in present
     ]
-    suites = rules.suites()
+    rule_suites = catalogue.rule_suites()
     return marts + [
-        Target(name, sql.SQL(query), suites[name], False) for name, query in rules.targets().items()
+        Target(name, sql.SQL(query), rule_suites[name], False)
+        for name, query in catalogue.rule_targets().items()
     ]
 
 
@@ -294,15 +305,14 @@ def audit(s: Settings, run_id: str, schema: str = "analytics_next", whole: bool 
     critical failure blocks publishing it (see the module's docstring).
 
     Only what differs from the published build is checked again, and the published audit's
-    results for the rest are carried over (ingest/audit_scope.py); ``whole`` checks everything.
+    results for the rest are carried over (ingest/quality/audit_scope.py); ``whole`` checks everything.
     Auditing a run again replaces its results.
     """
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
-    from expectations import key_columns, mart_suites
-
+    key_columns = suites().key_columns
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     context.add_data_docs_site(
@@ -403,7 +413,7 @@ def audit(s: Settings, run_id: str, schema: str = "analytics_next", whole: bool 
         print(f"GX Data Docs not built: {type(exc).__name__}: {exc}")
     # every table of the candidate needs a suite: an unchecked table is never published
     for name, _kind in relations(conn, schema):
-        if name not in mart_suites():
+        if name not in suites().mart_suites():
             rows.append(
                 {
                     "suite": "coverage",

@@ -4,7 +4,7 @@ An :class:`Expr` is an expression over the rows of one sheet of a submission. ``
 evaluates it on the parsed workbook (a :class:`Book`), with SQL's null and three-valued logic
 (None is null); ``sql`` compiles it for PostgreSQL, to run on the rows the build is made from
 (:func:`relation`). tests/unit/test_expressions.py checks on generated values that both give
-the same answer. The rules themselves are in ``ingest/rules.py``.
+the same answer. The rules themselves are in ``ingest/contract/rules.py``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
-from ingest import codes, contract, orgunits
+from ingest import contract
+from ingest.contract import codes, orgunits
 
 # --- evaluation contexts ------------------------------------------------------------------
 
@@ -527,7 +528,7 @@ def id_sex(part: Expr) -> Expr:
 
 def _registered(name: str, part: Expr, python: Callable[[str], Any], column: str) -> Expr:
     """A township's or village's ``column`` in the registry (``raw.org_unit``; in Python,
-    ingest.orgunits.unit, which knows those two levels only: a county or city code has none)."""
+    ingest.contract.orgunits.unit, which knows those two levels only: a county or city code has none)."""
     return Func(
         name,
         part,

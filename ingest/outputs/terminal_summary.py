@@ -6,10 +6,10 @@ import psycopg
 from rich.console import Console
 from rich.table import Table
 
-from ingest import approval
 from ingest.config import Settings
 from ingest.contract import COUNTIES
 from ingest.publish import PUBLISHED, row_counts
+from ingest.quality import approval
 
 #: The sample analyst query the demo runs as the ``analyst`` role (see README).
 ANALYST_QUERY = """

@@ -14,9 +14,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ingest import warehouse
 from ingest.config import ROLES, Settings
 from ingest.variables import SettingError
+from ingest.warehouse import embedded
 
 
 def _terminal_console() -> Console:
@@ -48,22 +48,22 @@ def _progress() -> Progress:
 def cmd_warehouse(args: argparse.Namespace, s: Settings) -> int:
     if args.action == "up":
         with console.status("starting the warehouse…"):
-            warehouse.up(s)
-        console.print(f"[green]warehouse up[/] at {warehouse.status(s).url.split('@')[-1]}")
+            embedded.up(s)
+        console.print(f"[green]warehouse up[/] at {embedded.status(s).url.split('@')[-1]}")
     elif args.action == "down":
-        stopped = warehouse.down(s)
+        stopped = embedded.down(s)
         console.print("warehouse stopped" if stopped else "warehouse was not running")
     elif args.action == "destroy":
-        warehouse.destroy(s)
+        embedded.destroy(s)
         console.print("warehouse stopped and its data deleted")
     elif args.action == "status":
-        st = warehouse.status(s)
+        st = embedded.status(s)
         console.print(f"{'running' if st.running else 'not running'}: {st.detail}")
         return 0 if st.running else 1
     elif args.action == "url":
         print(s.url(args.role))
     elif args.action == "psql":
-        psql = str(warehouse.wheel_bin_dir() / "psql")
+        psql = str(embedded.wheel_bin_dir() / "psql")
         os.execv(psql, [psql, s.url(args.role), *args.psql_args])
     return 0
 
@@ -72,12 +72,13 @@ def cmd_warehouse(args: argparse.Namespace, s: Settings) -> int:
 
 
 def cmd_sample(args: argparse.Namespace, s: Settings) -> int:
-    from ingest import orgunits, sample
+    from ingest.contract import orgunits
+    from ingest.samples import generator
 
     counties = list(orgunits.counties(args.scale))
     with _progress() as progress:
         task = progress.add_task("生成样例工作簿 / sample workbooks", total=len(counties))
-        paths = sample.generate(
+        paths = generator.generate(
             args.period,
             Path(args.out),
             seed=args.seed,
@@ -88,12 +89,14 @@ def cmd_sample(args: argparse.Namespace, s: Settings) -> int:
         )
     console.print(f"wrote {len(paths)} workbook(s) to {args.out}")
     if args.defects:
-        console.print(f"injected defects are listed in {Path(args.out) / sample.DEFECTS_MANIFEST}")
+        console.print(f"injected defects are listed in {Path(args.out) / generator.DEFECTS_MANIFEST}")
     return 0
 
 
 def cmd_template(args: argparse.Namespace, s: Settings) -> int:
-    from ingest import contract, orgunits, template
+    from ingest import contract
+    from ingest.contract import orgunits
+    from ingest.workbook import template
 
     if args.county not in orgunits.counties():
         console.print(f"[red]unknown county code {args.county}[/]")
@@ -136,7 +139,7 @@ def cmd_check(args: argparse.Namespace, s: Settings) -> int:
     """The clerk's dry run: read and check workbooks against the whole rule set (what the
     nightly audit will judge), print every problem at its cell, load nothing. Exits 1 when a
     workbook would be refused or held back, 0 when it would be published (warnings or not)."""
-    from ingest.reader import WorkbookRejected, read_workbook
+    from ingest.workbook.reader import WorkbookRejected, read_workbook
 
     bad = 0
     for name in args.files:
@@ -179,7 +182,7 @@ def cmd_check(args: argparse.Namespace, s: Settings) -> int:
 
 
 def cmd_dbt(args: argparse.Namespace, s: Settings) -> int:
-    from ingest import dbt
+    from ingest.warehouse import dbt
 
     result = dbt.run(s, *args.dbt_args, check=False)
     sys.stdout.write(result.stdout)
@@ -188,8 +191,9 @@ def cmd_dbt(args: argparse.Namespace, s: Settings) -> int:
 
 
 def cmd_contract(args: argparse.Namespace, s: Settings) -> int:
-    from ingest import contract, dbt
+    from ingest import contract
     from ingest.config import PROJECT_ROOT
+    from ingest.warehouse import dbt
 
     if args.what == "dbt-sources":
         for path in dbt.write_sources(s):
@@ -205,7 +209,7 @@ def cmd_publish(args: argparse.Namespace, s: Settings) -> int:
     """Build, audit and publish now, as a night's second half does: what a steward released
     is published at once; counties whose new data fails are held back, the rest published."""
     from ingest import night, publish
-    from ingest.audit import AuditFailed
+    from ingest.quality.audit import AuditFailed
 
     run_id = f"manual__{uuid.uuid4().hex[:8]}"
     if args.rollback:
@@ -236,7 +240,8 @@ def _print_held(s: Settings, run_id: str | None = None) -> None:
     """The county-periods held back (by ``run_id``'s build, or now), with why."""
     import psycopg
 
-    from ingest import approval, orgunits
+    from ingest.contract import orgunits
+    from ingest.quality import approval
 
     with psycopg.connect(s.url("steward")) as conn:
         held = approval.held_back(conn, run_id)
@@ -286,7 +291,7 @@ def cmd_config(args: argparse.Namespace, s: Settings) -> int:
 
 
 def cmd_airflow_env(args: argparse.Namespace, s: Settings) -> int:
-    from ingest.runner import airflow_env
+    from ingest.cli.local_airflow import airflow_env
 
     for key, value in airflow_env(s).items():
         print(f"export {key}={shlex.quote(value)}")
@@ -311,54 +316,59 @@ def _report_run(state: str, log: Path) -> int:
 
 
 def cmd_nightly(args: argparse.Namespace, s: Settings) -> int:
-    from ingest import dbt, runner
+    from ingest.cli import local_airflow
+    from ingest.warehouse import dbt
 
     dbt.ensure_manifest(s)
-    runner.ensure_airflow_db(s)
+    local_airflow.ensure_airflow_db(s)
     log = _log_file(s)
     with console.status("running the nightly DAG…"):
-        state = runner.run_nightly(s, log)
+        state = local_airflow.run_nightly(s, log)
     return _report_run(state, log)
 
 
 def cmd_reprocess(args: argparse.Namespace, s: Settings) -> int:
-    from ingest import dbt, runner
+    from ingest.cli import local_airflow
     from ingest.contract import parse_period
+    from ingest.warehouse import dbt
 
     dbt.ensure_manifest(s)
-    runner.ensure_airflow_db(s)
+    local_airflow.ensure_airflow_db(s)
     log = _log_file(s)
     conf = {"period": parse_period(args.period), "county": args.county}
     with console.status(f"reprocessing {conf}…"):
-        state = runner.run_dag(s, "reprocess_period", log, conf)
+        state = local_airflow.run_dag(s, "reprocess_period", log, conf)
     return _report_run(state, log)
 
 
 def cmd_export(args: argparse.Namespace, s: Settings) -> int:
     import datetime as dt
 
-    from ingest import export
+    from ingest.outputs import city_export
 
     path = Path(args.to) if args.to else s.home / "exports" / f"汇总_{dt.date.today():%Y%m%d}.xlsx"
     with console.status("writing the city summary workbook…"):
-        console.print(f"汇总 / summary: {export.write(s, path)}")
+        console.print(f"汇总 / summary: {city_export.write(s, path)}")
     return 0
 
 
 def cmd_airflow(args: argparse.Namespace, s: Settings) -> int:
-    from ingest import dbt, runner
+    from ingest.cli import local_airflow
+    from ingest.warehouse import dbt
 
-    warehouse.up(s)
+    embedded.up(s)
     dbt.ensure_manifest(s)
-    runner.ensure_airflow_db(s)
+    local_airflow.ensure_airflow_db(s)
     console.print(f"Airflow UI on http://127.0.0.1:{args.port} (Ctrl-C stops it)")
-    return runner.serve(s, args.port)
+    return local_airflow.serve(s, args.port)
 
 
 def cmd_demo(args: argparse.Namespace, s: Settings) -> int:
-    from ingest import dbt, runner, sample
+    from ingest.cli import local_airflow
     from ingest.contract import COUNTIES
-    from ingest.report import print_summary
+    from ingest.outputs.terminal_summary import print_summary
+    from ingest.samples import generator
+    from ingest.warehouse import dbt
 
     steps = ["warehouse", "sample workbooks", "dbt manifest", "Airflow metadata", "nightly DAG"]
     with _progress() as progress:
@@ -368,27 +378,27 @@ def cmd_demo(args: argparse.Namespace, s: Settings) -> int:
             progress.update(task, description=f"demo: {name}")
 
         step(steps[0])
-        warehouse.up(s)
+        embedded.up(s)
         progress.advance(task)
         step(steps[1])
-        sample.generate(args.period, s.inbox, seed=args.seed, overwrite=False)
+        generator.generate(args.period, s.inbox, seed=args.seed, overwrite=False)
         progress.advance(task)
         step(steps[2])
         dbt.ensure_manifest(s)
         progress.advance(task)
         step(steps[3])
-        runner.ensure_airflow_db(s)
+        local_airflow.ensure_airflow_db(s)
         progress.advance(task)
         step(f"{steps[4]} ({len(COUNTIES)} counties)")
         log = _log_file(s)
-        state = runner.run_nightly(s, log)
+        state = local_airflow.run_nightly(s, log)
         progress.advance(task)
     print_summary(s, console)
     return _report_run(state, log)
 
 
 def cmd_corrections(args: argparse.Namespace, s: Settings) -> int:
-    from ingest import corrections
+    from ingest.outputs import corrections
 
     out = Path(args.to) if args.to else s.home / "corrections"
     found = corrections.with_problems(s, args.county, args.period)
@@ -403,7 +413,7 @@ def cmd_corrections(args: argparse.Namespace, s: Settings) -> int:
 
 
 def cmd_steward(args: argparse.Namespace, s: Settings) -> int:
-    from ingest import steward
+    from ingest.quality import steward
 
     if args.action == "list":
         _print_held(s)
@@ -460,7 +470,7 @@ def cmd_steward(args: argparse.Namespace, s: Settings) -> int:
 
 
 def cmd_report(args: argparse.Namespace, s: Settings) -> int:
-    from ingest import steward_report
+    from ingest.outputs import steward_report
 
     with console.status("生成报告 / rendering the steward's report…"):
         path = steward_report.write(s, Path(args.to) if args.to else s.home / "report")
@@ -469,7 +479,7 @@ def cmd_report(args: argparse.Namespace, s: Settings) -> int:
 
 
 def cmd_summary(args: argparse.Namespace, s: Settings) -> int:
-    from ingest.report import print_summary
+    from ingest.outputs.terminal_summary import print_summary
 
     print_summary(s, console)
     return 0
@@ -638,7 +648,7 @@ def main(argv: list[str] | None = None) -> int:
         args.out = str(s.inbox)
     try:
         return args.func(args, s)
-    except warehouse.WarehouseError as exc:
+    except embedded.WarehouseError as exc:
         console.print(f"[red]warehouse: {exc}[/]")
         return 2
     except SettingError as exc:

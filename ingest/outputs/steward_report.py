@@ -1,6 +1,6 @@
 """The steward's report: one static HTML page in Chinese, rendered from the warehouse.
 
-First the county-periods held back from publication (``ingest/approval.py``), each with every
+First the county-periods held back from publication (``ingest/quality/approval.py``), each with every
 cell it is held back for and how to release it; then per county and period the submission
 status (accepted, late, quarantined, superseded files, missing), the reporting and on-time
 rates per period with a chart, every problem ingest found with its file, sheet, cell,
@@ -16,8 +16,9 @@ from pathlib import Path
 
 import psycopg
 
-from ingest import approval, completeness, orgunits
 from ingest.config import Settings
+from ingest.contract import orgunits
+from ingest.quality import approval, completeness
 
 #: Failed cells shown in the report (all of them are in ``quality.failed_cells``).
 MAX_FAILED_CELLS = 2000
@@ -70,7 +71,7 @@ def context(s: Settings) -> dict:
             "  order by p.publication_id desc limit 1)"
             " from quality.validation_result v group by v.run_id order by 2 desc limit 30"
         ).fetchall()
-    from ingest.audit import docs_dir
+    from ingest.quality.audit import docs_dir
 
     gx_index = docs_dir(s) / "index.html"
     return {
@@ -103,7 +104,7 @@ def render(s: Settings) -> str:
     from jinja2 import Environment, PackageLoader
 
     env = Environment(
-        loader=PackageLoader("ingest", "templates"), autoescape=True
+        loader=PackageLoader("ingest.outputs", "templates"), autoescape=True
     )  # every value is data, never markup
     return env.get_template("steward_report.html.j2").render(**context(s))
 

@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 
 import psycopg
 
-from ingest import approval, orgunits
 from ingest.config import Settings
+from ingest.contract import orgunits
+from ingest.quality import approval
 from ingest.variables import SettingError, value
 
 log = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 -- Warehouse bootstrap: schemas, privileges and the loader's own tables.
 -- Idempotent: run on every `dangjian warehouse up`; the login roles are created beforehand
--- (ingest/warehouse.py) because their passwords come from the environment.
+-- (ingest/warehouse/embedded.py) because their passwords come from the environment.
 
 create schema if not exists raw;            -- loader: files received and rows as submitted
 create schema if not exists quality;        -- loader, auditor: rejections, checks, publications
@@ -58,7 +58,7 @@ create table if not exists quality.rejected_cells (
     recorded_at timestamptz not null default now()
 );
 comment on table quality.rejected_cells is '被拒绝的单元格与原因（中文）/ rejected cells with the reason';
--- Problems found at ingest are critical (the submission is held back, ingest/approval.py) or
+-- Problems found at ingest are critical (the submission is held back, ingest/quality/approval.py) or
 -- warnings; a flagged row was loaded all the same, a refused one was not.
 alter table quality.rejected_cells add column if not exists row_loaded boolean not null default false;
 comment on column quality.rejected_cells.row_loaded is
@@ -111,7 +111,7 @@ comment on column quality.publication.source_high_water is
     '发布时已登记的最大报送编号 / highest submission_id the published build had seen';
 
 -- The org-unit registry (city → county → township/street → village/community/branch),
--- reloaded from ingest/orgunits.py for the deployment's region on every bootstrap.
+-- reloaded from ingest/contract/orgunits.py for the deployment's region on every bootstrap.
 create table if not exists raw.org_unit (
     org_unit_code text primary key,
     org_unit_name text not null,
@@ -252,7 +252,7 @@ create table if not exists quality.build_lease (
 comment on table quality.build_lease is '正在构建候选版本的运行（同一时间只有一个）/ the run now building analytics_next';
 alter table quality.build_lease add column if not exists dag_id text;
 
--- What each audit checked against (ingest/audit_scope.py): the hash of every check's
+-- What each audit checked against (ingest/quality/audit_scope.py): the hash of every check's
 -- definition and, per mart and county, the row count and hash sum of the build it audited.
 -- The next audit checks only what differs from the published build's.
 create table if not exists quality.audit_fingerprint (
@@ -263,7 +263,7 @@ create table if not exists quality.audit_fingerprint (
 );
 comment on table quality.audit_fingerprint is '每次审核所核对构建的指纹（按表、按县）/ fingerprints of each audited build';
 
--- Which rows each build's dbt tests check (ingest/dbt_scope.py, macros/test_scope.sql). A
+-- Which rows each build's dbt tests check (ingest/quality/dbt_scope.py, macros/test_scope.sql). A
 -- build's tests passed on every row its inputs made; the next build with the same inputs (the
 -- dbt project's files, dbt's version, the pseudonym key, the org-unit registry) makes the same
 -- rows for every county that received nothing since, so its row-by-row tests check the other
@@ -303,7 +303,7 @@ return (
     where s.submissions = quality.submissions_by_county()
 );
 
--- HMAC pads of the pseudonymisation key (ingest/pseudonym.py): the transformer reads them,
+-- HMAC pads of the pseudonymisation key (ingest/warehouse/pseudonym.py): the transformer reads them,
 -- nobody else; the key itself is never stored.
 create table if not exists restricted.pseudonym_key (
     singleton boolean primary key default true check (singleton),
@@ -315,7 +315,7 @@ create table if not exists restricted.pseudonym_key (
 revoke all on restricted.pseudonym_key from public, steward, analyst;
 grant select on restricted.pseudonym_key to transformer;
 
--- Key rotations (ingest/pseudonym.py: rotate): which key replaced which, and each person's
+-- Key rotations (ingest/warehouse/pseudonym.py: rotate): which key replaced which, and each person's
 -- old key beside the new one, so keys saved before a rotation can still be joined. Stewards
 -- read both; nobody else. The pads of the old key are not kept.
 create table if not exists restricted.key_rotation (

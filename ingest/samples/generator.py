@@ -6,7 +6,7 @@ instructors), their training, its villages' indicators and the enterprises and s
 organisations its instructors cover. Where the article the product grew from reports on a
 county, that county's rows add up to the article's figures exactly (see
 ``ingest/seed_figures.py`` and docs/seed_figures.md); the other counties get plausible data at
-a similar scale. Workbooks are written through the official template (``ingest.template``).
+a similar scale. Workbooks are written through the official template (``ingest.workbook.template``).
 """
 
 from __future__ import annotations
@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ingest import codes, contract, orgunits, template
-from ingest.contract import STRONG_OPERATING_INCOME, period_end
-from ingest.orgunits import UNIT_BRANCH, UNIT_COMMUNITY, UNIT_VILLAGE
+from ingest import contract
+from ingest.contract import STRONG_OPERATING_INCOME, codes, orgunits, period_end
+from ingest.contract.orgunits import UNIT_BRANCH, UNIT_COMMUNITY, UNIT_VILLAGE
+from ingest.workbook import template
 
 SINAN, WANSHAN, DEJIANG, YANHE, SONGTAO = "520624", "520603", "520626", "520627", "520628"
 
@@ -815,7 +816,7 @@ def _write_one(args: tuple[str, str, Path, int, float, float]) -> tuple[Path, li
     rows = county_rows(county, period, seed, rows_scale)
     if not defects_rate:
         return write_workbook(target, county, period, rows), []
-    from ingest import defects
+    from ingest.samples import defects
 
     wb = template.build(county, period, rows)
     found = defects.inject(
@@ -840,7 +841,7 @@ def generate(
 
     With ``overwrite=False`` a county whose file is already there is left alone (its bytes,
     and so its sha256, stay the same: the warehouse sees nothing new). With ``defects`` > 0
-    some workbooks get real-world mess, listed in ``out/defects.csv`` (see ingest.defects).
+    some workbooks get real-world mess, listed in ``out/defects.csv`` (see ingest.samples.defects).
     Counties are written in parallel processes (``workers``, default: one per CPU).
     ``rows_scale`` < 1 gives the generic counties fewer rows (scale tests; see county_rows).
     """
@@ -865,7 +866,7 @@ def generate(
             if progress:
                 progress()
     if defects:
-        from ingest.defects import write_manifest
+        from ingest.samples.defects import write_manifest
 
         write_manifest(out / DEFECTS_MANIFEST, found)
     return written

@@ -21,9 +21,10 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from ingest import contract, pseudonym
+from ingest import contract
 from ingest.config import ROLES, Settings
 from ingest.variables import is_set
+from ingest.warehouse import pseudonym
 
 PG_SYSTEM_USER = "pgserver"
 _FALLBACK_ROOT = Path("/var/lib/dangjian-warehouse")
@@ -271,7 +272,7 @@ def status(s: Settings) -> Status:
 
 
 def _sql_file(name: str) -> str:
-    return resources.files("ingest").joinpath(f"sql/{name}").read_text(encoding="utf-8")
+    return resources.files("ingest.warehouse").joinpath(f"sql/{name}").read_text(encoding="utf-8")
 
 
 def _contract_sheets_sql() -> str:
@@ -292,7 +293,7 @@ def _bootstrap_sql() -> tuple[str, str]:
 
 def load_registry(conn: psycopg.Connection) -> int:
     """Replace ``raw.org_unit`` with the registry of the deployment's counties (one transaction)."""
-    from ingest import orgunits
+    from ingest.contract import orgunits
 
     rows = []
     for county, name in orgunits.counties().items():

@@ -20,8 +20,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from ingest import contract, orgunits
-from ingest.contract import COVER_FIELDS, COVER_SHEET, Column, Sheet
+from ingest import contract
+from ingest.contract import COVER_FIELDS, COVER_SHEET, Column, Sheet, orgunits
 
 INSTRUCTIONS_SHEET = "填表说明"
 CODES_SHEET = "代码表"

@@ -3,7 +3,7 @@
 A rule is evaluated in two places from the one definition here, with the same verdict, the
 same cells and the same Chinese explanation:
 
-- on the workbook, in Python: ``dangjian check`` and ingest (``ingest/reader.py``), on the
+- on the workbook, in Python: ``dangjian check`` and ingest (``ingest/workbook/reader.py``), on the
   parsed rows of one submission;
 - on the build, in SQL: the nightly audit runs each rule as a Great Expectations
   ``UnexpectedRowsExpectation`` (``expectations/rules.py``) on the rows the build is made from
@@ -19,7 +19,7 @@ Two kinds of rule are kept here:
   language (:class:`Expr`) that evaluates on parsed columns and compiles to SQL.
 
 Every rule has an importance. ``critical``: the submission is held back from publication
-until the county corrects it or a steward releases it (``ingest/approval.py``); ``warning``:
+until the county corrects it or a steward releases it (``ingest/quality/approval.py``); ``warning``:
 reported for follow-up, never holding anything back. A rule that ``rejects_row`` describes an
 impossible row (an end before its start): the row is refused at ingest and never loaded.
 Other critical rules keep the row, so a steward who releases the submission publishes it as
@@ -33,7 +33,7 @@ from typing import Literal
 
 from ingest import contract
 from ingest.contract import SHEETS, Column, Sheet
-from ingest.expressions import (
+from ingest.contract.expressions import (
     Book,
     Expr,
     Func,
@@ -53,7 +53,7 @@ from ingest.expressions import (
     registered_kind,
     years_between,
 )
-from ingest.expressions import literal as _literal
+from ingest.contract.expressions import literal as _literal
 
 Importance = Literal["critical", "warning"]
 

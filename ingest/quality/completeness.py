@@ -15,8 +15,7 @@ from dataclasses import dataclass
 
 import psycopg
 
-from ingest import orgunits
-from ingest.contract import parse_period, period_end
+from ingest.contract import orgunits, parse_period, period_end
 from ingest.variables import value
 
 LABELS = {"accepted": "已接收", "late": "逾期接收", "quarantined": "整份隔离", "missing": "未报送"}

@@ -7,7 +7,7 @@ last (none if it never passed), and every other county's new data still goes out
 placed (``quality.submission_hold``):
 
 - **at ingest**, when the workbook has a critical problem: a refused cell, or a critical rule
-  of ``ingest/rules.py`` failing on a row (so a clerk who ran ``dangjian check`` already knows);
+  of ``ingest/contract/rules.py`` failing on a row (so a clerk who ran ``dangjian check`` already knows);
 - **by the night's build**, when dbt fails on the data: the night builds without tonight's new
   submissions, then bisects them, and holds back the ones the build fails with, the database's
   error recorded against each (``ingest/night.py``, ``recover``);
@@ -202,7 +202,7 @@ def _submissions_of(
 ) -> set[int] | None:
     """The submissions whose rows a failure is about, or None when it cannot be placed in
     counties (a check that failed to run, a whole-table check, rows without lineage)."""
-    from ingest import rules
+    from ingest.contract import rules
 
     details = failure["details"]
     if details.get("exception") or failure.get("unexpected_count") is None:

@@ -1,4 +1,4 @@
--- Approval county by county (ingest/approval.py): which submission each county-period's
+-- Approval county by county (ingest/quality/approval.py): which submission each county-period's
 -- published figures come from, which newer one is held back and why, and what a night builds.
 -- Run by bootstrap after bootstrap.sql and the raw tables; idempotent.
 
@@ -129,7 +129,7 @@ left join quality.published_submission as p
 comment on view quality.live_selection is '现在构建会用的报送 / what a build would be made from now';
 
 -- What dbt builds from (macros/current_submissions.sql) and the rule set is audited on
--- (ingest/rules.py): the selection frozen for the run that holds the build lease, so that a
+-- (ingest/contract/rules.py): the selection frozen for the run that holds the build lease, so that a
 -- file arriving during a night waits for the next; outside a night, the live selection.
 create or replace function quality.selected_submissions()
 returns table (
@@ -146,7 +146,7 @@ begin atomic
     where not exists (select from quality.run_selection as r join quality.build_lease as l using (run_id));
 end;
 
--- Whether a failed check blocks publishing the build as it is (ingest/approval.py attribute):
+-- Whether a failed check blocks publishing the build as it is (ingest/quality/approval.py attribute):
 -- a critical failure on rows of tonight's submissions (held back, then built again) or on rows
 -- that cannot be placed in a county. Null in results recorded before this column existed.
 alter table quality.validation_result add column if not exists blocks_publication boolean;

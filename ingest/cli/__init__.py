@@ -1,0 +1,2 @@
+"""The ``dangjian`` command, and one local Airflow run for the embedded setup.
+"""

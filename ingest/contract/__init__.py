@@ -1,0 +1,202 @@
+"""The submission contract: the one definition of what a county workbook holds.
+
+Everything that needs to know the shape of a submission reads it from here: the workbook
+reader, the raw table DDL, the sample generator, the dbt source documentation and the Great
+Expectations contract suites. Change a sheet here and every one of them follows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from ingest.contract.cadres import CADRES, ROLE_CODES
+from ingest.contract.columns import (
+    COUNTIES,
+    COVER_FIELDS,
+    COVER_SHEET,
+    EARLIEST_DATE,
+    EVENTS_FROM,
+    LATEST_DATE,
+    LINEAGE_COLUMNS,
+    MAX_TEXT,
+    PERIOD_PATTERN,
+    STRONG_NET_INCOME,
+    STRONG_OPERATING_INCOME,
+    Column,
+    ColumnType,
+    Sheet,
+)
+from ingest.contract.enterprises import ENTERPRISES
+from ingest.contract.training import TRAINING
+from ingest.contract.villages import VILLAGES
+
+__all__ = [
+    "CADRES",
+    "COUNTIES",
+    "COVER_FIELDS",
+    "COVER_SHEET",
+    "DERIVED_CODE_LISTS",
+    "EARLIEST_DATE",
+    "ENTERPRISES",
+    "EVENTS_FROM",
+    "LATEST_DATE",
+    "LINEAGE_COLUMNS",
+    "MAX_TEXT",
+    "PERIOD_PATTERN",
+    "ROLE_CODES",
+    "SHEETS",
+    "STRONG_NET_INCOME",
+    "STRONG_OPERATING_INCOME",
+    "TRAINING",
+    "VILLAGES",
+    "Column",
+    "ColumnType",
+    "Sheet",
+    "code_lists",
+    "file_name",
+    "parse_period",
+    "period_end",
+    "raw_table_ddl",
+    "render_markdown",
+    "sheet",
+]
+
+SHEETS: tuple[Sheet, ...] = (CADRES, TRAINING, VILLAGES, ENTERPRISES)
+
+
+#: Code lists of the columns the warehouse derives itself (no county types them). An org unit's
+#: type in the registry is a city's, a county's, a township's, or one of a village row's.
+DERIVED_CODE_LISTS: dict[str, tuple[str, ...]] = {
+    "submission_status": ("accepted", "quarantined"),
+    "period_type": ("year", "quarter", "month"),
+    "unit_level": ("city", "county", "township", "village"),
+    "org_unit_type": ("市（州）", "县", "区", "镇", "乡", "街道", *VILLAGES.column("unit_type").codes),
+    "change_kind": ("appointment", "adjustment", "departure", "early_promotion"),
+}
+
+
+def code_lists() -> dict[str, tuple[str, ...]]:
+    """Every code list: each coded column's under the column's name, then the warehouse's own
+    (:data:`DERIVED_CODE_LISTS`). dbt's ``code_lists`` tests read them from the seed that
+    ``dangjian contract dbt-sources`` writes."""
+    lists: dict[str, tuple[str, ...]] = {}
+    named = [(c.name, c.codes) for s in SHEETS for c in s.columns if c.codes]
+    for name, codes in [*named, *DERIVED_CODE_LISTS.items()]:
+        if lists.setdefault(name, codes) != codes:
+            raise ValueError(f"two different code lists are named {name}: {lists[name]} and {codes}")
+    return lists
+
+
+def sheet(key: str) -> Sheet:
+    for s in SHEETS:
+        if s.key == key:
+            return s
+    raise KeyError(key)
+
+
+def parse_period(text: str) -> str:
+    """Normalise a period as written on the cover (``2025q3``, ``2025-7``) or raise ValueError."""
+    cleaned = text.strip().upper().replace("年", "").replace("季度", "").replace("第", "")
+    m = re.fullmatch(r"(20\d\d)-(\d{1,2})", cleaned, re.ASCII)
+    if m and 1 <= int(m.group(2)) <= 12:
+        cleaned = f"{m.group(1)}-{int(m.group(2)):02d}"
+    if not PERIOD_PATTERN.match(cleaned):
+        raise ValueError(f"报送期间应为 2025、2025Q3 或 2025-07 的形式，实际为「{text}」")
+    return cleaned
+
+
+def file_name(county_code: str, period: str, county_name: str | None = None) -> str:
+    """The file name convention for a submission: ``<county code>_<period>_<county name>.xlsx``."""
+    return f"{county_code}_{period}_{county_name or COUNTIES.get(county_code, county_code)}.xlsx"
+
+
+def raw_table_ddl(s: Sheet) -> str:
+    """Idempotent DDL for a sheet's raw table; columns added to the contract later are added too."""
+    cols = [f"{name} {ddl}" for name, ddl in LINEAGE_COLUMNS]
+    cols += [f"{c.name} {c.sql_type}" for c in s.columns]
+    body = ",\n    ".join(cols)
+    added = "".join(
+        f"alter table {s.table} add column if not exists {name} {ddl.replace(' not null', '')};\n"
+        for name, ddl in LINEAGE_COLUMNS[3:]
+    ) + "".join(f"alter table {s.table} add column if not exists {c.name} {c.sql_type};\n" for c in s.columns)
+    return (
+        f"create table if not exists {s.table} (\n    {body}\n);\n"
+        + added
+        + f"alter table {s.table} drop constraint if exists {s.key}_submission_id_fkey;\n"
+        + f"create index if not exists {s.key}_submission on {s.table} (submission_id);\n"
+        f"comment on table {s.table} is {_literal(s.title + '：' + s.description)};\n"
+        + "".join(
+            f"comment on column {s.table}.{c.name} is {_literal(c.template_header + '：' + c.description)};\n"
+            for c in s.columns
+        )
+    )
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+_TYPE_NAMES = {
+    "text": "文本",
+    "code": "代码（文本）",
+    "id_number": "身份证号",
+    "credit_code": "统一社会信用代码",
+    "integer": "整数",
+    "decimal": "数值",
+    "boolean": "是/否",
+    "date": "日期",
+}
+
+
+def render_markdown() -> str:
+    """docs/contract.md: every sheet and column of the submission contract."""
+    lines = [
+        "# The submission contract",
+        "",
+        "Generated from `ingest/contract.py` (`dangjian contract docs`); do not edit by hand.",
+        "",
+        f"A submission is one workbook per county and period, named `<county code>_<period>_<county name>.xlsx`"
+        f" (e.g. `{file_name('520624', '2025Q4')}`). Its cover sheet ({COVER_SHEET}) states"
+        f" {COVER_FIELDS['county_code']} and {COVER_FIELDS['period']} (`2025`, `2025Q3` or `2025-07`);"
+        " both must agree with the file name. `dangjian template --county C --period P` writes the blank"
+        " template with drop-downs for every code list.",
+    ]
+    for s in SHEETS:
+        lines += ["", f"## {s.title} (`{s.table}`)", "", s.description, ""]
+        if s.aliases:
+            lines += [f"Also recognised as: {'、'.join(s.aliases)}.", ""]
+        lines += [
+            "| column | header | type | unit | required | allowed values and limits | also accepted headers | description |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for c in s.columns:
+            limits = "；".join(c.limit_text(kind) for kind in c.limits() if kind != "required")
+            lines.append(
+                f"| `{c.name}` | {c.header} | {_TYPE_NAMES[c.type]} | {c.unit or ''} | {'是' if c.required else ''}"
+                f" | {limits} | {'、'.join(c.aliases)} | {c.description} |"
+            )
+    lines += [
+        "",
+        "Every limit above is checked twice from this one definition: on the workbook (`dangjian check`"
+        " and at ingest, where a value outside it is refused at its cell and its row is not loaded)"
+        " and on the build by the nightly audit. ID numbers are checked in full (GB 11643: check"
+        " character, a real birth date from 1900-01-01 to today, and a region code that existed at"
+        " some time); credit codes by GB 32100. The rules between columns and sheets are listed in"
+        " [quality.md](quality.md#the-rule-set).",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def period_end(period: str) -> dt.date:
+    """The last day of a period (2025 → 2025-12-31, 2025Q3 → 2025-09-30, 2025-02 → 2025-02-28)."""
+    m = PERIOD_PATTERN.match(parse_period(period))
+    year = int(m["year"])
+    if m["quarter"]:
+        month = int(m["quarter"]) * 3
+    elif m["month"]:
+        month = int(m["month"])
+    else:
+        month = 12
+    first_next = dt.date(year + (month == 12), month % 12 + 1, 1)
+    return first_next - dt.timedelta(days=1)
