@@ -21,15 +21,8 @@ import psycopg
 from ingest.config import Settings
 from ingest.contract import LINEAGE_COLUMNS
 from ingest.quality import approval
-from ingest.workbook.reader import (
-    Problem,
-    SheetData,
-    Workbook,
-    WorkbookRejected,
-    bulk,
-    column_letter,
-    read_workbook,
-)
+from ingest.workbook.book import Problem, SheetData, Workbook, WorkbookRejected, column_letter
+from ingest.workbook.reader import bulk, read_workbook
 
 
 @dataclass(frozen=True)

@@ -175,7 +175,7 @@ def villages_workbook(path, rows: list[dict], county: str = "520603", period: st
 def column_of(sheet_key: str, name: str) -> str:
     """The spreadsheet column letter of a contract column, e.g. ``I``."""
     from ingest import contract
-    from ingest.workbook.reader import column_letter
+    from ingest.workbook.book import column_letter
 
     return column_letter([c.name for c in contract.sheet(sheet_key).columns].index(name))
 

@@ -1,2 +1,1 @@
-"""The ``dangjian`` command, and one local Airflow run for the embedded setup.
-"""
+"""The ``dangjian`` command, and one local Airflow run for the embedded setup."""

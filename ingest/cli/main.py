@@ -139,7 +139,8 @@ def cmd_check(args: argparse.Namespace, s: Settings) -> int:
     """The clerk's dry run: read and check workbooks against the whole rule set (what the
     nightly audit will judge), print every problem at its cell, load nothing. Exits 1 when a
     workbook would be refused or held back, 0 when it would be published (warnings or not)."""
-    from ingest.workbook.reader import WorkbookRejected, read_workbook
+    from ingest.workbook.book import WorkbookRejected
+    from ingest.workbook.reader import read_workbook
 
     bad = 0
     for name in args.files:

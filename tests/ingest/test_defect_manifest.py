@@ -7,7 +7,8 @@ from decimal import Decimal
 import pytest
 
 from ingest.samples import generator
-from ingest.workbook.reader import column_letter, read_workbook
+from ingest.workbook.book import column_letter
+from ingest.workbook.reader import read_workbook
 
 COUNTIES = ["520602", "520603", "520622", "520623"]
 LAYOUT = {"header_synonym", "header_whitespace", "renamed_sheet"}  # not values: nothing to compare

@@ -34,7 +34,7 @@ def test_tongren_has_ten_counties_with_official_codes():
 
 
 def test_file_name_convention_round_trips_through_the_reader_pattern():
-    from ingest.workbook.reader import _FILE_NAME
+    from ingest.workbook.files import _FILE_NAME
 
     name = contract.file_name("520603", "2025Q4")
     assert name == "520603_2025Q4_万山区.xlsx"

@@ -5,7 +5,8 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from ingest import contract
-from ingest.workbook.reader import WorkbookRejected, cell_ref, column_letter, read_workbook
+from ingest.workbook.book import WorkbookRejected, cell_ref, column_letter
+from ingest.workbook.reader import read_workbook
 from tests.helpers import column_of, village_rows, villages_workbook
 
 

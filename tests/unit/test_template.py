@@ -11,7 +11,8 @@ from ingest.cli import main
 from ingest.contract import orgunits
 from ingest.samples import generator
 from ingest.workbook import template
-from ingest.workbook.reader import WorkbookRejected, read_workbook
+from ingest.workbook.book import WorkbookRejected
+from ingest.workbook.reader import read_workbook
 
 COUNTY, PERIOD = "520624", "2026Q4"
 
