@@ -3,7 +3,7 @@ import ast
 import pytest
 
 from ingest import variables
-from ingest.cli import main
+from ingest.cli import main, terminal
 from ingest.config import PROJECT_ROOT, Settings
 
 
@@ -127,10 +127,9 @@ def test_numbers_are_typed_and_bounded(monkeypatch):
 def test_the_cli_names_a_bad_setting_instead_of_a_traceback(monkeypatch):
     import io
 
-    from rich.console import Console
-
     shown = io.StringIO()
-    monkeypatch.setattr(main, "console", Console(file=shown, width=200))
+    monkeypatch.setattr(terminal.console, "file", shown)  # the one console every command prints to
+    monkeypatch.setattr(terminal.console, "width", 200)
     monkeypatch.setenv("DANGJIAN_DEADLINE_DAYS", "二十")
     assert main.main(["config", "check"]) == 1
     assert "DANGJIAN_DEADLINE_DAYS" in shown.getvalue()
