@@ -33,14 +33,9 @@ from typing import Literal
 
 from ingest import contract
 from ingest.contract import SHEETS, Column, Sheet
-from ingest.contract.expressions import (
-    Book,
-    Expr,
-    Func,
-    Lit,
-    Rows,
-    Scope,
-    col,
+from ingest.contract.expressions import Book, Expr, Func, Lit, Rows, Scope, col
+from ingest.contract.expressions import literal as _literal
+from ingest.contract.rule_functions import (
     count,
     greatest,
     id_birth_date,
@@ -53,7 +48,6 @@ from ingest.contract.expressions import (
     registered_kind,
     years_between,
 )
-from ingest.contract.expressions import literal as _literal
 
 Importance = Literal["critical", "warning"]
 
