@@ -28,9 +28,17 @@ from psycopg import sql
 
 from ingest.config import Settings
 from ingest.quality import approval, audit_scope, completeness
-
-#: How many failing rows' keys are kept per expectation (the count is always exact).
-MAX_KEYS_KEPT = 500
+from ingest.quality.audit_results import (
+    MAX_KEYS_KEPT,
+    apply_decisions,
+    carried_result,
+    check_identity,
+    filed_column,
+    merged_result,
+    recorded_results,
+    row_keys,
+    split_checks,
+)
 
 
 class AuditFailed(RuntimeError):
@@ -111,11 +119,6 @@ def _failing_keys(
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
-def _column(cfg) -> str | None:
-    """The column a check's result is filed under (with suite, type and rule: its identity)."""
-    return cfg.kwargs.get("column") or cfg.kwargs.get("column_A") or (cfg.meta or {}).get("column")
-
-
 def _row(suite: str, res, conn: psycopg.Connection, target: Target, batch: str | None = None) -> dict:
     cfg = res.expectation_config
     meta = cfg.meta or {}
@@ -124,7 +127,7 @@ def _row(suite: str, res, conn: psycopg.Connection, target: Target, batch: str |
     return {
         "suite": suite,
         "expectation": cfg.type,
-        "column": _column(cfg),
+        "column": filed_column(cfg),
         "severity": meta.get("severity", "critical"),
         "success": bool(res.success),
         "unexpected_count": result.get("observed_value")
@@ -143,119 +146,6 @@ def _row(suite: str, res, conn: psycopg.Connection, target: Target, batch: str |
             ),
         },
     }
-
-
-def _identity(row: dict) -> tuple:
-    """What makes two results the same check: suite, expectation, column and rule."""
-    return (row["suite"], row["expectation"], row["column"], (row["details"] or {}).get("rule_id"))
-
-
-def _results(conn: psycopg.Connection, run_id: str) -> dict[tuple, list[dict]]:
-    """A run's recorded results, by identity; ``counties`` holds the county of each kept
-    failing row (looked up once for the whole run)."""
-    found: dict[tuple, list[dict]] = {}
-    for suite, expectation, column, severity, success, count, details in conn.execute(
-        "select suite, expectation, column_name, severity, success, unexpected_count, details"
-        " from quality.validation_result where run_id = %s and suite <> 'coverage'",
-        (run_id,),
-    ):
-        row = {
-            "suite": suite,
-            "expectation": expectation,
-            "column": column,
-            "severity": severity,
-            "success": success,
-            "unexpected_count": count,
-            "details": details or {},
-        }
-        found.setdefault(_identity(row), []).append(row)
-    results = [row for rows in found.values() for row in rows]
-    counties = iter(audit_scope.county_of(conn, [r for row in results for r in _kept(row)]))
-    for row in results:
-        row["counties"] = [next(counties) for _ in _kept(row)]
-    return found
-
-
-def _kept(row: dict) -> list[dict]:
-    """A recorded result's failing rows, as far as they were kept (MAX_KEYS_KEPT)."""
-    return row["details"].get("failing_rows") or []
-
-
-def _splittable(prior: dict) -> bool:
-    """Whether a published result can be split by county: it ran, and each of its failing rows
-    is kept and can be placed in a county."""
-    count = prior["unexpected_count"]
-    if prior["details"].get("exception") or (
-        not prior["success"] and (count is None or len(_kept(prior)) < count)
-    ):
-        return False
-    return None not in prior["counties"]
-
-
-def _split(suite, scope, changed_elsewhere: set[str], before: dict):
-    """Which of a suite's checks run on the whole table, which on the changed counties' rows
-    only, and whose published results are carried over unchanged (see ingest/quality/audit_scope.py)."""
-    if scope is audit_scope.WHOLE:
-        return list(suite.expectations), [], []
-    whole, scoped, carried = [], [], []
-    for e in suite.expectations:
-        cfg = e.configuration
-        key = (suite.name, cfg.type, _column(cfg), (cfg.meta or {}).get("rule_id"))
-        prior = before.get(key, [])
-        if len(prior) != 1 or audit_scope.reads(cfg) & changed_elsewhere or not _splittable(prior[0]):
-            whole.append(e)
-        elif not scope:
-            carried.append(key)
-        elif audit_scope.across_counties(cfg):
-            whole.append(e)
-        else:
-            scoped.append(e)
-    return whole, scoped, carried
-
-
-def _merged(row: dict, prior: dict, counties: frozenset[str], base_run: str) -> dict:
-    """A check run on the changed counties' rows, with the published failures elsewhere."""
-    kept = [r for r, c in zip(_kept(prior), prior["counties"], strict=True) if c not in counties]
-    if kept:
-        row["success"] = False
-        row["unexpected_count"] = (row["unexpected_count"] or 0) + len(kept)
-        row["details"]["failing_rows"] = [*(row["details"]["failing_rows"] or []), *kept][:MAX_KEYS_KEPT]
-    row["details"]["scope"] = {"counties": sorted(counties), "carried_from": base_run}
-    return row
-
-
-def _carried(prior: dict, base_run: str) -> dict:
-    """A published result carried over: none of the rows it checked changed."""
-    details = {k: v for k, v in prior["details"].items() if k != "waived_by"}
-    recorded = {k: v for k, v in prior.items() if k != "counties"}
-    return {**recorded, "details": {**details, "scope": {"carried_from": base_run}}}
-
-
-def _keys(failing_rows: list[dict]) -> set[tuple]:
-    return {tuple(sorted((k, str(v)) for k, v in r.items())) for r in failing_rows or []}
-
-
-def _apply_decisions(conn: psycopg.Connection, failures: list[dict]) -> None:
-    """Mark failures a steward has decided on: the same check failing on rows that were all
-    part of a waived (or acknowledged) result, same submission, sheet and row. A waiver lets
-    the check pass; an acknowledgement leaves it failing but releases the county (it no longer
-    holds anything back). New failing rows are not covered."""
-    decided = conn.execute(
-        "select d.disposition_id, d.action, v.suite, v.expectation, v.column_name, v.details"
-        " from quality.disposition d join quality.validation_result v using (validation_result_id)"
-        " where d.action in ('waive', 'acknowledge') order by d.action = 'waive' desc, d.disposition_id"
-    ).fetchall()
-    for failure in failures:
-        rows = failure["details"].get("failing_rows") or []
-        complete = failure["unexpected_count"] is not None and len(rows) >= failure["unexpected_count"]
-        if not rows or not complete:
-            continue  # only what can be shown to be covered is waived
-        for disposition_id, action, suite, expectation, column, details in decided:
-            same = _identity(failure) == (suite, expectation, column, (details or {}).get("rule_id"))
-            if same and _keys(rows) <= _keys((details or {}).get("failing_rows")):
-                key = "waived_by" if action == "waive" else "acknowledged_by"
-                failure[key] = failure["details"][key] = disposition_id
-                break
 
 
 def docs_dir(s: Settings) -> Path:
@@ -345,7 +235,7 @@ def audit(s: Settings, run_id: str, schema: str = "analytics_next", whole: bool 
     prints = audit_scope.fingerprints(conn, {t.name: t.relation for t in targets}, by_county)
     base = None if whole else audit_scope.baseline(conn)
     scopes = audit_scope.plan(base, checks, prints, by_county)
-    before = _results(conn, base.run_id) if base else {}
+    before = recorded_results(conn, base.run_id) if base else {}
     changed = {t.name for t in targets if scopes.get(t.name, audit_scope.WHOLE) != frozenset()}
 
     def validate(target: Target, name: str, expectations: list, batch: str | None) -> list:
@@ -388,7 +278,7 @@ def audit(s: Settings, run_id: str, schema: str = "analytics_next", whole: bool 
     for target in targets:
         suite = target.suite
         scope = scopes.get(target.name, audit_scope.WHOLE)
-        on_whole, scoped, carried = _split(suite, scope, changed - {target.name}, before)
+        on_whole, scoped, carried = split_checks(suite, scope, changed - {target.name}, before)
         # (batch, results): None for the checks run on the whole target, else the query of the
         # changed counties' rows
         parts = [(None, validate(target, target.name, on_whole, None) if on_whole else [])]
@@ -404,9 +294,9 @@ def audit(s: Settings, run_id: str, schema: str = "analytics_next", whole: bool 
                     row["success"] = False
                     row["severity"] = "critical"  # an error while checking is never a pass
                 elif batch is not None:  # the published audit's failures in other counties stand
-                    row = _merged(row, before[_identity(row)][0], scope, base.run_id)
+                    row = merged_result(row, before[check_identity(row)][0], scope, base.run_id)
                 rows.append(row)
-        rows.extend(_carried(before[key][0], base.run_id) for key in carried)
+        rows.extend(carried_result(before[key][0], base.run_id) for key in carried)
     try:  # GX's own pages of this audit, linked from the steward's report
         context.build_data_docs(site_names=["steward"])
     except Exception as exc:  # pages are a convenience: their failure is no verdict on the data
@@ -429,12 +319,12 @@ def audit(s: Settings, run_id: str, schema: str = "analytics_next", whole: bool 
             )
     outcome.checked = len(rows)
     outcome.failures = [r for r in rows if not r["success"]]
-    _apply_decisions(conn, outcome.failures)
+    apply_decisions(conn, outcome.failures)
 
     def failed_before(failure: dict, rows: list[dict]) -> bool:
         """Whether these failing rows failed the same check in the published build's audit."""
-        prior = before.get(_identity(failure), [])
-        return len(prior) == 1 and _keys(rows) <= _keys(prior[0]["details"].get("failing_rows"))
+        prior = before.get(check_identity(failure), [])
+        return len(prior) == 1 and row_keys(rows) <= row_keys(prior[0]["details"].get("failing_rows"))
 
     approval.attribute(conn, run_id, outcome.failures, {t.name: t.relation for t in targets}, failed_before)
     with conn, conn.cursor() as cur:
