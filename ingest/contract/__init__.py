@@ -3,6 +3,12 @@
 Everything that needs to know the shape of a submission reads it from here: the workbook
 reader, the raw table DDL, the sample generator, the dbt source documentation and the Great
 Expectations contract suites. Change a sheet here and every one of them follows.
+
+Each sheet is a module of its own (``cadres``, ``training``, ``villages``, ``enterprises``), made
+of the columns of ``columns.py``; this module gathers them with the region's counties, the
+reporting periods and every code list. Beside it: the org-unit registry (``orgunits``), ID
+numbers and credit codes (``codes``), and the rule set (``rules``, in the expression language
+of ``expressions`` and ``rule_functions``).
 """
 
 from __future__ import annotations
@@ -12,7 +18,6 @@ import re
 
 from ingest.contract.cadres import CADRES, ROLE_CODES
 from ingest.contract.columns import (
-    COUNTIES,
     COVER_FIELDS,
     COVER_SHEET,
     EARLIEST_DATE,
@@ -20,9 +25,6 @@ from ingest.contract.columns import (
     LATEST_DATE,
     LINEAGE_COLUMNS,
     MAX_TEXT,
-    PERIOD_PATTERN,
-    STRONG_NET_INCOME,
-    STRONG_OPERATING_INCOME,
     Column,
     ColumnType,
     Sheet,
@@ -30,6 +32,29 @@ from ingest.contract.columns import (
 from ingest.contract.enterprises import ENTERPRISES
 from ingest.contract.training import TRAINING
 from ingest.contract.villages import VILLAGES
+
+#: Tongren city's ten county-level units (GB/T 2260 codes), in official order.
+COUNTIES: dict[str, str] = {
+    "520602": "碧江区",
+    "520603": "万山区",
+    "520621": "江口县",
+    "520622": "玉屏侗族自治县",
+    "520623": "石阡县",
+    "520624": "思南县",
+    "520625": "印江土家族苗族自治县",
+    "520626": "德江县",
+    "520627": "沿河土家族自治县",
+    "520628": "松桃苗族自治县",
+}
+
+#: A village's collective economy is "strong" from these amounts (万元) up: operating income
+#: of 55 or net income of 25 (the article's bar; dbt_project.yml has the same as vars).
+STRONG_OPERATING_INCOME = 55
+STRONG_NET_INCOME = 25
+
+#: A reporting period: a year (2025), a quarter (2025Q3) or a month (2025-07).
+PERIOD_PATTERN = re.compile(r"^(?P<year>20\d\d)(?:Q(?P<quarter>[1-4])|-(?P<month>0[1-9]|1[0-2]))?$", re.ASCII)
+
 
 __all__ = [
     "CADRES",
@@ -154,7 +179,7 @@ def render_markdown() -> str:
     lines = [
         "# The submission contract",
         "",
-        "Generated from `ingest/contract.py` (`dangjian contract docs`); do not edit by hand.",
+        "Generated from `ingest/contract/` (`dangjian contract docs`); do not edit by hand.",
         "",
         f"A submission is one workbook per county and period, named `<county code>_<period>_<county name>.xlsx`"
         f" (e.g. `{file_name('520624', '2025Q4')}`). Its cover sheet ({COVER_SHEET}) states"

@@ -7,34 +7,11 @@ Each sheet of the submission lives in its own module beside this one (``cadres``
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
 ColumnType = Literal["text", "code", "id_number", "credit_code", "integer", "decimal", "boolean", "date"]
-
-#: Tongren city's ten county-level units (GB/T 2260 codes), in official order.
-COUNTIES: dict[str, str] = {
-    "520602": "碧江区",
-    "520603": "万山区",
-    "520621": "江口县",
-    "520622": "玉屏侗族自治县",
-    "520623": "石阡县",
-    "520624": "思南县",
-    "520625": "印江土家族苗族自治县",
-    "520626": "德江县",
-    "520627": "沿河土家族自治县",
-    "520628": "松桃苗族自治县",
-}
-
-#: A village's collective economy is "strong" from these amounts (万元) up: operating income
-#: of 55 or net income of 25 (the article's bar; dbt_project.yml has the same as vars).
-STRONG_OPERATING_INCOME = 55
-STRONG_NET_INCOME = 25
-
-#: A reporting period: a year (2025), a quarter (2025Q3) or a month (2025-07).
-PERIOD_PATTERN = re.compile(r"^(?P<year>20\d\d)(?:Q(?P<quarter>[1-4])|-(?P<month>0[1-9]|1[0-2]))?$", re.ASCII)
 
 #: Text is at most this long unless a column declares less; dates lie in this range unless
 #: a column declares a narrower one.

@@ -165,7 +165,7 @@ def sources_yaml() -> str:
             }
         ],
     }
-    header = "# Generated from ingest/contract.py by `dangjian contract dbt-sources`; do not edit.\n"
+    header = "# Generated from ingest/contract/ by `dangjian contract dbt-sources`; do not edit.\n"
     return header + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=100)
 
 
