@@ -18,3 +18,10 @@ with workers as (
     and r.role = '社区工作者'
 )
 {%- endmacro %}
+
+{#- Their training records in 2025, as `a`: from … where, after liaogao_workers(). -#}
+{% macro liaogao_workers_training() -%}
+from {{ ref('fct_training_attendance') }} as a
+where a.county_code = '520628' and a.period = '2025'
+  and a.person_key in (select w.person_key from workers as w)
+{%- endmacro %}

@@ -1,6 +1,4 @@
 {{ liaogao_workers() }}
 select count(distinct a.person_key)
-from {{ ref('fct_training_attendance') }} as a
-where a.county_code = '520628' and a.period = '2025'
-  and a.person_key in (select w.person_key from workers as w)
+{{ liaogao_workers_training() }}
   and a.training_type = '轮岗锻炼'
