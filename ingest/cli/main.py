@@ -71,7 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", default=None, help="file (default: the naming convention)")
     p.set_defaults(func=cmd_template)
 
-    p = sub.add_parser("seed-figures", help="write docs/seed_figures.md from ingest/seed_figures.py")
+    p = sub.add_parser(
+        "seed-figures", help="write docs/seed_figures.md from dbt_project/analyses/article_figures/"
+    )
     p.set_defaults(func=cmd_seed_figures)
 
     p = sub.add_parser("ingest", help="ingest workbooks (default: new files in the inbox)")

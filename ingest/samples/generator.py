@@ -4,9 +4,9 @@ Every county gets a roster of cadres (secretaries, committee members, reserve ca
 their "2+1" mentors, village work teams, specialists, community workers, party-building
 instructors), their training, its villages' indicators and the enterprises and social
 organisations its instructors cover. Where the article the product grew from reports on a
-county, that county's rows add up to the article's figures exactly (see
-``ingest/seed_figures.py`` and docs/seed_figures.md); the other counties get plausible data at
-a similar scale. Workbooks are written through the official template (``ingest.workbook.template``).
+county, that county's rows add up to the article's figures exactly (see docs/seed_figures.md:
+each figure is a query in ``dbt_project/analyses/article_figures/``, and a test runs them all
+on a build of these rows); the other counties get plausible data at a similar scale. Workbooks are written through the official template (``ingest.workbook.template``).
 """
 
 from __future__ import annotations

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 
 import pytest
 
@@ -18,17 +17,9 @@ from tests.helpers import query, reset_warehouse
 RELATION = re.compile(r"\b(?:from|join)\s+([\w.]+)\s+as\s")
 #: The names of a query's common table expressions.
 CTE = re.compile(r"\bwith\s+(\w+)\s+as\s")
-
-
-def _ids(figures) -> list[str]:
-    """``520624-28``: county and figure; a figure printed again in the same county gets ``_2``, ``_3``."""
-    seen: Counter[str] = Counter()
-    ids = []
-    for f in figures:
-        base = f"{f.county}-{f.expected().normalize():f}"
-        seen[base] += 1
-        ids.append(base if seen[base] == 1 else f"{base}_{seen[base]}")
-    return ids
+#: A relation of the build as dbt compiles a ``ref``: ``"warehouse"."analytics_next"."fct_cadre_roster"``.
+COMPILED_REF = re.compile(rf'"\w+"\."{publish.CANDIDATE}"\."(\w+)"')
+FIGURES = pytest.mark.parametrize("figure", seed_figures.FIGURES, ids=lambda f: f.id)
 
 
 @pytest.fixture(scope="module")
@@ -44,14 +35,31 @@ def published(warehouse_server):
     return s
 
 
-@pytest.mark.parametrize("figure", seed_figures.FIGURES, ids=_ids(seed_figures.FIGURES))
+@pytest.fixture(scope="module")
+def compiled(warehouse_server) -> dict[str, str]:
+    """``dbt compile`` of the article's analyses: each one's query, its refs named as published."""
+    s = warehouse_server
+    dbt.run(s, "compile", "--select", "path:analyses/article_figures")
+    folder = dbt.target_dir(s) / "compiled" / "dangjian" / "analyses" / "article_figures"
+    return {
+        p.stem: COMPILED_REF.sub(rf"{publish.PUBLISHED}.\1", p.read_text(encoding="utf-8")).strip()
+        for p in folder.glob("*.sql")
+    }
+
+
+@FIGURES
+def test_dbt_compiles_each_analysis_to_the_query_the_docs_show(compiled, figure):
+    assert compiled[figure.id] == figure.sql
+
+
+@FIGURES
 def test_each_query_reads_only_marts_for_its_county_and_period(figure):
     relations = set(RELATION.findall(figure.sql)) - set(CTE.findall(figure.sql))
     assert relations and all(r.startswith("marts.") for r in relations), relations
     assert f"'{figure.county}'" in figure.sql and f"'{seed_figures.PERIOD}'" in figure.sql
 
 
-@pytest.mark.parametrize("figure", seed_figures.FIGURES, ids=_ids(seed_figures.FIGURES))
+@FIGURES
 def test_each_query_over_the_published_marts_reproduces_its_figure(published, figure):
     rows = query(published, figure.sql, role="analyst")
     assert len(rows) == 1 and len(rows[0]) == 1, rows

@@ -1,0 +1,3 @@
+select s.party_fee_venue_funds
+from {{ ref('mart_county_period_summary') }} as s
+where s.county_code = '520624' and s.period = '2025'

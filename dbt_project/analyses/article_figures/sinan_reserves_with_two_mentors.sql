@@ -1,0 +1,3 @@
+select s.reserve_cadres_with_two_mentors
+from {{ ref('mart_county_period_summary') }} as s
+where s.county_code = '520624' and s.period = '2025'

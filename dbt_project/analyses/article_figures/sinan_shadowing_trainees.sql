@@ -1,0 +1,3 @@
+select count(distinct a.person_key)
+from {{ ref('fct_training_attendance') }} as a
+where a.county_code = '520624' and a.period = '2025' and a.training_type = '跟岗锻炼'

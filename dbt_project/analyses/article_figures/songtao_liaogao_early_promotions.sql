@@ -1,0 +1,3 @@
+select count(distinct r.person_key)
+{{ liaogao_roster() }}
+  and r.role = '社区工作者' and r.is_early_promotion

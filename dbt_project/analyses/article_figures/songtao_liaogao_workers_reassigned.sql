@@ -1,0 +1,3 @@
+select count(distinct r.person_key)
+{{ liaogao_roster() }}
+  and r.role = '社区工作者' and r.change_type = '调整' and r.start_date >= '2023-01-01'

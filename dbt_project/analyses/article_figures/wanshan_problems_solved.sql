@@ -1,0 +1,3 @@
+select sum(e.problems_solved)
+from {{ ref('fct_enterprise_coverage') }} as e
+where e.county_code = '520603' and e.period = '2025'

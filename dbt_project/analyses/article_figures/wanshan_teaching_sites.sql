@@ -1,0 +1,3 @@
+select count(distinct a.class_id)
+from {{ ref('fct_training_attendance') }} as a
+where a.county_code = '520603' and a.period = '2025' and a.training_type = '现场教学'

@@ -1,0 +1,27 @@
+{#-
+    What the article's figures about 松桃县蓼皋街道 share (analyses/article_figures/): their
+    queries read the published marts; ingest/seed_figures.py renders them for the docs and tests.
+-#}
+
+{#- 蓼皋街道's rows of 松桃县's 2025 roster, as `r` (and their org units as `u`): from … where. -#}
+{% macro liaogao_roster() -%}
+from {{ ref('fct_cadre_roster') }} as r
+join {{ ref('dim_org_unit') }} as u on u.org_unit_code = r.org_unit_code
+where r.county_code = '520628' and r.period = '2025' and u.township_name = '蓼皋街道'
+{%- endmacro %}
+
+{#- 蓼皋街道's community workers in 2025: the common table expression `workers` (person_key). -#}
+{% macro liaogao_workers() -%}
+with workers as (
+  select r.person_key
+  {{ liaogao_roster() | indent(2) }}
+    and r.role = '社区工作者'
+)
+{%- endmacro %}
+
+{#- Their training records in 2025, as `a`: from … where, after liaogao_workers(). -#}
+{% macro liaogao_workers_training() -%}
+from {{ ref('fct_training_attendance') }} as a
+where a.county_code = '520628' and a.period = '2025'
+  and a.person_key in (select w.person_key from workers as w)
+{%- endmacro %}
