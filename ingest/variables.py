@@ -84,7 +84,7 @@ def _port(name: str, section: str, meaning: str = "", **kw: Any) -> Variable:
 
 def _role_variables() -> list[Variable]:
     meanings = {
-        "loader": "Login roles, see ingest/warehouse/sql/bootstrap.sql:\nloader: loads counties' workbooks into raw and quality (Airflow only).",
+        "loader": "Login roles, see ingest/warehouse/sql/migrations/0001_schemas_and_privileges.sql:\nloader: loads counties' workbooks into raw and quality (Airflow only).",
         "transformer": "transformer: runs dbt and the quality audit (Airflow only).",
         "analyst": "analyst: reads the published marts. Give this one to analysts.",
         "steward": "steward: reads marts, quality results and restricted (person-level) data.",

@@ -27,12 +27,12 @@ PRODUCT_SCHEMAS = (
 
 def reset_warehouse(s: Settings) -> None:
     """Drop everything the product wrote and bootstrap again: an empty, ready warehouse."""
-    from ingest.warehouse import embedded
+    from ingest.warehouse import schema
 
     with psycopg.connect(s.url(), autocommit=True) as conn:
-        for schema in PRODUCT_SCHEMAS:
-            conn.execute(f'drop schema if exists "{schema}" cascade')
-    embedded.bootstrap(s)
+        for name in PRODUCT_SCHEMAS:
+            conn.execute(f'drop schema if exists "{name}" cascade')
+    schema.bootstrap(s)
     for sub in ("inbox", "archive"):
         shutil.rmtree(s.home / sub, ignore_errors=True)
 

@@ -3,7 +3,7 @@
 #
 # The postgres image runs /docker-entrypoint-initdb.d/* once, when the data volume is empty,
 # as the owner (POSTGRES_USER) on POSTGRES_DB. Schemas, tables, grants and the login roles'
-# passwords are NOT made here: `dangjian warehouse up` (ingest/warehouse/sql/bootstrap.sql), which
+# passwords are NOT made here: `dangjian warehouse up` (ingest/warehouse/schema.py), which
 # airflow-init runs on every start, does all of that idempotently, on this server or on a
 # managed PostgreSQL alike. This script only adds what the bootstrap leaves alone:
 #

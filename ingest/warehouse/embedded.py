@@ -15,16 +15,12 @@ import socket
 import subprocess
 import time
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import psycopg
 from psycopg import sql
 
-from ingest import contract
-from ingest.config import ROLES, Settings
-from ingest.variables import is_set
-from ingest.warehouse import pseudonym
+from ingest.config import Settings
 
 PG_SYSTEM_USER = "pgserver"
 _FALLBACK_ROOT = Path("/var/lib/dangjian-warehouse")
@@ -230,7 +226,9 @@ def up(s: Settings) -> str:
     if s.external_url is None:
         _start(s)
         _ensure_database(s)
-    bootstrap(s)
+    from ingest.warehouse import schema
+
+    schema.bootstrap(s)
     return s.url()
 
 
@@ -266,89 +264,3 @@ def status(s: Settings) -> Status:
         return Status(True, s.url(), f"PostgreSQL {version}")
     except psycopg.OperationalError as exc:
         return Status(False, s.url(), str(exc).strip().splitlines()[0] if str(exc) else "down")
-
-
-# --- bootstrap -------------------------------------------------------------------------
-
-
-def _sql_file(name: str) -> str:
-    return resources.files("ingest.warehouse").joinpath(f"sql/{name}").read_text(encoding="utf-8")
-
-
-def _contract_sheets_sql() -> str:
-    """``quality.contract_sheets()``: the contract's sheets, for the SQL that works per sheet."""
-    keys = ", ".join(f"'{s.key}'" for s in contract.SHEETS)
-    return (
-        "create or replace function quality.contract_sheets() returns text[]"
-        f" language sql immutable return array[{keys}]::text[]"
-    )
-
-
-def _bootstrap_sql() -> tuple[str, str]:
-    text = _sql_file("bootstrap.sql")
-    head, _, grants = text.partition("-- @grants")
-    grants = grants.split("\n", 1)[1]
-    return head, grants
-
-
-def load_registry(conn: psycopg.Connection) -> int:
-    """Replace ``raw.org_unit`` with the registry of the deployment's counties (one transaction)."""
-    from ingest.contract import orgunits
-
-    rows = []
-    for county, name in orgunits.counties().items():
-        city = county[:4] + "00"
-        rows.append((city, orgunits.CITIES.get(city, city), "市（州）", "city", None))
-        rows.append((county, name, name[-1], "county", city))
-        for township in orgunits.townships(county):
-            t = township.unit
-            rows.append((t.code, t.name, t.kind, "township", county))
-            rows += [(u.code, u.name, u.kind, "village", t.code) for u in township.units]
-    rows = list({row[0]: row for row in rows}.values())
-    with conn.transaction():
-        conn.execute("delete from raw.org_unit")
-        with conn.cursor().copy(
-            "copy raw.org_unit (org_unit_code, org_unit_name, unit_type, unit_level, parent_code) from stdin"
-        ) as copy:
-            for row in rows:
-                copy.write_row(row)
-    return len(rows)
-
-
-def bootstrap(s: Settings) -> None:
-    """Create roles, schemas, raw tables and privileges. Safe to run any number of times."""
-    head, grants = _bootstrap_sql()
-    with psycopg.connect(s.url(), autocommit=True) as conn:
-        # One bootstrap at a time (parallel test workers, two `up`s at once).
-        conn.execute("select pg_advisory_lock(hashtext('dangjian.bootstrap'))")
-        try:
-            for role in ROLES:
-                exists = conn.execute("select 1 from pg_roles where rolname = %s", (role,)).fetchone()
-                # A new role gets its password (set or local default); an existing one is changed
-                # only when its password is set explicitly, never reset to the local default.
-                if exists and not is_set(f"WAREHOUSE_{role.upper()}_PASSWORD"):
-                    continue
-                verb = "alter" if exists else "create"
-                conn.execute(
-                    sql.SQL(verb + " role {} login password {}").format(
-                        sql.Identifier(role), sql.Literal(s.role_password(role))
-                    )
-                )
-            conn.execute(
-                sql.SQL("grant connect on database {} to {}").format(
-                    sql.Identifier(s.database), sql.SQL(", ").join(map(sql.Identifier, ROLES))
-                )
-            )
-            # The owner takes over what dbt built when it publishes: it must be able to act
-            # as transformer (a superuser can already; a managed server's admin may not).
-            conn.execute("grant transformer to current_user")
-            conn.execute(head)
-            for s_ in contract.SHEETS:
-                conn.execute(contract.raw_table_ddl(s_))
-            conn.execute(_contract_sheets_sql())
-            conn.execute(_sql_file("approval.sql"))
-            conn.execute(grants)
-            load_registry(conn)
-            pseudonym.install(s, conn)
-        finally:
-            conn.execute("select pg_advisory_unlock(hashtext('dangjian.bootstrap'))")

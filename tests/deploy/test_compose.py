@@ -111,11 +111,13 @@ def test_metadata_and_warehouse_are_separate_postgresql_servers(compose):
     assert "@postgres:5432/airflow" in env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
     assert env["WAREHOUSE_URL"].endswith("@${WAREHOUSE_HOST:-warehouse}:5432/warehouse")
     # First start: the roles (docker/warehouse-init); every start: schemas, tables and grants
-    # (`dangjian warehouse up` in airflow-init, from ingest/warehouse/sql/bootstrap.sql).
+    # (`dangjian warehouse up` in airflow-init: the migrations in ingest/warehouse/sql/migrations/).
     assert "./docker/warehouse-init:/docker-entrypoint-initdb.d:ro" in warehouse["volumes"]
     init_script = (PROJECT_ROOT / "docker" / "warehouse-init" / "10-roles.sh").read_text(encoding="utf-8")
     assert all(f"'{role}'" in init_script for role in ROLES)
-    bootstrap = (PROJECT_ROOT / "ingest" / "sql" / "bootstrap.sql").read_text(encoding="utf-8")
+    bootstrap = (
+        PROJECT_ROOT / "ingest" / "warehouse" / "sql" / "migrations" / "0001_schemas_and_privileges.sql"
+    ).read_text(encoding="utf-8")
     for schema in "raw quality staging intermediate snapshots analytics_next marts restricted".split():
         assert f"create schema if not exists {schema};" in bootstrap
 

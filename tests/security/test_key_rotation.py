@@ -20,7 +20,8 @@ import pytest
 from ingest import publish
 from ingest.quality.audit import audit
 from ingest.samples import generator
-from ingest.warehouse import dbt, embedded, pseudonym
+from ingest.warehouse import dbt, pseudonym
+from ingest.warehouse.schema import bootstrap
 from tests.helpers import content_hash, query
 
 COUNTIES = ["520603", "520624"]
@@ -78,12 +79,12 @@ def test_a_rotated_key_rekeys_all_history_and_the_next_night_needs_no_full_refre
     # a run building holds the lease: the key is not rotated, nothing changes
     publish.take_build_lease(wh, "a-night-building", wait=0)
     with pytest.raises(pseudonym.RotationRefused, match="化名密钥未轮换"):
-        embedded.bootstrap(wh)
+        bootstrap(wh)
     assert query(wh, "select key_id from restricted.pseudonym_key") == [(pseudonym.key_id(old_secret),)]
     assert query(wh, "select count(*) from restricted.key_rotation") == [(0,)]
     publish.release_build_lease(wh, "a-night-building")
 
-    embedded.bootstrap(wh)  # what `dangjian warehouse up` does with the new key set
+    bootstrap(wh)  # what `dangjian warehouse up` does with the new key set
     assert query(wh, "select key_id from restricted.pseudonym_key") == [(pseudonym.key_id(new_secret),)]
     [(old_id, new_id, persons, rekeyed)] = query(
         wh, "select old_key_id, new_key_id, persons, rekeyed from restricted.key_rotation"
