@@ -184,8 +184,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    """The command line; for ``warehouse psql``, what follows ``--`` goes to psql untouched
+    wherever ``--role`` stands (argparse alone would close the empty positional before it)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    passthrough: list[str] = []
+    if argv[:1] == ["warehouse"] and "--" in argv:
+        at = argv.index("--")
+        argv, passthrough = argv[:at], argv[at + 1 :]
     args = build_parser().parse_args(argv)
+    if passthrough:
+        args.psql_args = [*args.psql_args, *passthrough]
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse(argv)
     try:
         s = Settings.from_env()
     except SettingError as exc:

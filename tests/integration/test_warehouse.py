@@ -1,7 +1,9 @@
 """The embedded warehouse: lifecycle and bootstrap. What each role may do: tests/security/test_access.py."""
 
+import pytest
+
 from ingest.warehouse import embedded, schema
-from tests.helpers import query
+from tests.helpers import cli, query
 
 
 def test_up_is_idempotent_and_reports_status(wh):
@@ -17,6 +19,19 @@ def test_bootstrap_creates_schemas_and_roles_and_can_run_again(wh):
     assert {"raw", "quality", "staging", "analytics_next", "marts", "restricted"} <= schemas
     roles = {r[0] for r in query(wh, "select rolname from pg_roles where rolcanlogin")}
     assert {"loader", "transformer", "analyst", "steward"} <= roles
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("warehouse", "psql", "--role", "analyst", "--", "-Atc", "select current_user"),
+        ("warehouse", "--role", "analyst", "psql", "--", "-Atc", "select current_user"),
+    ],
+)
+def test_psql_takes_the_role_before_or_after_the_action(wh, argv):
+    done = cli(wh, *argv, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.strip() == "analyst"
 
 
 def test_server_listens_on_tcp_loopback_only(wh):
