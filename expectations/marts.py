@@ -120,6 +120,7 @@ MARTS: tuple[Mart, ...] = (
     Mart(
         "mart_county_period_summary", "县（区）期间汇总", ("county_code", "period"), ("county_code", "period")
     ),
+    Mart("mart_city_period_summary", "市（州）期间汇总", ("city_code", "period"), ("city_code", "period")),
     Mart(
         "mart_county_period_status",
         "县（区）期间发布状态",

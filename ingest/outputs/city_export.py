@@ -1,6 +1,7 @@
 """The city organisation department's summary workbook, from the published marts only.
 
-One sheet per period (newest first) with every county's key indicators and a city total row,
+One sheet per period (newest first) with every county's key indicators (marts.mart_county_period_summary)
+and the city's total row (marts.mart_city_period_summary: sums, and shares from the summed parts),
 a bar chart of the strong-economy village share by county, and a sheet of the city's trend
 across periods with a line chart. Read as the ``analyst`` role: it holds no personal data.
 Written by the ``city_summary_export`` DAG whenever a new build is published.
@@ -33,39 +34,30 @@ INDICATORS: tuple[tuple[str, str], ...] = (
     ("enterprises_covered", "覆盖企业"),
     ("social_organisations_covered", "覆盖社会组织"),
 )
-#: Shares, recomputed for the city from their parts (as the mart computes them per county).
-RATIOS = {
-    "strong_economy_share_pct": ("strong_economy_villages", "administrative_villages"),
-    "mentoring_coverage_pct": ("reserve_cadres_with_two_mentors", "reserve_cadres"),
-    "training_coverage_pct": ("trained_committee_and_reserve_cadres", "committee_and_reserve_cadres"),
-}
+#: Shares in per cent, shown with two decimals.
+SHARES = {"strong_economy_share_pct", "mentoring_coverage_pct", "training_coverage_pct"}
 TREND_SHEET = "全市趋势"
 
 
-def _rows(s: Settings) -> list[dict]:
+def _rows(s: Settings, relation: str, name: str) -> list[dict]:
+    """A summary mart's rows, newest period first, each with its unit's name from the registry."""
     with psycopg.connect(s.url("analyst")) as conn, conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
         return cur.execute(
-            "select s.*, coalesce(u.org_unit_name, s.county_code) as county_name"
-            " from marts.mart_county_period_summary s"
-            " left join marts.dim_org_unit u on u.org_unit_code = s.county_code"
-            " order by s.period desc, s.county_code"
+            f"select s.*, coalesce(u.org_unit_name, s.{name}) as unit_name"
+            f" from marts.{relation} s"
+            f" left join marts.dim_org_unit u on u.org_unit_code = s.{name}"
+            f" order by s.period desc, s.{name}"
         ).fetchall()
 
 
-def city_total(rows: list[dict]) -> dict:
-    """The city's figures for one period: sums, and shares recomputed from the summed parts."""
-    total = {}
-    for name in {n for n, _ in INDICATORS} | {p for pair in RATIOS.values() for p in pair}:
-        present = [r[name] for r in rows if r[name] is not None]
-        total[name] = sum(present) if present else None
-    for name, (part, whole) in RATIOS.items():
-        total[name] = 100 * total[part] / total[whole] if total[part] is not None and total[whole] else None
-    return total
+def _total_label(row: dict, cities: int) -> str:
+    """全市 for the one city a deployment reports to; the city's name when there are several."""
+    return "全市" if cities == 1 else row["unit_name"]
 
 
 def _value(row: dict, name: str):
     value = row[name]
-    return round(float(value), 2) if name in RATIOS and value is not None else value
+    return round(float(value), 2) if name in SHARES and value is not None else value
 
 
 def write(s: Settings, path: Path) -> Path:
@@ -74,19 +66,20 @@ def write(s: Settings, path: Path) -> Path:
     from openpyxl.chart import BarChart, LineChart, Reference
     from openpyxl.styles import Font
 
-    rows = _rows(s)
+    rows = _rows(s, "mart_county_period_summary", "county_code")
+    cities = _rows(s, "mart_city_period_summary", "city_code")
+    several = len({c["city_code"] for c in cities})
     book = Workbook()
     book.remove(book.active)
     names = [n for n, _ in INDICATORS]
-    totals: dict[str, dict] = {}
     for period in dict.fromkeys(r["period"] for r in rows):
         sheet = book.create_sheet(f"{period}年度" if period.isdigit() else period)
         sheet.append(("县（区）代码", "县（区）", *(h for _, h in INDICATORS)))
         mine = [r for r in rows if r["period"] == period]
         for r in mine:
-            sheet.append((r["county_code"], r["county_name"], *(_value(r, n) for n in names)))
-        totals[period] = city_total(mine)
-        sheet.append(("", "全市", *(_value(totals[period], n) for n in names)))
+            sheet.append((r["county_code"], r["unit_name"], *(_value(r, n) for n in names)))
+        for city in (c for c in cities if c["period"] == period):
+            sheet.append(("", _total_label(city, several), *(_value(city, n) for n in names)))
         for cell in (*sheet[1], *sheet[sheet.max_row]):
             cell.font = Font(bold=True)
         sheet.freeze_panes = "C2"
@@ -101,8 +94,9 @@ def write(s: Settings, path: Path) -> Path:
         sheet.add_chart(chart, f"B{sheet.max_row + 3}")
     trend = book.create_sheet(TREND_SHEET)
     trend.append(("期间", *(h for _, h in INDICATORS)))
-    for period in sorted(totals):
-        trend.append((period, *(_value(totals[period], n) for n in names)))
+    for city in sorted(cities, key=lambda c: (c["city_code"], c["period"])):
+        label = city["period"] if several == 1 else f"{city['unit_name']} {city['period']}"
+        trend.append((label, *(_value(city, n) for n in names)))
     line = LineChart()
     line.title = "全市村级党组织与集体经济强村"
     for col in (2, 2 + names.index("strong_economy_villages")):

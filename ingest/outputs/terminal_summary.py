@@ -11,32 +11,33 @@ from ingest.contract import COUNTIES
 from ingest.publish import PUBLISHED, row_counts
 from ingest.quality import approval
 
-#: The sample analyst query the demo runs as the ``analyst`` role (see README).
+#: The sample analyst query the demo runs as the ``analyst`` role (see README): the county
+#: summary mart, which computes these figures once for every reader.
 ANALYST_QUERY = """
 select
     county_code,
-    count(*) filter (where unit_type in ('行政村', '社区')) as village_level_orgs,
-    count(*) filter (where is_lagging) as lagging_orgs,
-    count(*) filter (where is_lagging and is_rectified) as rectified,
-    count(*) filter (where unit_type = '行政村') as administrative_villages,
-    count(*) filter (where has_strong_collective_economy) as strong_villages,
+    period,
+    village_level_orgs,
+    lagging_orgs,
+    rectified_lagging_orgs,
+    administrative_villages,
+    strong_economy_villages,
     -- truncated to two decimals, as the article prints it (173 / 518 = 33.397 % → 33.39 %)
-    trunc(100.0 * count(*) filter (where has_strong_collective_economy)
-          / nullif(count(*) filter (where unit_type = '行政村'), 0), 2) as strong_share_pct,
-    sum(grid_count) as grids,
-    sum(party_group_count) as party_groups
-from marts.fct_village_indicators
-group by county_code
-order by county_code
+    trunc(strong_economy_share_pct, 2) as strong_economy_share_pct,
+    grids,
+    party_groups
+from marts.mart_county_period_summary
+order by period, county_code
 """
 
 ANALYST_HEADERS = {
+    "period": "期间",
     "village_level_orgs": "村级组织",
     "lagging_orgs": "后进",
-    "rectified": "已整顿",
+    "rectified_lagging_orgs": "已整顿",
     "administrative_villages": "行政村",
-    "strong_villages": "强村",
-    "strong_share_pct": "强村%",
+    "strong_economy_villages": "强村",
+    "strong_economy_share_pct": "强村%",
     "grids": "网格",
     "party_groups": "党小组",
 }

@@ -92,3 +92,33 @@ def test_a_resubmission_changes_exactly_that_countys_rows_and_incremental_equals
     )
     for table, rows_ in incremental.items():
         assert rows_ and _contents(wh, table, "intermediate") == rows_, table
+
+
+def test_the_city_summary_sums_its_counties_and_recomputes_shares_from_the_parts(city, tmp_path):
+    from decimal import Decimal
+
+    from openpyxl import load_workbook
+
+    from ingest.outputs import city_export
+
+    parts = ("village_level_orgs", "administrative_villages", "strong_economy_villages", "reserve_cadres")
+    counties = query(
+        city, f"select {', '.join(parts)} from marts.mart_county_period_summary where period = '2025'"
+    )
+    sums = [sum(row[i] for row in counties) for i in range(len(parts))]
+    [(code, reporting, *totals, share)] = query(
+        city,
+        f"select city_code, counties_reporting, {', '.join(parts)}, strong_economy_share_pct"
+        " from marts.mart_city_period_summary where period = '2025'",
+        role="analyst",
+    )
+    assert (code, reporting, totals) == ("520600", len(counties), sums)
+    # the city's share is the summed parts' ratio, not the mean of the counties' shares
+    assert abs(share - Decimal(100) * sums[2] / sums[1]) < Decimal("1e-9")
+
+    sheet = load_workbook(city_export.write(city, tmp_path / "summary.xlsx"))["2025年度"]
+    header = [c.value for c in sheet[1]]
+    total = {h: c.value for h, c in zip(header, sheet[sheet.max_row], strict=True)}
+    assert total["县（区）"] == "全市"
+    assert (total["村级党组织"], total["行政村"], total["集体经济强村"]) == tuple(sums[:3])
+    assert total["强村占比（%）"] == round(float(share), 2)

@@ -1,8 +1,5 @@
 -- Schemas and who may use them (the login roles are created by ingest/warehouse/embedded.py,
 -- because their passwords come from the environment).
--- Applied once, in order, and recorded in quality.schema_migration (ingest/warehouse/embedded.py).
--- 0001-0006 are the baseline: idempotent, so a warehouse made before migrations were numbered
--- catches up. Never edit an applied migration: add one with the next number.
 
 create schema if not exists raw;            -- loader: files received and rows as submitted
 create schema if not exists quality;        -- loader, auditor: rejections, checks, publications

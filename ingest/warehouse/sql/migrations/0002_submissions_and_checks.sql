@@ -1,8 +1,5 @@
 -- Files received, cells rejected at ingest, where each column sat, the audit's results, the
 -- stewards' decisions and every publication.
--- Applied once, in order, and recorded in quality.schema_migration (ingest/warehouse/embedded.py).
--- 0001-0006 are the baseline: idempotent, so a warehouse made before migrations were numbered
--- catches up. Never edit an applied migration: add one with the next number.
 
 create table if not exists raw.submission (
     submission_id bigint generated always as identity primary key,

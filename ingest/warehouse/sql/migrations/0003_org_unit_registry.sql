@@ -1,10 +1,5 @@
--- The org-unit registry (reloaded for the deployment's region on every `warehouse up`).
--- Applied once, in order, and recorded in quality.schema_migration (ingest/warehouse/embedded.py).
--- 0001-0006 are the baseline: idempotent, so a warehouse made before migrations were numbered
--- catches up. Never edit an applied migration: add one with the next number.
-
 -- The org-unit registry (city → county → township/street → village/community/branch),
--- reloaded from ingest/contract/orgunits.py for the deployment's region on every bootstrap.
+-- reloaded from ingest/contract/orgunits.py for the deployment's region on every `warehouse up`.
 create table if not exists raw.org_unit (
     org_unit_code text primary key,
     org_unit_name text not null,

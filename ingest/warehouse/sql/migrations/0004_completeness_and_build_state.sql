@@ -1,7 +1,4 @@
 -- Completeness per run, the build lease, and what each audit and dbt test run checked.
--- Applied once, in order, and recorded in quality.schema_migration (ingest/warehouse/embedded.py).
--- 0001-0006 are the baseline: idempotent, so a warehouse made before migrations were numbered
--- catches up. Never edit an applied migration: add one with the next number.
 
 -- Completeness and timeliness, recorded by every audited run: per county and period the
 -- expected submission, what was received, whether on time by the configured deadline.

@@ -1,7 +1,4 @@
 -- The pseudonymisation key's pads and the record of key rotations (restricted).
--- Applied once, in order, and recorded in quality.schema_migration (ingest/warehouse/embedded.py).
--- 0001-0006 are the baseline: idempotent, so a warehouse made before migrations were numbered
--- catches up. Never edit an applied migration: add one with the next number.
 
 -- HMAC pads of the pseudonymisation key (ingest/warehouse/pseudonym.py): the transformer reads them,
 -- nobody else; the key itself is never stored.

@@ -1,8 +1,5 @@
 -- Approval county by county (ingest/quality/approval.py): holds, releases, what each night built
 -- from and what is published.
--- Applied once, in order, and recorded in quality.schema_migration (ingest/warehouse/embedded.py).
--- 0001-0006 are the baseline: idempotent, so a warehouse made before migrations were numbered
--- catches up. Never edit an applied migration: add one with the next number.
 
 -- A hold keeps a submission out of the build: its county-period keeps the figures of its last
 -- published submission (none if it never passed). Placed by ingest (critical problems), by a

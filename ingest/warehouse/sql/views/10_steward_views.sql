@@ -1,7 +1,6 @@
 -- What stewards read of files, failed cells and rejections; the scope of tonight's dbt tests;
 -- the role-holding id dbt and a key rotation share.
--- Views and functions: made again on every `warehouse up`, after the migrations and the
--- contract's raw tables, in file-name order (ingest/warehouse/embedded.py).
+-- Made again on every `warehouse up` (ingest/warehouse/schema.py).
 
 -- What stewards may know of every received file (they cannot read raw itself).
 create or replace view quality.submission_status as

@@ -1,7 +1,6 @@
 -- Approval county by county (ingest/quality/approval.py): holds in force, the selection a build
 -- is made from, why each held submission is held, and each county-period's status.
--- Views and functions: made again on every `warehouse up`, after the migrations and the
--- contract's raw tables, in file-name order (ingest/warehouse/embedded.py).
+-- Made again on every `warehouse up` (ingest/warehouse/schema.py).
 
 -- Holds still in force: not released by a later decision on the submission; an audit hold
 -- is also released once a steward has waived or acknowledged every failure it was placed for.
