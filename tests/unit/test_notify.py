@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
@@ -68,7 +69,10 @@ def test_smtp_sends_a_mail(monkeypatch):
         in_data = False
         for raw in f:
             line = raw.decode("utf-8", "replace").rstrip("\r\n")
-            lines.append(line)
+            if in_data:
+                lines.append(line)
+            else:  # commands are case-insensitive (smtplib sends "mail FROM:" or "mail from:")
+                lines.append(re.sub(r"^\w+( \w+:)?", lambda m: m.group(0).upper(), line))
             if in_data:
                 if line == ".":
                     in_data = False
@@ -95,8 +99,8 @@ def test_smtp_sends_a_mail(monkeypatch):
     monkeypatch.delenv("DANGJIAN_SMTP_USER", raising=False)
     assert notify.send("审核未通过", "原因：x") == "smtp"
     thread.join(10)
-    assert "mail FROM:<warehouse@example.org>" in lines
-    assert {"rcpt TO:<ops@example.org>", "rcpt TO:<steward@example.org>"} <= set(lines)
+    assert "MAIL FROM:<warehouse@example.org>" in lines
+    assert {"RCPT TO:<ops@example.org>", "RCPT TO:<steward@example.org>"} <= set(lines)
     assert any("Subject:" in line for line in lines)
 
 
