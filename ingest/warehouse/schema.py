@@ -53,6 +53,8 @@ def migrations() -> list[Migration]:
     """The numbered migrations shipped with the package, in order (numbers unique)."""
     found: dict[int, Migration] = {}
     for entry in _sql_dir("migrations").iterdir():
+        if not entry.name.endswith(".sql"):
+            continue
         m = _MIGRATION.match(entry.name)
         if not m:
             raise WarehouseError(f"migration file {entry.name}: expected NNNN_name.sql")
@@ -66,12 +68,13 @@ def migrations() -> list[Migration]:
 
 
 def _views() -> list[str]:
-    return [e.read_text(encoding="utf-8") for e in sorted(_sql_dir("views").iterdir(), key=lambda e: e.name)]
+    files = sorted((e for e in _sql_dir("views").iterdir() if e.name.endswith(".sql")), key=lambda e: e.name)
+    return [e.read_text(encoding="utf-8") for e in files]
 
 
-def migrate(conn: psycopg.Connection, pending: list[Migration] | None = None) -> list[str]:
-    """Apply the migrations not yet recorded; returns the names applied. Refuses (before
-    applying anything) when an applied migration's file has changed."""
+def migrate(conn: psycopg.Connection, available: list[Migration] | None = None) -> list[str]:
+    """Apply the migrations (``available``: the shipped ones) not yet recorded; returns the
+    names applied. Refuses, before applying anything, when an applied migration has changed."""
     conn.execute("create schema if not exists quality")
     conn.execute(
         "create table if not exists quality.schema_migration ("
@@ -79,7 +82,7 @@ def migrate(conn: psycopg.Connection, pending: list[Migration] | None = None) ->
         " applied_at timestamptz not null default now())"
     )
     applied = dict(conn.execute("select version, sha256 from quality.schema_migration").fetchall())
-    todo = migrations() if pending is None else pending
+    todo = migrations() if available is None else available
     for m in todo:
         if m.version in applied and applied[m.version] != m.sha256:
             raise WarehouseError(
