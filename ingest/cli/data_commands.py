@@ -36,6 +36,21 @@ def cmd_warehouse(args: argparse.Namespace, s: Settings) -> int:
         return 0 if st.running else 1
     elif args.action == "url":
         print(s.url(args.role))
+    elif args.action == "migrations":
+        from rich.table import Table
+
+        from ingest.warehouse import schema
+
+        table = Table(title="数据库迁移 / schema migrations")
+        table.add_column("编号")
+        table.add_column("文件 / file", no_wrap=True)
+        table.add_column("执行于 / applied", no_wrap=True)
+        rows = schema.ledger(s)
+        for migration, applied_at in rows:
+            when = f"{applied_at:%Y-%m-%d %H:%M}" if applied_at else "[yellow]待执行 / pending[/]"
+            table.add_row(f"{migration.version:04d}", migration.name, when)
+        console.print(table)
+        return 0 if all(applied for _, applied in rows) else 1
     elif args.action == "psql":
         psql = str(embedded.wheel_bin_dir() / "psql")
         os.execv(psql, [psql, s.url(args.role), *args.psql_args])

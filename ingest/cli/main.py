@@ -38,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("warehouse", help="the embedded PostgreSQL warehouse")
-    p.add_argument("action", choices=["up", "down", "status", "url", "psql", "destroy"])
+    p.add_argument("action", choices=["up", "down", "status", "url", "psql", "migrations", "destroy"])
     p.add_argument(
         "--role", choices=ROLES, default=None, help="connect as this login role (default: the owner)"
     )

@@ -104,6 +104,16 @@ def migrate(conn: psycopg.Connection, available: list[Migration] | None = None) 
     return done
 
 
+def ledger(s: Settings) -> list[tuple[Migration, object]]:
+    """Every shipped migration with when it was applied here (None: not yet)."""
+    with psycopg.connect(s.url()) as conn:
+        exists = conn.execute("select to_regclass('quality.schema_migration')").fetchone()[0]
+        applied = (
+            dict(conn.execute("select version, applied_at from quality.schema_migration")) if exists else {}
+        )
+    return [(m, applied.get(m.version)) for m in migrations()]
+
+
 def _contract_sheets_sql() -> str:
     """``quality.contract_sheets()``: the contract's sheets, for the SQL that works per sheet."""
     keys = ", ".join(f"'{s.key}'" for s in contract.SHEETS)

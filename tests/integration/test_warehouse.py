@@ -105,3 +105,19 @@ def test_a_warehouse_from_before_numbered_migrations_catches_up(wh):
     assert schema.bootstrap(wh) == [m.name for m in schema.migrations()]
     assert _ledger(wh) == [(m.version, m.name, m.sha256) for m in schema.migrations()]
     assert query(wh, "select file_name from raw.submission") == [("f.xlsx",)]
+
+
+def test_the_migrations_command_lists_what_is_applied_and_what_is_pending(wh):
+    import psycopg
+
+    done = cli(wh, "warehouse", "migrations", timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert all(m.name in done.stdout for m in schema.migrations()) and "pending" not in done.stdout
+    last = schema.migrations()[-1]
+    with psycopg.connect(wh.url(), autocommit=True) as conn:
+        conn.execute("delete from quality.schema_migration where version = %s", (last.version,))
+    done = cli(wh, "warehouse", "migrations", timeout=60)
+    assert done.returncode == 1
+    assert [line for line in done.stdout.splitlines() if "pending" in line] == [
+        line for line in done.stdout.splitlines() if last.name in line
+    ]
