@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import functools
 import re
@@ -149,10 +150,13 @@ def _date(value: Any) -> dt.date:
     text = normalise_text(value)
     m = re.fullmatch(r"(\d{4})\s*[年./-]\s*(\d{1,2})\s*(?:[月./-]\s*(\d{1,2})\s*日?)?\s*月?", text)
     if m:
-        try:
-            return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3) or 1))
-        except ValueError:
-            pass
+        year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3) or 1)
+        if not 1 <= month <= 12:
+            raise ParseError(f"日期不存在：月份应为 1 到 12，实际为「{shown(value)}」")
+        days = calendar.monthrange(year, month)[1]
+        if not 1 <= day <= days:
+            raise ParseError(f"日期不存在：{year}年{month}月的日应为 1 到 {days}，实际为「{shown(value)}」")
+        return dt.date(year, month, day)
     raise ParseError(f"应为日期（如 2025-03-11 或 2025年3月11日），实际为「{shown(value)}」")
 
 

@@ -63,6 +63,22 @@ def test_month_only_date_is_first_of_month():
     assert parse_value("2025-03", DAY) == dt.date(2025, 3, 1)
 
 
+@pytest.mark.parametrize(
+    ("raw", "said"),
+    [
+        ("2025年2月30日", "2025年2月的日应为 1 到 28"),
+        ("2025/2/29", "2025年2月的日应为 1 到 28"),
+        ("2025-04-31", "2025年4月的日应为 1 到 30"),
+        ("2025.13.01", "月份应为 1 到 12"),
+        ("2025-00", "月份应为 1 到 12"),
+    ],
+)
+def test_an_impossible_date_says_which_part_cannot_be(raw, said):
+    with pytest.raises(ParseError, match=f"日期不存在：{said}，实际为「{raw}」"):
+        parse_value(raw, DAY)
+    assert parse_value("2024/2/29", DAY) == dt.date(2024, 2, 29)  # a leap year's 29 February is a day
+
+
 def test_codes_stay_text_even_when_excel_made_them_numbers():
     assert parse_value(520624100201.0, CODE) == "520624100201"
     assert parse_value("520624100201", CODE) == "520624100201"
