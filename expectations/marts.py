@@ -51,6 +51,13 @@ MARTS: tuple[Mart, ...] = (
         {"unit_level": DERIVED_CODE_LISTS["unit_level"]},
     ),
     Mart(
+        "dim_org_unit_history",
+        "组织单位版本",
+        ("org_unit_version_id",),
+        ("org_unit_code", "org_unit_name", "unit_level"),
+        {"unit_level": DERIVED_CODE_LISTS["unit_level"]},
+    ),
+    Mart(
         "dim_period",
         "期间",
         ("period",),

@@ -254,9 +254,16 @@ VARIABLES: tuple[Variable, ...] = (
         joined=True,
     ),
     Variable(
+        "DANGJIAN_REGISTRY_FILE",
+        _PIPELINE,
+        "The org-unit registry, a file in the layout of the official 统计用区划代码 (CSV or Excel).\n"
+        "Default: the home's copy that `dangjian registry load` keeps, else the synthetic Tongren list.",
+    ),
+    Variable(
         "DANGJIAN_REGION",
         _PIPELINE,
-        "Which counties are accepted: city (Tongren's ten), province or national (scale tests).",
+        "Which counties are accepted: city (the registry's), or the registry's plus synthetic ones\n"
+        "to make a province or the nation (scale tests).",
         "city",
         kind="choice",
         choices=("city", "province", "national"),

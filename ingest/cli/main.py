@@ -26,6 +26,7 @@ from ingest.cli.night_commands import (
     cmd_nightly,
     cmd_reprocess,
 )
+from ingest.cli.registry_commands import cmd_registry
 from ingest.cli.steward_commands import cmd_corrections, cmd_report, cmd_steward, cmd_summary
 from ingest.cli.terminal import console
 from ingest.config import ROLES, Settings
@@ -178,6 +179,26 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", help="write the steward's HTML report (statuses, rejections, failed checks)")
     p.add_argument("--to", help="folder to write report.html into (default: <DANGJIAN_HOME>/report)")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser(
+        "registry",
+        help="load a province's official list of org units (统计用区划代码) and report what changed,"
+        " or show the registry in use",
+    )
+    p.add_argument("action", choices=("load", "show"))
+    p.add_argument("file", nargs="?", help="load: the list, CSV or Excel, in the layout of 统计用区划代码")
+    p.add_argument(
+        "--from", dest="period", help="load: the period from which the list applies (2026, 2026Q1, 2026-01)"
+    )
+    p.add_argument(
+        "--replace-region",
+        action="store_true",
+        help="load: replace the whole registry and its history, even with another region's list",
+    )
+    p.add_argument("--dry-run", action="store_true", help="load: report what would change, write nothing")
+    p.add_argument("--report", help="load: write every change to this CSV file")
+    p.add_argument("--show", type=int, default=20, help="load: how many changes to list (default 20)")
+    p.set_defaults(func=cmd_registry)
 
     p = sub.add_parser("summary", help="print what the warehouse holds and has published")
     p.set_defaults(func=cmd_summary)

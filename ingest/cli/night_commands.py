@@ -113,7 +113,7 @@ def cmd_airflow(args: argparse.Namespace, s: Settings) -> int:
 
 def cmd_demo(args: argparse.Namespace, s: Settings) -> int:
     from ingest.cli import local_airflow
-    from ingest.contract import COUNTIES
+    from ingest.contract import orgunits
     from ingest.outputs.terminal_summary import print_summary
     from ingest.samples import generator
     from ingest.warehouse import dbt
@@ -137,7 +137,7 @@ def cmd_demo(args: argparse.Namespace, s: Settings) -> int:
         step(steps[3])
         local_airflow.ensure_airflow_db(s)
         progress.advance(task)
-        step(f"{steps[4]} ({len(COUNTIES)} counties)")
+        step(f"{steps[4]} ({len(orgunits.counties())} counties)")
         log = _log_file(s)
         state = local_airflow.run_nightly(s, log)
         progress.advance(task)

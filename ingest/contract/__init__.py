@@ -33,20 +33,6 @@ from ingest.contract.enterprises import ENTERPRISES
 from ingest.contract.training import TRAINING
 from ingest.contract.villages import VILLAGES
 
-#: Tongren city's ten county-level units (GB/T 2260 codes), in official order.
-COUNTIES: dict[str, str] = {
-    "520602": "碧江区",
-    "520603": "万山区",
-    "520621": "江口县",
-    "520622": "玉屏侗族自治县",
-    "520623": "石阡县",
-    "520624": "思南县",
-    "520625": "印江土家族苗族自治县",
-    "520626": "德江县",
-    "520627": "沿河土家族自治县",
-    "520628": "松桃苗族自治县",
-}
-
 #: A village's collective economy is "strong" from these amounts (万元) up: operating income
 #: of 55 or net income of 25 (the article's bar; dbt_project.yml has the same as vars).
 STRONG_OPERATING_INCOME = 55
@@ -58,7 +44,6 @@ PERIOD_PATTERN = re.compile(r"^(?P<year>20\d\d)(?:Q(?P<quarter>[1-4])|-(?P<month
 
 __all__ = [
     "CADRES",
-    "COUNTIES",
     "COVER_FIELDS",
     "COVER_SHEET",
     "DERIVED_CODE_LISTS",
@@ -91,12 +76,24 @@ SHEETS: tuple[Sheet, ...] = (CADRES, TRAINING, VILLAGES, ENTERPRISES)
 
 
 #: Code lists of the columns the warehouse derives itself (no county types them). An org unit's
-#: type in the registry is a city's, a county's, a township's, or one of a village row's.
+#: type in the registry is a city's, a county's (县, 区, county-level 市, 旗), a township's (镇, 乡, 街道,
+#: 苏木), or one of a village row's; ingest.contract.registry_file reads them from names.
 DERIVED_CODE_LISTS: dict[str, tuple[str, ...]] = {
     "submission_status": ("accepted", "quarantined"),
     "period_type": ("year", "quarter", "month"),
     "unit_level": ("city", "county", "township", "village"),
-    "org_unit_type": ("市（州）", "县", "区", "镇", "乡", "街道", *VILLAGES.column("unit_type").codes),
+    "org_unit_type": (
+        "市（州）",
+        "县",
+        "区",
+        "市",
+        "旗",
+        "镇",
+        "乡",
+        "街道",
+        "苏木",
+        *VILLAGES.column("unit_type").codes,
+    ),
     "change_kind": ("appointment", "adjustment", "departure", "early_promotion"),
 }
 
@@ -133,7 +130,11 @@ def parse_period(text: str) -> str:
 
 def file_name(county_code: str, period: str, county_name: str | None = None) -> str:
     """The file name convention for a submission: ``<county code>_<period>_<county name>.xlsx``."""
-    return f"{county_code}_{period}_{county_name or COUNTIES.get(county_code, county_code)}.xlsx"
+    if county_name is None:
+        from ingest.contract import orgunits
+
+        county_name = orgunits.county_name(county_code)
+    return f"{county_code}_{period}_{county_name}.xlsx"
 
 
 def raw_table_ddl(s: Sheet) -> str:
@@ -211,6 +212,14 @@ def render_markdown() -> str:
         " [quality.md](quality.md#the-rule-set).",
     ]
     return "\n".join(lines) + "\n"
+
+
+def period_start(period: str) -> dt.date:
+    """The first day of a period (2025 → 2025-01-01, 2025Q3 → 2025-07-01, 2025-02 → 2025-02-01)."""
+    m = PERIOD_PATTERN.match(parse_period(period))
+    if m["quarter"]:
+        return dt.date(int(m["year"]), int(m["quarter"]) * 3 - 2, 1)
+    return dt.date(int(m["year"]), int(m["month"] or 1), 1)
 
 
 def period_end(period: str) -> dt.date:

@@ -1,25 +1,34 @@
 """The org-unit registry: every county's townships/streets and villages/communities, with codes.
 
-Codes follow the national statistical division scheme: a township or street is the county's
-six digits plus three (001–099 streets, 100–299 towns and townships); a village or community
-is the township's nine digits plus three (001–199 communities, 200–399 administrative
-villages). Residential-area party branches (小区党支部) have no statistical code; the
-registry gives them the community's township plus 400–499.
+The registry is data: a file in the layout of the official 统计用区划代码
+(:mod:`ingest.contract.registry_file`), one version per unit and period of validity, so a
+merged or renamed village keeps its history. The file in use is, first found:
+``DANGJIAN_REGISTRY_FILE``; the home's copy (``<home>/registry/org_units.csv``, which
+``dangjian registry load`` keeps); the synthetic Tongren list shipped with the package
+(``data/tongren_org_units.csv``). Template dropdowns, the clerk's check, the audit (through
+``raw.org_unit``, loaded from the same file) and the sample generator all read it.
 
-The registry is generated deterministically from a fixed seed, so every module (template
-dropdowns, reader checks, sample generator) sees the same units. Where the article the
-product grew from describes a place, the registry has it: 思南县's 28 townships with 518
-administrative villages, 12 communities and 58 residential branches; 德江县平原镇台头村;
-沿河县新景镇 with its 9 villages; 松桃县蓼皋街道 with 12 urban communities.
+Codes follow the national scheme: a township or street is the county's six digits plus three
+(001–099 streets, 100–299 towns and townships); a village or community is the township's nine
+digits plus three (001–199 communities, 200–399 administrative villages). Residential-area
+party branches (小区党支部) have no statistical code; the registry gives them the community's
+township plus 400–499.
+
+The scale regions (``DANGJIAN_REGION`` province or national) add synthetic counties whose
+units are generated from a fixed seed, for benchmarks only.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import random
-from dataclasses import dataclass
-from functools import cache
+from dataclasses import dataclass, field
+from functools import cache, cached_property
+from pathlib import Path
 
-from ingest.contract import COUNTIES
+from ingest.contract import period_end, period_start
+from ingest.contract.registry_file import Entry, read
 from ingest.variables import value
 
 UNIT_VILLAGE, UNIT_COMMUNITY, UNIT_BRANCH = "行政村", "社区", "小区党支部"
@@ -39,51 +48,10 @@ class Township:
     units: tuple[OrgUnit, ...]
 
 
-@dataclass(frozen=True)
-class CountyPlan:
-    """How many units a county has; named places the article mentions are fixed."""
-
-    towns: int
-    streets: int
-    villages: int
-    communities: int
-    branches: int
-    named: dict[str, tuple[str, int, int, tuple[str, ...]]]  # township → (kind, villages, communities, names)
-
-
 _SYLLABLES = (
     "安白宝碧长城大德东峰凤福高观桂和红华黄金锦龙隆梅民南宁平青清瑞三桑山上石双水顺太桃天"
     "田万溪西仙祥新兴杏阳杨野鹦永玉园月云寨长正中竹梓"
 )
-
-#: Fixed plans for the places the article describes (see module docstring).
-_PLANS: dict[str, CountyPlan] = {
-    "520624": CountyPlan(towns=24, streets=4, villages=518, communities=12, branches=58, named={}),
-    "520626": CountyPlan(
-        towns=16,
-        streets=2,
-        villages=320,
-        communities=14,
-        branches=20,
-        named={"平原镇": ("镇", 14, 0, ("台头村",))},
-    ),
-    "520627": CountyPlan(
-        towns=20,
-        streets=2,
-        villages=280,
-        communities=12,
-        branches=18,
-        named={"新景镇": ("镇", 9, 0, ("姚溪村", "瑞石村", "白果村"))},
-    ),
-    "520628": CountyPlan(
-        towns=24,
-        streets=4,
-        villages=440,
-        communities=28,
-        branches=30,
-        named={"蓼皋街道": ("街道", 0, 12, ())},
-    ),
-}
 
 
 def _name(rng: random.Random, used: set[str], suffix: str) -> str:
@@ -94,17 +62,26 @@ def _name(rng: random.Random, used: set[str], suffix: str) -> str:
             return name
 
 
-def _plan(county: str, rng: random.Random) -> CountyPlan:
-    if county in _PLANS:
-        return _PLANS[county]
+@dataclass(frozen=True)
+class _Plan:
+    """How many units a synthetic county has."""
+
+    towns: int
+    streets: int
+    villages: int
+    communities: int
+    branches: int
+    named: dict[str, tuple[str, int, int, tuple[str, ...]]] = field(default_factory=dict)
+
+
+def _plan(rng: random.Random) -> _Plan:
     towns = rng.randint(10, 22)
-    return CountyPlan(
+    return _Plan(
         towns=towns,
         streets=rng.randint(1, 4),
         villages=towns * rng.randint(12, 20),
         communities=rng.randint(8, 30),
         branches=rng.randint(5, 30),
-        named={},
     )
 
 
@@ -118,10 +95,10 @@ def _spread(total: int, parts: int, rng: random.Random) -> list[int]:
 
 
 @cache
-def townships(county: str) -> tuple[Township, ...]:
-    """The county's townships and streets, each with its villages, communities and branches."""
+def _generated(county: str) -> tuple[Township, ...]:
+    """A synthetic county's townships and streets (scale regions), from a fixed seed."""
     rng = random.Random(f"orgunits/{county}")
-    plan = _plan(county, rng)
+    plan = _plan(rng)
     used: set[str] = set()
     named = dict(plan.named)
     heads: list[tuple[str, str, int, int, tuple[str, ...]]] = []  # name, kind, villages, communities, names
@@ -177,34 +154,140 @@ def townships(county: str) -> tuple[Township, ...]:
     return tuple(Township(t.unit, t.units + tuple(branches.get(t.unit.code, ()))) for t in result)
 
 
-def units(county: str) -> list[OrgUnit]:
+# --- the registry file -------------------------------------------------------------------
+
+#: The synthetic Tongren list: the demo's and the tests' registry unless another is configured.
+SHIPPED = Path(__file__).parent / "data" / "tongren_org_units.csv"
+
+
+def home_copy() -> Path:
+    """Where ``dangjian registry load`` keeps the deployment's registry."""
+    return _home_copy(value("DANGJIAN_HOME"))
+
+
+@cache
+def _home_copy(home: str) -> Path:  # noqa: ARG001 -- the cache's key: the home named in the environment
+    from ingest.config import Settings
+
+    return Settings.from_env().home / "registry" / "org_units.csv"
+
+
+def registry_path() -> Path:
+    """The registry file in use: ``DANGJIAN_REGISTRY_FILE``, else the home's copy, else the shipped list."""
+    explicit = value("DANGJIAN_REGISTRY_FILE")
+    if explicit:
+        return Path(explicit)
+    home = home_copy()
+    return home if os.path.exists(home) else SHIPPED
+
+
+@dataclass(frozen=True, eq=False)
+class Registry:
+    """Every version of every unit in one registry file, in the file's order."""
+
+    entries: tuple[Entry, ...]
+
+    @cached_property
+    def versions(self) -> dict[str, list[Entry]]:
+        found: dict[str, list[Entry]] = {}
+        for e in self.entries:
+            found.setdefault(e.code, []).append(e)
+        for versions in found.values():
+            versions.sort(key=lambda e: e.valid_from or dt.date.min)
+        return found
+
+    @cached_property
+    def counties(self) -> dict[str, str]:
+        """Counties in force now, with their names."""
+        return {e.code: e.name for e in self.entries if e.level == "county" and e.valid_to is None}
+
+    def latest(self, code: str, end: dt.date | None = None) -> Entry | None:
+        """The unit as it was at ``end`` (None: as it is now, or was when it was retired)."""
+        found = [
+            e
+            for e in self.versions.get(code, ())
+            if end is None or e.valid_from is None or e.valid_from <= end
+        ]
+        return found[-1] if found else None
+
+    @cache  # noqa: B019 -- one Registry per file version, held by _registry's cache
+    def townships(self, county: str, period: str | None) -> tuple[Township, ...]:
+        start, end = (period_start(period), period_end(period)) if period else (None, None)
+        below: dict[str, list[OrgUnit]] = {}
+        heads = []
+        for e in self.entries:
+            if e.code[:6] != county or not e.in_force(start, end):
+                continue
+            if e.level == "township":
+                heads.append(_org_unit(e))
+            elif e.level == "village":
+                below.setdefault(e.parent, []).append(_org_unit(e))
+        return tuple(Township(t, tuple(below.get(t.code, ()))) for t in heads)
+
+
+def _org_unit(e: Entry) -> OrgUnit:
+    return OrgUnit(e.code, e.name, e.kind, e.parent)
+
+
+@cache
+def _registry(path: str, mtime_ns: int, size: int) -> Registry:
+    return Registry(read(Path(path)))
+
+
+def registry() -> Registry:
+    """The registry file in use, read once per version of the file (its size and mtime)."""
+    path = registry_path()
+    stat = os.stat(path)
+    return _registry(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+# --- what the rest of the product asks ---------------------------------------------------
+
+
+def townships(county: str, period: str | None = None) -> tuple[Township, ...]:
+    """The county's townships and streets in force in ``period`` (None: now), each with its
+    villages, communities and branches then."""
+    found = registry()
+    if county in found.counties or county in found.versions:
+        return found.townships(county, period)
+    return _generated(county)
+
+
+def units(county: str, period: str | None = None) -> list[OrgUnit]:
     """Every village, community and residential branch of the county."""
-    return [u for t in townships(county) for u in t.units]
+    return [u for t in townships(county, period) for u in t.units]
+
+
+def unit(code: str, period: str | None = None) -> OrgUnit | None:
+    """A township, village, community or branch as it was at the end of ``period`` (None: as it
+    is now, or was last), by its code."""
+    found = registry()
+    if code[:6] in found.versions:
+        entry = found.latest(code, period_end(period) if period else None)
+        return _org_unit(entry) if entry and entry.level in ("township", "village") else None
+    if code[:6] not in counties():
+        return None
+    return _by_code(code[:6]).get(code)
 
 
 @cache
 def _by_code(county: str) -> dict[str, OrgUnit]:
     found: dict[str, OrgUnit] = {}
-    for t in townships(county):
+    for t in _generated(county):
         found[t.unit.code] = t.unit
         found.update((u.code, u) for u in t.units)
     return found
 
 
-def unit(code: str) -> OrgUnit | None:
-    """A township, village, community or branch of the deployment's counties, by its code."""
-    return _by_code(code[:6]).get(code) if code[:6] in counties() else None
-
-
-def parent_of(code: str) -> str | None:
+def parent_of(code: str, period: str | None = None) -> str | None:
     """The code of the unit ``code`` belongs to (a village's township, a township's county)."""
-    found = unit(code)
+    found = unit(code, period)
     return found.parent if found else None
 
 
-def kind_of(code: str) -> str | None:
+def kind_of(code: str, period: str | None = None) -> str | None:
     """What the registry says a unit is: 行政村, 社区, 小区党支部; 镇, 乡, 街道."""
-    found = unit(code)
+    found = unit(code, period)
     return found.kind if found else None
 
 
@@ -214,29 +297,32 @@ def township_by_name(county: str, name: str) -> Township:
 
 # --- which counties a deployment knows --------------------------------------------------
 
-#: Names of the cities (prefectures) the registry knows; others show their code.
-CITIES = {"520600": "铜仁市"}
+
+def city_name(code: str) -> str:
+    """A city's (prefecture's) name from the registry; its code where the registry has none."""
+    entry = registry().latest(code)
+    return entry.name if entry and entry.level == "city" else code
 
 
 REGIONS = ("city", "province", "national")
 
 
 def counties(region: str | None = None) -> dict[str, str]:
-    """Counties a deployment accepts: Tongren's ten (``city``, the default), or for scale
-    tests a province (about 88) or national (about 2,800) set of synthetic county codes.
+    """Counties a deployment accepts: the registry's (``city``, the default), or for scale
+    tests those plus synthetic ones to make a province (about 88) or the nation (about 2,800).
 
     ``DANGJIAN_REGION`` chooses the default.
     """
-    return _counties(region or value("DANGJIAN_REGION"))
+    region = region or value("DANGJIAN_REGION")
+    if region not in REGIONS:
+        raise ValueError(f"unknown region {region!r}; expected one of {REGIONS}")
+    known = registry().counties
+    return dict(known) if region == "city" else _synthetic(region, tuple(known.items()))
 
 
 @cache
-def _counties(region: str) -> dict[str, str]:
-    if region not in REGIONS:
-        raise ValueError(f"unknown region {region!r}; expected one of {REGIONS}")
-    known = dict(COUNTIES)
-    if region == "city":
-        return known
+def _synthetic(region: str, known_items: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    known = dict(known_items)
     rng = random.Random(f"counties/{region}")
     provinces = (
         ["52"]
@@ -288,4 +374,8 @@ def _counties(region: str) -> dict[str, str]:
 
 
 def county_name(code: str) -> str:
+    """A county's name: the registry's (as it is now, or was last), else a synthetic one."""
+    entry = registry().latest(code)
+    if entry and entry.level == "county":
+        return entry.name
     return counties("national").get(code, code)

@@ -189,15 +189,25 @@ def id_sex(part: Expr) -> Expr:
     )
 
 
-def _registered(name: str, part: Expr, python: Callable[[str], Any], column: str) -> Expr:
-    """A township's or village's ``column`` in the registry (``raw.org_unit``; in Python,
-    ingest.contract.orgunits.unit, which knows those two levels only: a county or city code has none)."""
-    return Func(
+class Registered(Func):
+    """A unit's ``column`` in the registry as it was at the end of the rows' period: in
+    Python :mod:`ingest.contract.orgunits`, in SQL ``raw.org_unit`` (loaded from the same file)."""
+
+    def values(self, rows: Rows) -> list[Any]:
+        period = rows.book.period
+        return unary(lambda code: self.python(code, period), self.part.values(rows))
+
+
+def _registered(name: str, part: Expr, python: Callable[[str, str], Any], column: str) -> Expr:
+    """A township's or village's ``column`` in the registry (the two levels ``unit`` knows: a
+    county or city code has none)."""
+    return Registered(
         name,
         part,
         python,
         f"select u.{column} from raw.org_unit as u"
-        " where u.org_unit_code = {} and u.unit_level in ('township', 'village')",
+        " where u.org_unit_code = {} and u.unit_level in ('township', 'village')"
+        " and u.valid_from <= quality.period_end_date(t.period) order by u.valid_from desc limit 1",
     )
 
 

@@ -327,7 +327,9 @@ def _column_limit(sheet: Sheet, c: Column, kind: str) -> Expr | None:
             lambda v: True,
             "case when {0} is null then null else exists (select from raw.org_unit as u"
             " where u.org_unit_code = {0} and u.unit_level in (" + levels + ")"
-            " and left(u.org_unit_code, 6) = t.county_code) end",
+            " and left(u.org_unit_code, 6) = t.county_code"
+            " and u.valid_from <= quality.period_end_date(t.period)"
+            " and (u.valid_to is null or u.valid_to > quality.period_start_date(t.period))) end",
         )
     if kind == "range":
         low, high = c.bounds

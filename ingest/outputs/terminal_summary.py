@@ -7,7 +7,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ingest.config import Settings
-from ingest.contract import COUNTIES
+from ingest.contract.orgunits import county_name
 from ingest.publish import PUBLISHED, row_counts
 from ingest.quality import approval
 
@@ -76,7 +76,7 @@ def print_summary(s: Settings, console: Console) -> None:
         for col in ("县（区）", "期间", "文件", "原因"):
             t.add_column(col)
         for h in held:
-            t.add_row(COUNTIES.get(h.county_code, h.county_code), h.period, h.file_name, "；".join(h.reasons))
+            t.add_row(county_name(h.county_code), h.period, h.file_name, "；".join(h.reasons))
         console.print(t)
 
     t = Table(title="已发布 / published (marts)")
@@ -101,5 +101,5 @@ def print_summary(s: Settings, console: Console) -> None:
     for name in names[1:]:
         t.add_column(ANALYST_HEADERS.get(name, name), justify="right")
     for row in rows:
-        t.add_row(COUNTIES.get(row[0], row[0]), *(str(v) for v in row[1:]))
+        t.add_row(county_name(row[0]), *(str(v) for v in row[1:]))
     console.print(t)

@@ -46,7 +46,8 @@ def inputs(conn: psycopg.Connection, project_dir: Path) -> str:
     key, registry = conn.execute(
         "select (select key_id from restricted.pseudonym_key),"
         " (select count(*) || ':' || coalesce(sum(hashtextextended("
-        "   (r.org_unit_code, r.org_unit_name, r.unit_type, r.unit_level, r.parent_code)::text, 0)), 0)"
+        "   (r.org_unit_code, r.org_unit_name, r.unit_type, r.unit_level, r.parent_code,"
+        "    r.urban_rural_class, r.valid_from, r.valid_to)::text, 0)), 0)"
         "  from raw.org_unit r)"
     ).fetchone()
     digest.update(f"key {key}\0registry {registry}".encode())

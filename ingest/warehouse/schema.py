@@ -12,7 +12,8 @@ time, in this order:
 3. the contract's raw tables (one per sheet, generated from ``ingest/contract/``: a new column
    there is added here);
 4. ``sql/views/*.sql``: views and functions, made again every time, in file-name order;
-5. ``sql/grants.sql``, then the org-unit registry and the pseudonymisation key.
+5. ``sql/grants.sql``, then the org-unit registry (:mod:`ingest.warehouse.registry`) and the
+   pseudonymisation key.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from psycopg import sql
 from ingest import contract
 from ingest.config import ROLES, Settings
 from ingest.variables import is_set
-from ingest.warehouse import pseudonym
+from ingest.warehouse import pseudonym, registry
 from ingest.warehouse.embedded import WarehouseError
 
 _MIGRATION = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
@@ -123,30 +124,6 @@ def _contract_sheets_sql() -> str:
     )
 
 
-def load_registry(conn: psycopg.Connection) -> int:
-    """Replace ``raw.org_unit`` with the registry of the deployment's counties (one transaction)."""
-    from ingest.contract import orgunits
-
-    rows = []
-    for county, name in orgunits.counties().items():
-        city = county[:4] + "00"
-        rows.append((city, orgunits.CITIES.get(city, city), "市（州）", "city", None))
-        rows.append((county, name, name[-1], "county", city))
-        for township in orgunits.townships(county):
-            t = township.unit
-            rows.append((t.code, t.name, t.kind, "township", county))
-            rows += [(u.code, u.name, u.kind, "village", t.code) for u in township.units]
-    rows = list({row[0]: row for row in rows}.values())
-    with conn.transaction():
-        conn.execute("delete from raw.org_unit")
-        with conn.cursor().copy(
-            "copy raw.org_unit (org_unit_code, org_unit_name, unit_type, unit_level, parent_code) from stdin"
-        ) as copy:
-            for row in rows:
-                copy.write_row(row)
-    return len(rows)
-
-
 def _roles(conn: psycopg.Connection, s: Settings) -> None:
     for role in ROLES:
         exists = conn.execute("select 1 from pg_roles where rolname = %s", (role,)).fetchone()
@@ -185,7 +162,7 @@ def bootstrap(s: Settings) -> list[str]:
             for text in _views():
                 conn.execute(text)
             conn.execute(_sql_dir("grants.sql").read_text(encoding="utf-8"))
-            load_registry(conn)
+            registry.sync(conn)
             pseudonym.install(s, conn)
         finally:
             conn.execute("select pg_advisory_unlock(hashtext('dangjian.bootstrap'))")

@@ -41,8 +41,9 @@ def _is_note_row(row: list[Any]) -> bool:
     return bool(filled) and all(isinstance(v, str) and _NOTE_ROW.match(normalise_text(v)) for v in filled)
 
 
-def _known_units(county: str) -> dict[str, set[str]]:
-    towns = orgunits.townships(county)
+def _known_units(county: str, period: str) -> dict[str, set[str]]:
+    """The county's units in force at some time in ``period``, by level."""
+    towns = orgunits.townships(county, period)
     units = {u.code for t in towns for u in t.units}
     townships = {t.unit.code for t in towns}
     return {"unit": units, "township": townships, "any": units | townships | {county}}
@@ -147,7 +148,7 @@ def _read_sheet(s: Sheet, title: str, grid: list[list[Any]], county: str, period
         pick = picker(filled)
         cells = [pick(values) for values in cells]
     first = header_row + 1  # grid row of body[0]
-    known = _known_units(county)
+    known = _known_units(county, period)
     found: dict[int, list[tuple[int, Problem]]] = {}  # position → (column order, problem)
     approximate: dict[int, list[str]] = {}
     parsed_columns: dict[str, list[Any]] = {}

@@ -97,8 +97,9 @@ def _cover(wb: Workbook, county: str, period: str) -> None:
     ws.column_dimensions["B"].width = 28
 
 
-def _code_lists(wb: Workbook, county: str) -> dict[str, str]:
-    """Write every list a drop-down offers into the hidden code sheet; returns list → range."""
+def _code_lists(wb: Workbook, county: str, period: str) -> dict[str, str]:
+    """Write every list a drop-down offers into the hidden code sheet (the org units in force
+    in ``period``); returns list → range."""
     ws = wb.create_sheet(CODES_SHEET)
     ws.sheet_state = "hidden"
     lists: dict[str, list[str]] = {"是否": ["是", "否"]}
@@ -106,7 +107,7 @@ def _code_lists(wb: Workbook, county: str) -> dict[str, str]:
         for col in s.columns:
             if col.codes:
                 lists[f"{s.key}.{col.name}"] = list(col.codes)
-    towns = orgunits.townships(county)
+    towns = orgunits.townships(county, period)
     village_level = [u.code for t in towns for u in t.units]
     lists["org_units"] = village_level
     lists["townships"] = [t.unit.code for t in towns]
@@ -183,7 +184,7 @@ def build(county: str, period: str, rows_by_sheet: dict[str, list[dict[str, Any]
     wb = Workbook()
     _instructions(wb, county, period)
     _cover(wb, county, period)
-    ranges = _code_lists(wb, county)
+    ranges = _code_lists(wb, county, period)
     for s in contract.SHEETS:
         _subject_sheet(wb, s, (rows_by_sheet or {}).get(s.key, []), ranges)
     wb.move_sheet(CODES_SHEET, offset=len(wb.sheetnames))

@@ -65,8 +65,11 @@ def conn(warehouse_server):
         yield connection
 
 
-def _sql_failing(conn, sheet: contract.Sheet, rows: list[dict], rule: rules.Rule) -> list[int]:
-    """The positions of ``rows`` the rule's SQL finds failing, on a table of those rows."""
+def sql_failing(
+    conn, sheet: contract.Sheet, rows: list[dict], rule: rules.Rule, period: str = PERIOD
+) -> list[int]:
+    """The positions of ``rows`` (of ``COUNTY`` for ``period``) the rule's SQL finds failing,
+    on a table of those rows."""
     cols = [c.name for c in sheet.columns]
     conn.execute("drop table if exists pg_temp.t")
     conn.execute(
@@ -78,7 +81,7 @@ def _sql_failing(conn, sheet: contract.Sheet, rows: list[dict], rule: rules.Rule
         f"copy t (county_code, period, source_row, {', '.join(cols)}) from stdin"
     ) as copy:
         for i, row in enumerate(rows):
-            copy.write_row((COUNTY, PERIOD, i, *(row[c] for c in cols)))
+            copy.write_row((COUNTY, period, i, *(row[c] for c in cols)))
     query = f"select source_row from t where {rule.fails(Scope('t', sheet.key))} order by 1"
     return [i for (i,) in conn.execute(query.replace("{{", "{").replace("}}", "}"))]
 
@@ -99,7 +102,7 @@ def test_a_rule_judges_alike_in_python_and_in_sql(conn, rule, data):
     rows = data.draw(_rows(sheet))
     columns = {c.name: [r[c.name] for r in rows] for c in sheet.columns}
     book = Book(COUNTY, PERIOD, {rule.sheet: columns}, {rule.sheet: len(rows)})
-    assert rule.failing(book) == _sql_failing(conn, sheet, rows, rule)
+    assert rule.failing(book) == sql_failing(conn, sheet, rows, rule)
 
 
 LIMITS = [r for r in rules.column_rules() if r.rule_id.split(".")[-1] != "org_unit"]
@@ -120,4 +123,4 @@ def test_a_declared_limit_judges_alike_in_the_parser_and_in_sql(conn, rule, data
             parse_value(value if not isinstance(value, Decimal) else str(value), col)
         except ParseError as error:
             (refused.append(i) if error.kind == kind else other.add(i))
-    assert refused == [i for i in _sql_failing(conn, sheet, rows, rule) if i not in other]
+    assert refused == [i for i in sql_failing(conn, sheet, rows, rule) if i not in other]

@@ -27,10 +27,13 @@ def test_parse_period_rejects_with_chinese_message(text):
         contract.parse_period(text)
 
 
-def test_tongren_has_ten_counties_with_official_codes():
-    assert len(contract.COUNTIES) == 10
-    assert contract.COUNTIES["520624"] == "思南县"
-    assert all(code.startswith("5206") and len(code) == 6 for code in contract.COUNTIES)
+def test_the_shipped_registry_has_tongrens_ten_counties_with_official_codes():
+    from ingest.contract import orgunits
+
+    counties = orgunits.counties("city")
+    assert len(counties) == 10
+    assert counties["520624"] == "思南县"
+    assert all(code.startswith("5206") and len(code) == 6 for code in counties)
 
 
 def test_file_name_convention_round_trips_through_the_reader_pattern():

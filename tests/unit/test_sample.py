@@ -28,7 +28,7 @@ def test_generation_is_deterministic_for_a_seed():
     assert generator.county_rows("520602", "2025", seed=7) != generator.county_rows("520602", "2025", seed=8)
 
 
-@pytest.mark.parametrize("county", list(contract.COUNTIES))
+@pytest.mark.parametrize("county", list(orgunits.counties("city")))
 def test_rows_are_valid_and_consistent(county):
     rows = generator.county_rows(county, "2025")
     assert all(len(rows[k]) > 0 for k in ("cadres", "training", "villages", "enterprises"))
@@ -50,8 +50,8 @@ def test_rows_are_valid_and_consistent(county):
 
 def test_province_scale_reuses_the_generator(tmp_path, monkeypatch):
     province = orgunits.counties("province")
-    assert len(province) == 88 and set(contract.COUNTIES) <= set(province)
-    others = [c for c in province if c not in contract.COUNTIES][:2]
+    assert len(province) == 88 and set(orgunits.counties("city")) <= set(province)
+    others = [c for c in province if c not in orgunits.counties("city")][:2]
     paths = generator.generate("2025", tmp_path, counties=others, workers=1)
     monkeypatch.setenv("DANGJIAN_REGION", "province")
     assert [read_workbook(p).county_code for p in paths] == others
@@ -119,7 +119,7 @@ ROW_SPANS = {
 
 def test_rows_scale_shrinks_generic_counties_only_and_stays_valid(tmp_path, monkeypatch):
     """Scale benchmarks (bench/night.py --scale national) ask for fewer rows per county."""
-    generic = next(c for c in orgunits.counties("national") if c not in contract.COUNTIES)
+    generic = next(c for c in orgunits.counties("national") if c not in orgunits.counties("city"))
     full, small = (
         generator.county_rows(generic, "2025"),
         generator.county_rows(generic, "2025", rows_scale=0.1),

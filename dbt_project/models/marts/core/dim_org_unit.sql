@@ -5,13 +5,15 @@ with
 
 org_units as (
 
+    -- a unit as it is now, or as it was when it was retired (every version: dim_org_unit_history)
     select * from {{ ref('stg_registry__org_units') }}
+    where is_latest_version
 
 ),
 
 parents as (
 
-    select * from {{ ref('stg_registry__org_units') }}
+    select * from org_units
 
 ),
 
@@ -45,7 +47,9 @@ final as (
             when 'city' then org_units.org_unit_code
             else left(org_units.org_unit_code, 4) || '00'
         end as city_code,
-        org_units.unit_type = '行政村' as is_administrative_village
+        org_units.unit_type = '行政村' as is_administrative_village,
+        org_units.urban_rural_class,
+        org_units.is_in_force
 
     from org_units
     left join parents as parent
