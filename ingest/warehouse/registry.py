@@ -12,7 +12,8 @@ city) is accepted.
 
 ``dangjian registry load FILE --from PERIOD`` follows an official list over time
 (:mod:`ingest.contract.registry_changes`): it reports what changed, writes the new versions to
-the home's copy of the registry, and loads them here.
+the home's copy of the registry, and loads them here, holding the build lease (so not while a
+night builds).
 """
 
 from __future__ import annotations
@@ -208,13 +209,28 @@ def load(
             versions, changes = merge(orgunits.registry().entries, official, start)
         if dry_run:
             return Loaded(changes, versions, region, replace_region, None)
+        from ingest.publish import BuildBusy, release_build_lease, take_build_lease
+
+        lease = f"registry-load {path.name}"
+        try:  # no build reads half a registry, or one other than the night's audit sees
+            take_build_lease(s, lease, wait=0)
+        except BuildBusy as e:
+            raise RegistryRegionError(
+                f"名录未载入：有运行正在构建，请等它结束后再载入 / not loaded: {e}"
+            ) from e
         target = orgunits.home_copy()
-        registry_file.write(target, versions)
-        rows = _rows(versions, value("DANGJIAN_REGION"))
-        with conn.transaction():
-            _replace(conn, rows)
-            counts = changes.counts() | {"rows": len(rows)}
-            _record(conn, path, _digest(target), region, counts, start, replace_region)
+        staged = target.with_name(target.name + ".new")
+        try:
+            registry_file.write(staged, versions)  # in place only once the warehouse has it
+            rows = _rows(versions, value("DANGJIAN_REGION"))
+            with conn.transaction():
+                _replace(conn, rows)
+                counts = changes.counts() | {"rows": len(rows)}
+                _record(conn, path, _digest(staged), region, counts, start, replace_region)
+            staged.replace(target)
+        finally:
+            staged.unlink(missing_ok=True)
+            release_build_lease(s, lease)
     return Loaded(changes, versions, region, replace_region, target)
 
 

@@ -147,6 +147,22 @@ def test_a_lost_home_copy_does_not_silently_undo_the_load(loaded, warehouse_serv
     assert query(warehouse_server, versions, (unit["renamed"].code,)) == [(2,)]
 
 
+def test_no_list_is_loaded_while_a_night_builds(loaded, warehouse_server, monkeypatch):
+    from ingest.publish import release_build_lease, take_build_lease
+
+    s, _, _, folder = loaded
+    monkeypatch.setenv("WAREHOUSE_URL", warehouse_server.url())
+    take_build_lease(warehouse_server, "night-building", wait=0)
+    try:
+        done = cli(s, "registry", "load", str(folder / "铜仁市统计用区划代码2026.csv"), "--from", "2027")
+    finally:
+        release_build_lease(warehouse_server, "night-building")
+    assert done.returncode == 1 and "有运行正在构建" in "".join(done.stdout.split()), done.stdout
+    assert query(
+        warehouse_server, "select count(*) from quality.registry_load where applies_from = '2027-01-01'"
+    ) == [(0,)]
+
+
 def test_another_regions_list_is_refused_unless_the_region_is_replaced(loaded, warehouse_server, monkeypatch):
     s, _, _, folder = loaded
     other = folder / "黔南州.csv"
