@@ -291,6 +291,20 @@ def kind_of(code: str, period: str | None = None) -> str | None:
     return found.kind if found else None
 
 
+def out_of_force(code: str, county: str, period: str) -> str:
+    """Why a code of the county's registry is not a unit in ``period`` (retired before it,
+    or set up after it), for a clerk: ``（杨桃村，2026-01-01 起已撤销）``; empty for any other code."""
+    versions = registry().versions.get(code) if code[:6] == county else None
+    if not versions:
+        return ""
+    if versions[0].valid_from and versions[0].valid_from > period_end(period):
+        return f"（{versions[0].name}，{versions[0].valid_from} 起才设立）"
+    last = versions[-1]
+    if last.valid_to and last.valid_to <= period_start(period):
+        return f"（{last.name}，{last.valid_to} 起已撤销或并入他处）"
+    return ""
+
+
 def township_by_name(county: str, name: str) -> Township:
     return next(t for t in townships(county) if t.unit.name == name)
 

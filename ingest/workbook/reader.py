@@ -163,9 +163,8 @@ def _read_sheet(s: Sheet, title: str, grid: list[list[Any]], county: str, period
             message = col.limit_text("org_unit")
             rule = rules.column_rule_id(s, col, "org_unit")
             for i in _where(parsed, {v for v in set(parsed) if v is not None and v not in units}):
-                problem = _problem(
-                    title, first + filled[i], c, col, values[i], rule, f"{message}，实际为「{parsed[i]}」"
-                )
+                text = f"{message}，实际为「{parsed[i]}」{orgunits.out_of_force(parsed[i], county, period)}"
+                problem = _problem(title, first + filled[i], c, col, values[i], rule, text)
                 found.setdefault(i, []).append((order, problem))
         if col.type in ("integer", "decimal"):
             for i in _where(values, {v for v in set(values) if v.__class__ is str and is_approximate(v)}):

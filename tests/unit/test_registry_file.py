@@ -207,6 +207,14 @@ def test_each_period_sees_the_units_in_force_then(next_year):
     )
     assert orgunits.parent_of(unit["moved_to"].code, "2026") == unit["moved_to"].parent
     assert orgunits.unit(unit["moved_to"].code, "2025") is None
+    # the clerk is told why a code of the county is not a unit of the period
+    assert (
+        orgunits.out_of_force(unit["retired"].code, COUNTY, "2026Q2")
+        == f"（{unit['retired'].name}，2026-01-01 起已撤销或并入他处）"
+    )
+    assert orgunits.out_of_force(unit["added"].code, COUNTY, "2025") == "（新合村，2026-01-01 起才设立）"
+    assert orgunits.out_of_force(unit["retired"].code, COUNTY, "2025") == ""
+    assert orgunits.out_of_force(unit["retired"].code, "520624", "2026") == ""  # not that county's
     # a retired unit is still found as it last was, for lookups without a period
     assert orgunits.kind_of(unit["retired"].code) == "行政村"
 
