@@ -23,8 +23,10 @@ from tests.helpers import query
 
 COUNTIES = ["520603", "520624"]
 #: Seconds from starting the server to the end of the last wait (each wait has its own bound
-#: too); stopping takes at most STOP_GRACE more, so the test stays well under ten minutes.
-BUDGET = 480
+#: too); stopping takes at most STOP_GRACE more. Bounds for a hung server, not speed targets:
+#: the run takes about 5 minutes beside three other test workers on two cores, and longer when
+#: anything else shares the machine.
+BUDGET = 960
 STOP_GRACE = ((signal.SIGINT, 45), (signal.SIGTERM, 15), (signal.SIGKILL, 5))
 
 
@@ -185,7 +187,7 @@ def test_make_airflow_runs_the_dag(wh, tmp_path):
                     pytest.fail(f"run {run_id} failed:\n{_run_report(api, run_id)}\n{server.tail(30)}")
                 return state == "success"
 
-            server.wait_for(f"run {run_id} to succeed", finished, 360, every=3)
+            server.wait_for(f"run {run_id} to succeed", finished, 720, every=3)
             server.mark(f"{run_id} succeeded")
 
             # Unpausing also schedules the latest interval (catchup=False), so a second run may be
