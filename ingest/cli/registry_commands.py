@@ -10,9 +10,10 @@ from rich.table import Table
 
 from ingest.cli.terminal import console
 from ingest.config import Settings
+from ingest.contract import orgunits
 from ingest.contract.registry_changes import Changes
 from ingest.contract.registry_file import LEVEL_NAMES, RegistryFileError, full_code
-from ingest.warehouse import embedded
+from ingest.warehouse import embedded, registry
 
 _KINDS = {
     "added": "新增 added",
@@ -59,11 +60,8 @@ def _print_changes(changes: Changes, shown: int) -> list[tuple[str, str, str, st
 
 
 def cmd_registry(args: argparse.Namespace, s: Settings) -> int:
-    from ingest.contract import orgunits
-    from ingest.warehouse import registry
-
     if args.action == "show":
-        return _show(s, orgunits, registry)
+        return _show(s)
     if not args.file:
         console.print(
             "[red]registry load needs the list to load: dangjian registry load FILE --from PERIOD[/]"
@@ -95,7 +93,7 @@ def cmd_registry(args: argparse.Namespace, s: Settings) -> int:
     return 0
 
 
-def _show(s: Settings, orgunits, registry) -> int:  # noqa: ANN001 -- the two modules, imported late
+def _show(s: Settings) -> int:
     path = orgunits.registry_path()
     entries = orgunits.registry().entries
     console.print(f"区划名录 / registry in use: {path}", highlight=False)
