@@ -4,8 +4,10 @@ Three of ten counties each send a different kind of critical problem; the other 
 data is published the same night, the three keep their last published figures and are named,
 with their cells, to the steward and in the analysts' status mart. The next night publishes
 the one that corrected its file and the one a steward released; the third stays held back.
-Then the safety nets: a value that breaks the build although ingest let it through, and a
-critical failure only the audit of the build sees, each hold back their county alone.
+The same night, a county whose file breaks a rule across counties (which only the audit sees)
+is held back alone. Then the safety nets: a value that breaks the build although ingest let it
+through, and a critical failure only the audit of the build sees, each hold back their county
+alone.
 """
 
 from __future__ import annotations
@@ -160,12 +162,44 @@ def test_the_three_are_named_with_their_cells_to_the_steward(nights, tmp_path):
     assert [p.name[:6] for p in written[:3]] == sorted(BAD) and all("暂缓发布" in p.name for p in written[:3])
 
 
-def test_the_next_night_publishes_the_corrected_and_the_released_county(nights):
+#: Night 3's scenario across counties: a person published in one county's full-time post
+#: turns up in the other county's new file.
+PUBLISHED, NEWCOMER = "520625", "520626"
+
+
+@pytest.fixture(scope="module")
+def third_night(nights):
+    """Night 3, one build for two scenarios in other counties: 碧江区 corrects its file and the
+    steward releases 万山区's (the village was transferred); and 520626 sends a file whose new
+    committee member holds a full-time post in 520625, which only the audit can see."""
     s, first, broken = nights
-    # 碧江区 corrects its file; the steward releases 万山区's (the village was transferred)
     _send(s, BAD_VALUE, "v3", grids=2)
     steward.release(s, broken[BAD_RULE][0].submission_id, "县里确认：该村已划转到新乡镇", by="王审核")
-    assert build_and_publish(s, "night-3") is not None
+    secretary = next(
+        r for r in generator.county_rows(PUBLISHED, PERIOD)["cadres"] if r["role"] == "村（社区）党组织书记"
+    )
+    village = next(u.code for u in orgunits.units(NEWCOMER) if u.kind == "行政村")
+
+    def add_the_secretary(rows):
+        fields = ("id_number", "name", "sex", "birth_date", "ethnicity", "education", "political_status")
+        rows["cadres"].append(
+            {
+                **{k: secretary[k] for k in fields},
+                "org_unit_code": village,
+                "role": "两委委员",
+                "start_date": dt.date(2025, 6, 1),
+                "change_type": "新任",
+            }
+        )
+
+    newcomer, _ = _send(s, NEWCOMER, "v3", add_the_secretary)
+    night = build_and_publish(s, "night-3")
+    return s, first, broken, newcomer, night
+
+
+def test_the_next_night_publishes_the_corrected_and_the_released_county(third_night):
+    s, first, broken, _, night = third_night
+    assert night is not None
     third, status = _per_county(s), _status(s)
     assert status[BAD_VALUE][:3] == (True, 3, 3) and status[BAD_RULE][:3] == (True, 2, 2)
     assert status[DUPLICATE][:3] == (False, 1, 2)
@@ -187,6 +221,35 @@ def test_the_next_night_publishes_the_corrected_and_the_released_county(nights):
     )
     assert blocks is False and submissions == [broken[BAD_RULE][0].submission_id]
     assert build_and_publish(s, "night-4") is None  # nothing differs: nothing to do
+
+
+def test_a_rule_across_counties_holds_back_tonights_county_and_names_both(third_night):
+    """Checks that need other counties' rows stay in the audit: the same person in full-time
+    posts in two counties. Tonight's county is held back; the failure names both counties' cells."""
+    s, _, _, result, night = third_night
+    published, newcomer = PUBLISHED, NEWCOMER
+    assert not result.critical  # nothing the clerk's check can see: it needs the other county
+    assert night is not None
+    status = _status(s)
+    assert status[published][0] and not status[newcomer][0]
+    assert query(
+        s, "select kind from quality.active_hold where submission_id = %s", (result.submission_id,)
+    ) == [("audit",)]
+    cells = query(
+        s,
+        "select county_code, sheet, cell from quality.failed_cells"
+        " where run_id = 'night-3~1' and rule_id = 'one_post_across_counties' order by 1",
+        role="steward",
+    )
+    assert {c for c, *_ in cells} == {published, newcomer} and all(
+        sheet == "干部名册" for _, sheet, _ in cells
+    )
+    assert query(
+        s,
+        "select sheet, left(cell, 1) from quality.hold_cells where submission_id = %s",
+        (result.submission_id,),
+        role="steward",
+    ) == [("干部名册", "A")]
 
 
 def test_the_safety_nets_hold_back_only_their_county(nights):
@@ -223,57 +286,13 @@ def test_the_safety_nets_hold_back_only_their_county(nights):
     [error] = query(s, "select message from quality.hold_cells where kind = 'build'", role="steward")
     assert "date/time field value out of range" in error[0]
     audit_cells = query(
-        s, "select sheet, cell from quality.hold_cells where kind = 'audit' order by cell", role="steward"
+        s,
+        "select sheet, cell from quality.hold_cells where kind = 'audit' and submission_id = %s order by cell",
+        (sent[fails].submission_id,),
+        role="steward",
     )
     assert audit_cells == [("村情", "A2"), ("村情", "D2")]
     # the held counties' figures are what they were before tonight; the clean one's are new
     after = _per_county(s)
     assert after[breaks] == before[breaks] and after[fails] == before[fails]
     assert after[clean] != before[clean]
-
-
-def test_a_rule_across_counties_holds_back_tonights_county_and_names_both(nights):
-    """Checks that need other counties' rows stay in the audit: the same person in full-time
-    posts in two counties. Tonight's county is held back; the failure names both counties' cells."""
-    s, *_ = nights
-    published, newcomer = "520625", "520626"
-    secretary = next(
-        r for r in generator.county_rows(published, PERIOD)["cadres"] if r["role"] == "村（社区）党组织书记"
-    )
-    village = next(u.code for u in orgunits.units(newcomer) if u.kind == "行政村")
-
-    def add_the_secretary(rows):
-        fields = ("id_number", "name", "sex", "birth_date", "ethnicity", "education", "political_status")
-        rows["cadres"].append(
-            {
-                **{k: secretary[k] for k in fields},
-                "org_unit_code": village,
-                "role": "两委委员",
-                "start_date": dt.date(2025, 6, 1),
-                "change_type": "新任",
-            }
-        )
-
-    result, _ = _send(s, newcomer, "v7", add_the_secretary)
-    assert not result.critical  # nothing the clerk's check can see: it needs the other county
-    assert build_and_publish(s, "night-7") is not None
-    status = _status(s)
-    assert status[published][0] and not status[newcomer][0]
-    assert query(
-        s, "select kind from quality.active_hold where submission_id = %s", (result.submission_id,)
-    ) == [("audit",)]
-    cells = query(
-        s,
-        "select county_code, sheet, cell from quality.failed_cells"
-        " where run_id = 'night-7~1' and rule_id = 'one_post_across_counties' order by 1",
-        role="steward",
-    )
-    assert {c for c, *_ in cells} == {published, newcomer} and all(
-        sheet == "干部名册" for _, sheet, _ in cells
-    )
-    assert query(
-        s,
-        "select sheet, left(cell, 1) from quality.hold_cells where submission_id = %s",
-        (result.submission_id,),
-        role="steward",
-    ) == [("干部名册", "A")]

@@ -12,9 +12,10 @@ from ingest.load import ingest_file
 from ingest.quality.audit import AuditFailed, audit
 from ingest.samples import generator
 from ingest.warehouse import dbt
-from tests.helpers import query, reset_warehouse
+from tests.helpers import night_by_hand, query, reset_warehouse, restore_snapshot, save_snapshot
 
 STAYS, RESUBMITS = "520603", "520602"
+RESUBMITTED = "audit-scope-resubmitted"
 
 
 def _workbook(tmp_path, county: str, grids: dict[int, int]):
@@ -45,13 +46,31 @@ def _verdicts(s, run_id: str) -> dict[tuple, tuple]:
     }
 
 
-def test_a_resubmission_is_audited_where_it_changed_with_a_whole_audits_verdicts(wh, night, tmp_path):
-    reset_warehouse(wh)
-    night(wh, "scope-1", [_workbook(tmp_path, STAYS, {0: 70}), _workbook(tmp_path, RESUBMITS, {0: 71})])
+@pytest.fixture(scope="module")
+def built(warehouse_server, tmp_path_factory):
+    """Two counties published (scope-1), then one resubmits; built, not yet audited. Made once
+    for the module and kept as a snapshot: each test that uses it starts from it as it was."""
+    s, tmp_path = warehouse_server, tmp_path_factory.mktemp("audit_scope")
+    reset_warehouse(s)
+    night_by_hand(
+        s, "scope-1", [_workbook(tmp_path, STAYS, {0: 70}), _workbook(tmp_path, RESUBMITS, {0: 71})]
+    )
     # the county corrects its first village and gets its second wrong instead
-    assert ingest_file(_workbook(tmp_path / "again", RESUBMITS, {1: 75}), wh).status == "accepted"
-    dbt.run(wh, "build")
+    assert ingest_file(_workbook(tmp_path / "again", RESUBMITS, {1: 75}), s).status == "accepted"
+    dbt.run(s, "build")
+    save_snapshot(s, RESUBMITTED)
+    return s
 
+
+@pytest.fixture
+def resubmitted(built):
+    """The warehouse as :func:`built` left it (restored: a test before may have changed it)."""
+    assert restore_snapshot(built, RESUBMITTED)
+    return built
+
+
+def test_a_resubmission_is_audited_where_it_changed_with_a_whole_audits_verdicts(resubmitted):
+    wh = resubmitted
     audit(wh, "scope-2")
     audit(wh, "scope-2-whole", whole=True)
 
@@ -75,7 +94,6 @@ def test_a_resubmission_is_audited_where_it_changed_with_a_whole_audits_verdicts
 
 
 def test_after_a_rollback_the_whole_build_is_audited(wh, night, tmp_path):
-    reset_warehouse(wh)
     night(wh, "whole-1", [_workbook(tmp_path, STAYS, {})])
     night(wh, "whole-2", [_workbook(tmp_path, RESUBMITS, {})])
     publish.rollback(wh, "whole-rollback")
@@ -95,11 +113,8 @@ def test_after_a_rollback_the_whole_build_is_audited(wh, night, tmp_path):
     ) == [(1,)]
 
 
-def test_a_duplicate_key_in_a_changed_county_is_found_among_its_rows(wh, night, tmp_path):
-    reset_warehouse(wh)
-    night(wh, "dup-1", [_workbook(tmp_path, STAYS, {}), _workbook(tmp_path, RESUBMITS, {})])
-    assert ingest_file(_workbook(tmp_path / "again", RESUBMITS, {3: 61}), wh).status == "accepted"
-    dbt.run(wh, "build")
+def test_a_duplicate_key_in_a_changed_county_is_found_among_its_rows(resubmitted):
+    wh = resubmitted
     with psycopg.connect(wh.url()) as conn:  # a key (county, period, credit code) twice
         conn.execute(
             "insert into analytics_next.fct_enterprise_coverage select * from"
