@@ -4,9 +4,10 @@ The audit (``ingest/quality/audit.py``) finds this package through the ``dangjia
 entry point in pyproject.toml and calls :func:`mart_suites`, :func:`rule_suites`,
 :func:`rule_targets` and :func:`key_columns`; this package imports ``ingest``, never the reverse.
 
-Two kinds of target: the marts of the candidate build (``expectations/marts.py``,
-``expectations/villages.py``, outliers in ``expectations/outliers.py``), and the rows the build
-is made from, checked against the rule set of ``ingest/contract/rules.py`` (``expectations/rules.py``).
+Two kinds of target: the rows the build is made from, checked against the rule set of
+``ingest/contract/rules.py`` (``expectations/rules.py``), and the marts of the candidate build
+(``expectations/marts.py``: not empty; outliers in ``expectations/outliers.py``). The marts'
+structure (keys, required columns, code lists, relationships, person keys) is dbt's to test.
 """
 
 from __future__ import annotations
@@ -25,10 +26,9 @@ def mart_suites() -> dict[str, Callable[[], gx.ExpectationSuite]]:
     """The suites the audit runs on the candidate build: mart table → suite builder."""
     from functools import partial
 
-    from expectations import marts, villages
+    from expectations import marts
 
-    builders = {villages.TABLE: villages.suite} | {m.table: partial(marts.suite, m) for m in marts.MARTS}
-    return {table: partial(_with_outliers, build, table) for table, build in builders.items()}
+    return {m.table: partial(_with_outliers, partial(marts.suite, m), m.table) for m in marts.MARTS}
 
 
 def _with_outliers(build: Callable[[], gx.ExpectationSuite], table: str) -> gx.ExpectationSuite:

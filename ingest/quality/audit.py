@@ -88,42 +88,20 @@ def _columns(cfg) -> list[str]:
     return list(dict.fromkeys([*(c for c in named if c), *meta.get("columns", [])]))
 
 
-def _failing_keys(
-    cfg, result: dict, conn: psycopg.Connection, target: Target, batch: str | None = None
-) -> list[dict]:
-    """The failing rows' lineage keys, with the values of the checked columns. GX returns
-    them for most expectations; for compound uniqueness on SQL it returns only a query (which
-    does not run on PostgreSQL), so those rows are found here directly, in the checked rows
-    (the query ``batch`` when the check ran on some counties only)."""
-    key_columns = suites().key_columns
+def _failing_keys(cfg, result: dict, target: Target) -> list[dict]:
+    """The failing rows' lineage keys, with the values of the checked columns."""
     rows = (result.get("details") or {}).get("unexpected_rows")
     if rows:  # a validation rule (custom SQL): the failing rows themselves
-        names = dict.fromkeys([*key_columns(target.name), *_columns(cfg)])
+        names = dict.fromkeys([*suites().key_columns(target.name), *_columns(cfg)])
         return [{k: row.get(k) for k in names} for row in rows[:MAX_KEYS_KEPT]]
-    keys = result.get("unexpected_index_list")
-    if keys or not result.get("unexpected_count") or cfg.type != "expect_compound_columns_to_be_unique":
-        return (keys or [])[:MAX_KEYS_KEPT]
-    cols = sql.SQL(", ").join(map(sql.Identifier, cfg.kwargs["column_list"]))
-    query = sql.SQL(
-        "select {keys}, {cols} from {table} where ({cols}) in"
-        " (select {cols} from {table} group by {cols} having count(*) > 1)"
-        " order by {keys} limit {limit}"
-    ).format(
-        keys=sql.SQL(", ").join(map(sql.Identifier, key_columns(target.name))),
-        cols=cols,
-        table=sql.SQL(f"({batch}) as t") if batch else sql.SQL("{} as t").format(target.relation),
-        limit=sql.Literal(MAX_KEYS_KEPT),
-    )
-    cur = conn.execute(query)
-    names = [d.name for d in cur.description]
-    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    return (result.get("unexpected_index_list") or [])[:MAX_KEYS_KEPT]
 
 
-def _row(suite: str, res, conn: psycopg.Connection, target: Target, batch: str | None = None) -> dict:
+def _row(suite: str, res, target: Target) -> dict:
     cfg = res.expectation_config
     meta = cfg.meta or {}
     result = res.result or {}
-    keys = _failing_keys(cfg, result, conn, target, batch)
+    keys = _failing_keys(cfg, result, target)
     return {
         "suite": suite,
         "expectation": cfg.type,
@@ -287,7 +265,7 @@ def audit(s: Settings, run_id: str, schema: str = "analytics_next", whole: bool 
             parts.append((batch, validate(target, f"{target.name}@{len(scope)}", scoped, batch)))
         for batch, found in parts:
             for res in found:
-                row = _row(suite.name, res, conn, target, batch)
+                row = _row(suite.name, res, target)
                 if res.exception_info and any(
                     (info or {}).get("raised_exception") for info in _infos(res.exception_info)
                 ):

@@ -11,9 +11,9 @@ them with those recorded when the published build was audited:
 - A mart that has no county column, or whose failing rows cannot be placed in a county: checked
   whole when any of its rows differs. Otherwise its checks are not run again, and the
   published audit's results are carried over.
-- A mart with a county column: checks of single rows, and keys that include the county, run
-  on the changed counties' rows only. Other checks across rows (uniqueness, row counts) run on
-  the whole mart, and so does a check that reads another mart that changed. The published
+- A mart with a county column: checks of single rows run on the changed counties' rows only.
+  Checks across rows (a row count, a rule comparing counties) run on the whole mart, and so
+  does a check that reads another mart that changed. The published
   audit's failing rows in the other counties are carried over, so the steward's report still
   lists them.
 
@@ -32,13 +32,7 @@ import psycopg
 from psycopg import sql
 
 #: Checks whose answer depends on the whole table, not on each row alone.
-ACROSS_ROWS = frozenset(
-    {
-        "expect_column_values_to_be_unique",
-        "expect_compound_columns_to_be_unique",
-        "expect_table_row_count_to_be_between",
-    }
-)
+ACROSS_ROWS = frozenset({"expect_table_row_count_to_be_between"})
 WHOLE = None  # a table's scope: check it whole
 _READS_MART = re.compile(r"\banalytics_next\.(\w+)")
 _READS_SHEET = re.compile(r"\braw\.(\w+)")
@@ -136,12 +130,11 @@ def plan(base: Baseline | None, suites: str, prints: dict, by_county: set[str]) 
 
 
 def across_counties(expectation_config) -> bool:
-    """Whether a check compares rows that may lie in different counties. A key that includes
-    the county only compares rows of one county, so it can be checked county by county."""
-    columns = expectation_config.kwargs.get("column_list") or []
-    if (expectation_config.meta or {}).get("across_counties"):  # a rule comparing counties' rows
+    """Whether a check compares rows that may lie in different counties: a rule comparing
+    counties' rows, or a check of the whole table (its row count)."""
+    if (expectation_config.meta or {}).get("across_counties"):
         return True
-    return expectation_config.type in ACROSS_ROWS and "county_code" not in columns
+    return expectation_config.type in ACROSS_ROWS
 
 
 def reads(expectation_config) -> set[str]:

@@ -113,25 +113,28 @@ def test_after_a_rollback_the_whole_build_is_audited(wh, night, tmp_path):
     ) == [(1,)]
 
 
-def test_a_duplicate_key_in_a_changed_county_is_found_among_its_rows(resubmitted):
+def test_a_critical_failure_in_a_changed_county_is_found_among_its_rows(resubmitted):
     wh = resubmitted
-    with psycopg.connect(wh.url()) as conn:  # a key (county, period, credit code) twice
+    ((resubmission,),) = query(
+        wh, "select max(submission_id) from raw.submission where county_code = %s", (RESUBMITS,)
+    )
+    with psycopg.connect(wh.url()) as conn:  # a value ingest refuses, loaded by hand
         conn.execute(
-            "insert into analytics_next.fct_enterprise_coverage select * from"
-            " analytics_next.fct_enterprise_coverage where county_code = %s limit 1",
-            (RESUBMITS,),
+            "update raw.villages set grid_count = -1 where submission_id = %s and source_row ="
+            " (select min(source_row) from raw.villages where submission_id = %s)",
+            (resubmission, resubmission),
         )
 
-    for run_id, whole in (("dup-2", False), ("dup-2-whole", True)):
-        with pytest.raises(AuditFailed):
+    for run_id, whole in (("crit-2", False), ("crit-2-whole", True)):
+        with pytest.raises(AuditFailed) as failed:
             audit(wh, run_id, whole=whole)
+        assert failed.value.outcome.to_hold == {resubmission}
 
-    assert _verdicts(wh, "dup-2") == _verdicts(wh, "dup-2-whole")
+    assert _verdicts(wh, "crit-2") == _verdicts(wh, "crit-2-whole")
     ((scope, count, failing),) = query(
         wh,
         "select details->'scope', unexpected_count, details->'failing_rows' from quality.validation_result"
-        " where run_id = 'dup-2' and expectation = 'expect_compound_columns_to_be_unique'"
-        " and suite = 'marts.fct_enterprise_coverage'",
+        " where run_id = 'crit-2' and details->>'rule_id' = 'villages.grid_count.range'",
     )
     assert scope["counties"] == [RESUBMITS]  # checked on that county's rows only
-    assert count == 2 and len(failing) == 2
+    assert count == 1 and [r["grid_count"] for r in failing] == [-1]

@@ -1,5 +1,7 @@
 """dbt builds the candidate, the GX audit gates it, publish swaps it in: write-audit-publish."""
 
+import re
+
 import psycopg
 import pytest
 
@@ -69,21 +71,67 @@ def test_a_critical_failure_fails_closed_and_marts_keeps_the_last_good_build(bui
     publish.publish(built, "run-1")
     before = query(built, "select count(*) from marts.fct_village_indicators")
     dbt.run(built, "build")
+    with psycopg.connect(built.url("transformer")) as conn:  # the villages mart comes out empty
+        conn.execute("delete from analytics_next.fct_village_indicators")
+    with pytest.raises(AuditFailed, match="expect_table_row_count_to_be_between") as failed:
+        audit(built, "run-2")
+    [failure] = failed.value.outcome.critical_failures
+    assert failure["suite"] == "marts.fct_village_indicators"
+    assert failed.value.outcome.unattributed == [failure]  # no county to hold: the night is refused
+    assert query(
+        built, "select count(*) from quality.validation_result where run_id = 'run-2' and not success"
+    ) == [(1,)]
+    assert query(built, "select count(*) from marts.fct_village_indicators") == before
+
+
+def _dbt_test(s, model: str) -> set[str]:
+    """The dbt tests of ``model`` that fail on the candidate build, by name."""
+    result = dbt.run(s, "test", "--select", model, check=False)
+    return set(re.findall(r"Failure in test (\w+)", result.stdout))
+
+
+def test_dbt_owns_the_structure_of_the_marts_and_gx_does_not_check_it_again(built):
+    """Each check has one owner: dbt tests keys, required columns, code lists, relationships
+    and person keys while it builds; the audit's suites on the marts hold only what dbt has no
+    test for (a mart with rows, outliers)."""
+    structural = set()
+    for build in mart_suites().values():
+        structural |= {e.expectation_type for e in build().expectations} - {
+            "expect_table_row_count_to_be_between",
+            "unexpected_rows_expectation",
+        }
+    assert structural == set()
     with psycopg.connect(built.url("transformer")) as conn:  # a duplicated village slips in
         conn.execute(
             "insert into analytics_next.fct_village_indicators"
             " select * from analytics_next.fct_village_indicators limit 1"
         )
-    with pytest.raises(AuditFailed, match="expect_compound_columns_to_be_unique") as failed:
-        audit(built, "run-2")
-    [failure] = failed.value.outcome.critical_failures
-    assert failure["unexpected_count"] == 2
-    keys = failure["details"]["failing_rows"]
-    assert {k["source_sheet"] for k in keys} == {"村情"} and len(keys) == 2
-    assert query(
-        built, "select count(*) from quality.validation_result where run_id = 'run-2' and not success"
-    ) == [(1,)]
-    assert query(built, "select count(*) from marts.fct_village_indicators") == before
+    failing = _dbt_test(built, "fct_village_indicators")
+    assert failing and all(name.startswith("unique_combination_") for name in failing)
+
+
+def test_dbt_refuses_anything_but_a_64_digit_key_in_a_person_key_column(built):
+    """An ID number in the persons dimension breaks its key's pattern; an ID number or a key in
+    capitals in a fact is no person of the dimension."""
+    with psycopg.connect(built.url("transformer")) as conn:
+        rows = conn.execute(
+            "select roster_id from analytics_next.fct_cadre_roster order by roster_id limit 2"
+        ).fetchall()
+        conn.execute(
+            "update analytics_next.fct_cadre_roster set person_key = '520622198001011234' where roster_id = %s",
+            rows[0],
+        )
+        conn.execute(
+            "update analytics_next.fct_cadre_roster set person_key = upper(person_key) where roster_id = %s",
+            rows[1],
+        )
+        conn.execute(
+            "update analytics_next.dim_person set person_key = '520622198001011234'"
+            " where person_key = (select min(person_key) from analytics_next.dim_person)"
+        )
+    failing = _dbt_test(built, "fct_cadre_roster dim_person")
+    assert any(n.startswith("relationships_fct_cadre_roster_person_key") for n in failing), failing
+    assert any(n.startswith("matches_pattern_dim_person_person_key") for n in failing), failing
 
 
 def test_publish_refuses_an_empty_candidate(wh):
@@ -143,30 +191,3 @@ def test_the_audit_fails_a_table_without_a_suite(built):
         conn.execute("create table analytics_next.unchecked as select 1 as x")
     with pytest.raises(AuditFailed, match="suite_exists"):
         audit(built, "run-1")
-
-
-def test_the_audit_refuses_anything_but_a_64_digit_key_in_a_person_key_column(built):
-    """An ID number is hex digits of the wrong length; a key in capitals has the length but not
-    the digits. Each is refused by its own check, naming the one row."""
-    with psycopg.connect(built.url("transformer")) as conn:
-        rows = conn.execute(
-            "select roster_id from analytics_next.fct_cadre_roster order by roster_id limit 2"
-        ).fetchall()
-        conn.execute(
-            "update analytics_next.fct_cadre_roster set person_key = '520622198001011234' where roster_id = %s",
-            rows[0],
-        )
-        conn.execute(
-            "update analytics_next.fct_cadre_roster set person_key = upper(person_key) where roster_id = %s",
-            rows[1],
-        )
-    with pytest.raises(AuditFailed) as failed:
-        audit(built, "run-1")
-    found = {
-        (f["suite"], f["expectation"], f["column"], f["unexpected_count"])
-        for f in failed.value.outcome.critical_failures
-    }
-    assert found == {
-        ("marts.fct_cadre_roster", "expect_column_values_to_match_regex", "person_key", 1),
-        ("marts.fct_cadre_roster", "expect_column_value_lengths_to_equal", "person_key", 1),
-    }
