@@ -111,7 +111,7 @@ def build_audit_publish(loaded) -> None:
 
         Runs even if some workbooks failed to ingest: the others' data still flows. First
         waits for the build lease, so that two runs never build ``analytics_next`` at once;
-        then records which counties' rows the dbt tests check (ingest/quality/dbt_scope.py).
+        then records which counties' rows the dbt tests check (ingest/quality/scope.py).
         """
         from ingest.publish import rebuild_due as check
 

@@ -91,14 +91,14 @@ def rebuild_due(
     """The night's rebuild check: wait for the build lease, then return :func:`pending`'s
     high-water mark; when a rebuild is due, freeze what the build is made from
     (``approval.freeze``) and decide which counties its dbt tests check."""
-    from ingest.quality import dbt_scope
+    from ingest.quality import scope
 
     take_build_lease(s, run_id, dag_id=dag_id, finished=finished)
     high_water = pending(s)
     if high_water is not None:
         with psycopg.connect(s.url("transformer"), autocommit=True) as conn:
             approval.freeze(conn, run_id)
-        dbt_scope.decide(s, run_id)
+        scope.decide_dbt_tests(s, run_id)
     return high_water
 
 

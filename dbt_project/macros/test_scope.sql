@@ -2,7 +2,7 @@
     Which rows a dbt test checks. dbt passes every generic test's model through
     get_where_subquery; this version adds, for tests that judge each row (or each county's rows)
     on its own, a filter to the counties that tonight's build must test again:
-    quality.tested_counties(), decided before the build by ingest/quality/dbt_scope.py. It answers null
+    quality.tested_counties(), decided before the build by ingest/quality/scope.py. It answers null
     (every row, no filter) outside a night, when nothing was published yet, and whenever the
     build's inputs changed; see that module for why the other counties' rows need no test
     again. The answer is asked when the test runs and written into its query as a literal

@@ -27,7 +27,7 @@ import psycopg
 from psycopg import sql
 
 from ingest.config import Settings
-from ingest.quality import approval, audit_scope, completeness
+from ingest.quality import approval, completeness, scope
 from ingest.quality.audit_results import (
     MAX_KEYS_KEPT,
     apply_decisions,
@@ -173,7 +173,7 @@ def audit(s: Settings, run_id: str, schema: str = "analytics_next", whole: bool 
     critical failure blocks publishing it (see the module's docstring).
 
     Only what differs from the published build is checked again, and the published audit's
-    results for the rest are carried over (ingest/quality/audit_scope.py); ``whole`` checks everything.
+    results for the rest are carried over (ingest/quality/scope.py); ``whole`` checks everything.
     Auditing a run again replaces its results.
     """
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
@@ -205,16 +205,14 @@ def audit(s: Settings, run_id: str, schema: str = "analytics_next", whole: bool 
     ).fetchone()[0]:
         approval.freeze(conn, run_id)  # audited outside a night: what the build was made from now
     targets = _targets(conn, schema)
-    checks = audit_scope.suites_hash({t.name: t.suite for t in targets})
-    by_county = audit_scope.partitioned(
-        conn, schema, {t.name: key_columns(t.name) for t in targets if t.is_mart}
-    )
+    checks = scope.suites_hash({t.name: t.suite for t in targets})
+    by_county = scope.partitioned(conn, schema, {t.name: key_columns(t.name) for t in targets if t.is_mart})
     by_county |= {t.name for t in targets if not t.is_mart}
-    prints = audit_scope.fingerprints(conn, {t.name: t.relation for t in targets}, by_county)
-    base = None if whole else audit_scope.baseline(conn)
-    scopes = audit_scope.plan(base, checks, prints, by_county)
+    prints = scope.fingerprints(conn, {t.name: t.relation for t in targets}, by_county)
+    base = None if whole else scope.baseline(conn)
+    scopes = scope.plan(base, checks, prints, by_county)
     before = recorded_results(conn, base.run_id) if base else {}
-    changed = {t.name for t in targets if scopes.get(t.name, audit_scope.WHOLE) != frozenset()}
+    changed = {t.name for t in targets if scopes.get(t.name, scope.WHOLE) != frozenset()}
 
     def validate(target: Target, name: str, expectations: list, batch: str | None) -> list:
         """Run ``expectations`` on the whole target, or on the rows the query ``batch`` selects.
@@ -255,14 +253,14 @@ def audit(s: Settings, run_id: str, schema: str = "analytics_next", whole: bool 
 
     for target in targets:
         suite = target.suite
-        scope = scopes.get(target.name, audit_scope.WHOLE)
-        on_whole, scoped, carried = split_checks(suite, scope, changed - {target.name}, before)
+        where = scopes.get(target.name, scope.WHOLE)
+        on_whole, scoped, carried = split_checks(suite, where, changed - {target.name}, before)
         # (batch, results): None for the checks run on the whole target, else the query of the
         # changed counties' rows
         parts = [(None, validate(target, target.name, on_whole, None) if on_whole else [])]
         if scoped:
-            batch = audit_scope.county_filter(conn, target.relation, scope)
-            parts.append((batch, validate(target, f"{target.name}@{len(scope)}", scoped, batch)))
+            batch = scope.county_filter(conn, target.relation, where)
+            parts.append((batch, validate(target, f"{target.name}@{len(where)}", scoped, batch)))
         for batch, found in parts:
             for res in found:
                 row = _row(suite.name, res, target)
@@ -272,7 +270,7 @@ def audit(s: Settings, run_id: str, schema: str = "analytics_next", whole: bool 
                     row["success"] = False
                     row["severity"] = "critical"  # an error while checking is never a pass
                 elif batch is not None:  # the published audit's failures in other counties stand
-                    row = merged_result(row, before[check_identity(row)][0], scope, base.run_id)
+                    row = merged_result(row, before[check_identity(row)][0], where, base.run_id)
                 rows.append(row)
         rows.extend(carried_result(before[key][0], base.run_id) for key in carried)
     try:  # GX's own pages of this audit, linked from the steward's report
@@ -332,7 +330,7 @@ def audit(s: Settings, run_id: str, schema: str = "analytics_next", whole: bool 
             ],
         )
         completeness.record(conn, run_id)
-        audit_scope.record(conn, run_id, checks, prints)
+        scope.record(conn, run_id, checks, prints)
     if not outcome.success:
         raise AuditFailed(outcome)
     return outcome

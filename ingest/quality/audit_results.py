@@ -1,13 +1,13 @@
 """The audit's results as records: what makes two results the same check, a run's results read
 back, the published results carried over or merged with a check run on some counties only
-(``audit_scope.py`` decides which), and the steward's waivers and acknowledgements applied.
+(``scope.py`` decides which), and the steward's waivers and acknowledgements applied.
 """
 
 from __future__ import annotations
 
 import psycopg
 
-from ingest.quality import audit_scope
+from ingest.quality import scope
 
 #: How many failing rows' keys are kept per expectation (the count is always exact).
 MAX_KEYS_KEPT = 500
@@ -43,7 +43,7 @@ def recorded_results(conn: psycopg.Connection, run_id: str) -> dict[tuple, list[
         }
         found.setdefault(check_identity(row), []).append(row)
     results = [row for rows in found.values() for row in rows]
-    counties = iter(audit_scope.county_of(conn, [r for row in results for r in kept_rows(row)]))
+    counties = iter(scope.county_of(conn, [r for row in results for r in kept_rows(row)]))
     for row in results:
         row["counties"] = [next(counties) for _ in kept_rows(row)]
     return found
@@ -65,21 +65,22 @@ def splittable(prior: dict) -> bool:
     return None not in prior["counties"]
 
 
-def split_checks(suite, scope, changed_elsewhere: set[str], before: dict):
-    """Which of a suite's checks run on the whole table, which on the changed counties' rows
-    only, and whose published results are carried over unchanged (see ingest/quality/audit_scope.py)."""
-    if scope is audit_scope.WHOLE:
+def split_checks(suite, where, changed_elsewhere: set[str], before: dict):
+    """Which of a suite's checks run on the whole table, which on the rows of the changed
+    counties ``where``, and whose published results are carried over unchanged (see
+    ingest/quality/scope.py)."""
+    if where is scope.WHOLE:
         return list(suite.expectations), [], []
     whole, scoped, carried = [], [], []
     for e in suite.expectations:
         cfg = e.configuration
         key = (suite.name, cfg.type, filed_column(cfg), (cfg.meta or {}).get("rule_id"))
         prior = before.get(key, [])
-        if len(prior) != 1 or audit_scope.reads(cfg) & changed_elsewhere or not splittable(prior[0]):
+        if len(prior) != 1 or scope.reads(cfg) & changed_elsewhere or not splittable(prior[0]):
             whole.append(e)
-        elif not scope:
+        elif not where:
             carried.append(key)
-        elif audit_scope.across_counties(cfg):
+        elif scope.across_counties(cfg):
             whole.append(e)
         else:
             scoped.append(e)

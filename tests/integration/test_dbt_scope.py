@@ -12,7 +12,7 @@ from psycopg import sql
 
 from ingest import contract, publish
 from ingest.load import ingest_file
-from ingest.quality import audit_scope, dbt_scope
+from ingest.quality import scope
 from ingest.quality.audit import audit
 from ingest.samples import generator
 from ingest.warehouse import dbt
@@ -64,7 +64,7 @@ def _fingerprints(s, models: dict[str, list[str]]) -> dict[str, dict]:
         return {
             f"{schema}.{table}": parts
             for schema, tables in models.items()
-            for table, parts in audit_scope.fingerprints(
+            for table, parts in scope.fingerprints(
                 conn, {t: sql.Identifier(schema, t) for t in tables}, set(tables)
             ).items()
         }
@@ -130,7 +130,7 @@ def test_a_night_tests_the_resubmitting_county_and_every_row_outside_a_night(res
 def test_every_row_is_tested_when_the_build_s_inputs_change(wh, tmp_path):
     assert ingest_file(_workbook(tmp_path, STAYS), wh).status == "accepted"
     with psycopg.connect(wh.url()) as conn:  # a published build made from tonight's inputs
-        inputs = dbt_scope.inputs(conn, wh.dbt_project_dir)
+        inputs = scope.inputs(conn, wh.dbt_project_dir)
         conn.execute(
             "insert into quality.test_scope (run_id, inputs, submissions)"
             " values ('base', %s, quality.submissions_by_county())",
@@ -142,7 +142,7 @@ def test_every_row_is_tested_when_the_build_s_inputs_change(wh, tmp_path):
         if change:
             with psycopg.connect(wh.url()) as conn:
                 conn.execute(change)
-        return dbt_scope.decide(wh, run_id)
+        return scope.decide_dbt_tests(wh, run_id)
 
     assert decided("same") == []  # nothing received since, nothing changed: no county
     unit = "update raw.org_unit set org_unit_name = {} where org_unit_code = '520603'"
@@ -158,12 +158,12 @@ def test_the_dbt_project_s_files_are_among_the_inputs(wh, tmp_path):
     copy = tmp_path / "dbt_project"
     shutil.copytree(wh.dbt_project_dir, copy, ignore=shutil.ignore_patterns("target", "logs"))
     with psycopg.connect(wh.url()) as conn:
-        same = dbt_scope.inputs(conn, copy)
-        assert same == dbt_scope.inputs(conn, wh.dbt_project_dir)
+        same = scope.inputs(conn, copy)
+        assert same == scope.inputs(conn, wh.dbt_project_dir)
         (copy / "profiles.yml").write_text("# where dbt connects, not what it builds\n")
-        assert dbt_scope.inputs(conn, copy) == same
+        assert scope.inputs(conn, copy) == same
         (copy / "macros" / "test_scope.sql").write_text("{# nothing #}\n")
-        assert dbt_scope.inputs(conn, copy) != same
+        assert scope.inputs(conn, copy) != same
 
 
 def test_after_a_rollback_or_a_file_received_every_row_is_tested(wh, tmp_path):
@@ -172,11 +172,11 @@ def test_after_a_rollback_or_a_file_received_every_row_is_tested(wh, tmp_path):
         conn.execute(
             "insert into quality.test_scope (run_id, inputs, submissions)"
             " values ('base', %s, quality.submissions_by_county())",
-            (dbt_scope.inputs(conn, wh.dbt_project_dir),),
+            (scope.inputs(conn, wh.dbt_project_dir),),
         )
         conn.execute("insert into quality.publication (run_id, status) values ('base', 'published')")
     publish.take_build_lease(wh, "tonight")
-    assert dbt_scope.decide(wh, "tonight") == []
+    assert scope.decide_dbt_tests(wh, "tonight") == []
     tested = "select quality.tested_counties()"
     assert query(wh, tested, role="transformer") == [([],)]  # tonight's tests: no county's rows
     publish.release_build_lease(wh, "tonight")
@@ -185,10 +185,10 @@ def test_after_a_rollback_or_a_file_received_every_row_is_tested(wh, tmp_path):
     publish.take_build_lease(wh, "tonight")
     assert ingest_file(_workbook(tmp_path / "again", RESUBMITS), wh).status == "accepted"
     assert query(wh, tested, role="transformer") == [(None,)]  # a file came after the decision
-    assert dbt_scope.decide(wh, "tonight") == [RESUBMITS]  # decided again, it is in
+    assert scope.decide_dbt_tests(wh, "tonight") == [RESUBMITS]  # decided again, it is in
     with psycopg.connect(wh.url()) as conn:
         conn.execute("insert into quality.publication (run_id, status) values ('undo', 'rolled_back')")
-    assert dbt_scope.decide(wh, "tonight") is None
+    assert scope.decide_dbt_tests(wh, "tonight") is None
     publish.release_build_lease(wh, "tonight")
 
 

@@ -1,21 +1,39 @@
-"""What tonight's audit must check: what differs from the published build, which passed its own.
+"""Which rows tonight's checks see again: only what can differ from the published build.
 
-Checking rows that have not changed, with checks that have not changed, can only give the
-published audit's answer again. So the audit fingerprints the candidate build per mart and
-county (the row count and the sum of a 64-bit hash of each row's text: one scan, and the
-order of rows does not matter), records the fingerprints with its results, and compares
+The published build passed every check, dbt's tests and the audit's suites alike, and rows
+that have not changed, under checks that have not changed, can only pass or fail as they did
+then. Each owner of checks (decision 0012) narrows its work to what may differ; when it runs
+decides how.
+
+**dbt's tests run while the build is made**, so their scope is decided before it, from what
+the build is made from (:func:`decide_dbt_tests`). A row of a county-level model is made from
+that county's submissions alone (tests/integration/test_dbt_scope.py checks this for every
+such model), together with the build's other inputs (:func:`inputs`): the dbt project's own
+files, dbt's version, the pseudonymisation key and the org-unit registry. So when those inputs
+are the published build's, a test of single rows need only check the counties that received
+a file since, or whose selection changed. Tests across rows (uniqueness without the county,
+relationships to models made from every county), tests whose bounds move with the clock and
+tests of severity ``warn`` still check every row (``dbt_project/macros/test_scope.sql``).
+Every row is tested when nothing was published yet, after a rollback, when any input
+changed, and whenever a file is received after the scope was decided
+(``quality.tested_counties()`` then answers null). A dbt run outside a night (no build lease)
+tests every row.
+
+**The audit runs on the finished candidate**, so it compares the build itself with the
+published one (:func:`plan`). It fingerprints each target (a mart, or a sheet's rows the build
+is made from) per county: the row count and the sum of a 64-bit hash of each row's text, one
+scan, whatever the order of rows. It records the fingerprints with its results and compares
 them with those recorded when the published build was audited:
 
 - No published build, a rollback since it, or checks that changed (a hash of every suite's
-  definition): every mart is checked whole.
-- A mart that has no county column, or whose failing rows cannot be placed in a county: checked
-  whole when any of its rows differs. Otherwise its checks are not run again, and the
-  published audit's results are carried over.
-- A mart with a county column: checks of single rows run on the changed counties' rows only.
-  Checks across rows (a row count, a rule comparing counties) run on the whole mart, and so
-  does a check that reads another mart that changed. The published
-  audit's failing rows in the other counties are carried over, so the steward's report still
-  lists them.
+  definition): every target is checked whole.
+- A target that has no county column, or whose failing rows cannot be placed in a county:
+  checked whole when any of its rows differs; otherwise the published audit's results are
+  carried over.
+- A target with a county column: checks of single rows run on the changed counties' rows
+  only. Checks across rows (a row count, a rule comparing counties) run on the whole target,
+  and so does a check that reads another target that changed. The published audit's failing
+  rows in the other counties are carried over, so the steward's report still lists them.
 
 A key rotation rewrites the published marts, so the next night's fingerprints all differ and
 the whole build is checked.
@@ -27,9 +45,14 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
 
 import psycopg
 from psycopg import sql
+from psycopg.types.json import Jsonb
+
+from ingest.config import Settings
 
 #: Checks whose answer depends on the whole table, not on each row alone.
 ACROSS_ROWS = frozenset({"expect_table_row_count_to_be_between"})
@@ -166,3 +189,79 @@ def county_of(conn: psycopg.Connection, rows: list[dict]) -> list[str | None]:
         else []
     )
     return [r.get("county_code") or counties.get(r.get("submission_id")) for r in rows]
+
+
+# dbt's tests: decided before the build, from what it is made from
+
+#: The dbt project's folders and files that decide what it builds and tests.
+PROJECT_PARTS = ("dbt_project.yml", "models", "macros", "tests", "snapshots", "seeds")
+
+
+def inputs(conn: psycopg.Connection, project_dir: Path) -> str:
+    """One hash of what a build is made from besides the submissions: the dbt project's files,
+    dbt's own version (its built-in tests), the key's id and the org-unit registry."""
+    digest = hashlib.sha256(
+        f"dbt-core {version('dbt-core')} dbt-postgres {version('dbt-postgres')}\0".encode()
+    )
+    for part in PROJECT_PARTS:
+        root = project_dir / part
+        for path in sorted(root.rglob("*")) if root.is_dir() else [root]:
+            if path.is_file():
+                digest.update(str(path.relative_to(project_dir)).encode() + b"\0" + path.read_bytes() + b"\0")
+    key, registry = conn.execute(
+        "select (select key_id from restricted.pseudonym_key),"
+        " (select count(*) || ':' || coalesce(sum(hashtextextended("
+        "   (r.org_unit_code, r.org_unit_name, r.unit_type, r.unit_level, r.parent_code,"
+        "    r.urban_rural_class, r.valid_from, r.valid_to)::text, 0)), 0)"
+        "  from raw.org_unit r)"
+    ).fetchone()
+    digest.update(f"key {key}\0registry {registry}".encode())
+    return digest.hexdigest()
+
+
+def _selection_changed(conn: psycopg.Connection, run_id: str) -> set[str]:
+    """Counties whose rows this build reads from other submissions than the published build."""
+    return {
+        county
+        for (county,) in conn.execute(
+            "with mine as (select county_code, period, sheet, submission_id from quality.run_selection"
+            "  where run_id = %s),"
+            " published as (select county_code, period, sheet, submission_id"
+            "  from quality.published_submission where slot = 'marts')"
+            " select county_code from ((table mine except table published)"
+            " union all (table published except table mine)) as changed",
+            (run_id,),
+        )
+    }
+
+
+def decide_dbt_tests(s: Settings, run_id: str) -> list[str] | None:
+    """Record and return the counties whose rows this run's dbt tests check (None: every row)."""
+    with psycopg.connect(s.url("transformer")) as conn, conn.transaction():
+        received = conn.execute("select quality.submissions_by_county()").fetchone()[0]
+        made_from = inputs(conn, s.dbt_project_dir)
+        run = published_run(conn)
+        base = (
+            run
+            and conn.execute(
+                "select inputs, submissions from quality.test_scope where run_id = %s", (run,)
+            ).fetchone()
+        )
+        tested = None
+        if base and base[0] == made_from:
+            before = base[1]
+            changed = received.keys() | before.keys()
+            # a file that named no county ('') changed no county's rows; a county whose
+            # selection changed (a hold released, a submission held back) changed its rows
+            tested = sorted(
+                {c for c in changed if c and received.get(c) != before.get(c)}
+                | _selection_changed(conn, run_id)
+            )
+        conn.execute(
+            "insert into quality.test_scope (run_id, inputs, submissions, tested_counties)"
+            " values (%s, %s, %s, %s) on conflict (run_id) do update set inputs = excluded.inputs,"
+            " submissions = excluded.submissions, tested_counties = excluded.tested_counties,"
+            " decided_at = now()",
+            (run_id, made_from, Jsonb(received), tested),
+        )
+    return tested
