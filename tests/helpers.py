@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import subprocess
@@ -10,6 +11,7 @@ import sys
 import psycopg
 
 from ingest.config import Settings
+from ingest.contract.registry_file import Entry
 
 #: Schemas the tests reset between cases (everything the product writes).
 PRODUCT_SCHEMAS = (
@@ -203,3 +205,46 @@ def mark_published(s: Settings, run_id: str) -> None:
         approval.freeze(conn, run_id)
         with conn.transaction():
             approval.publish_selection(conn, run_id)
+
+
+def official_list(entries) -> list[Entry]:
+    """A list as the statistics bureau publishes it: the units in force, no dates."""
+    return [dataclasses.replace(e, valid_from=None, valid_to=None) for e in entries if e.valid_to is None]
+
+
+def next_years_registry(
+    entries: tuple[Entry, ...], county: str = "520603"
+) -> tuple[list[Entry], dict[str, Entry]]:
+    """Next year's list for the shipped registry: in ``county`` (万山区) one village merged away, one renamed,
+    one made a community (村改居), one moved to the next township, and one new."""
+    villages = [
+        e for e in entries if e.level == "village" and e.code.startswith(county) and e.kind == "行政村"
+    ]
+    first, second = [
+        e for e in entries if e.level == "township" and e.code.startswith(county) and e.kind != "街道"
+    ][:2]
+    in_first = [v for v in villages if v.parent == first.code]
+    retired, renamed, reclassed, moved = in_first[:4]
+    new_code = first.code + "399"
+    moved_to = dataclasses.replace(moved, code=second.code + "398", parent=second.code)
+    added = Entry(new_code, "新合村", "行政村", "village", first.code, "220")
+    listed = []
+    for e in official_list(entries):
+        if e.code == retired.code:
+            continue
+        if e.code == renamed.code:
+            e = dataclasses.replace(e, name="新名村")
+        elif e.code == reclassed.code:  # 村改居: the village becomes a community
+            e = dataclasses.replace(e, kind="社区", urban_rural="112")
+        elif e.code == moved.code:
+            e = moved_to
+        listed.append(e)
+    listed.append(added)
+    return listed, {
+        "retired": retired,
+        "renamed": renamed,
+        "reclassed": reclassed,
+        "moved": moved,
+        "moved_to": moved_to,
+        "added": added,
+    }

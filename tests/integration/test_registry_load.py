@@ -17,9 +17,8 @@ from ingest.contract.expressions import Book
 from ingest.contract.registry_file import Entry
 from ingest.samples import generator
 from ingest.warehouse import dbt
-from tests.helpers import cli, query, reset_warehouse
+from tests.helpers import cli, next_years_registry, query, reset_warehouse
 from tests.integration.test_expressions import COUNTY, sql_failing
-from tests.unit.test_registry_file import _next_year
 
 VILLAGES = contract.sheet("villages")
 
@@ -30,7 +29,7 @@ def loaded(warehouse_server, tmp_path_factory):
     tests' registry stays the shipped one); the warehouse is reset afterwards."""
     reset_warehouse(warehouse_server)
     folder = tmp_path_factory.mktemp("registry")
-    listed, unit = _next_year(registry_file.read(orgunits.SHIPPED))
+    listed, unit = next_years_registry(registry_file.read(orgunits.SHIPPED))
     official = folder / "铜仁市统计用区划代码2026.csv"
     registry_file.write(official, listed)
     s = dataclasses.replace(warehouse_server, home=folder / "home")

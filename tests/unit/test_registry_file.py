@@ -12,49 +12,9 @@ from openpyxl import Workbook
 
 from ingest.contract import orgunits, registry_changes, registry_file
 from ingest.contract.registry_file import Entry, RegistryFileError
+from tests.helpers import next_years_registry
 
 COUNTY = "520603"  # 万山区
-
-
-def _official(entries) -> list[Entry]:
-    """A list as the statistics bureau publishes it: the units in force, no dates."""
-    return [dataclasses.replace(e, valid_from=None, valid_to=None) for e in entries if e.valid_to is None]
-
-
-def _next_year(entries: tuple[Entry, ...]) -> tuple[list[Entry], dict[str, Entry]]:
-    """Next year's list for the shipped registry: in 万山区 one village merged away, one renamed,
-    one made a community (村改居), one moved to the next township, and one new."""
-    villages = [
-        e for e in entries if e.level == "village" and e.code.startswith(COUNTY) and e.kind == "行政村"
-    ]
-    first, second = [
-        e for e in entries if e.level == "township" and e.code.startswith(COUNTY) and e.kind != "街道"
-    ][:2]
-    in_first = [v for v in villages if v.parent == first.code]
-    retired, renamed, reclassed, moved = in_first[:4]
-    new_code = first.code + "399"
-    moved_to = dataclasses.replace(moved, code=second.code + "398", parent=second.code)
-    added = Entry(new_code, "新合村", "行政村", "village", first.code, "220")
-    listed = []
-    for e in _official(entries):
-        if e.code == retired.code:
-            continue
-        if e.code == renamed.code:
-            e = dataclasses.replace(e, name="新名村")
-        elif e.code == reclassed.code:  # 村改居: the village becomes a community
-            e = dataclasses.replace(e, kind="社区", urban_rural="112")
-        elif e.code == moved.code:
-            e = moved_to
-        listed.append(e)
-    listed.append(added)
-    return listed, {
-        "retired": retired,
-        "renamed": renamed,
-        "reclassed": reclassed,
-        "moved": moved,
-        "moved_to": moved_to,
-        "added": added,
-    }
 
 
 def test_the_shipped_list_is_the_tongren_registry_every_module_reads():
@@ -148,7 +108,7 @@ def test_a_list_in_excel_with_numeric_codes_is_read(tmp_path):
 
 def test_next_years_list_becomes_new_versions_and_the_old_ones_stay():
     shipped = registry_file.read(orgunits.SHIPPED)
-    listed, unit = _next_year(shipped)
+    listed, unit = next_years_registry(shipped)
     start = dt.date(2026, 1, 1)
     versions, changes = registry_changes.merge(shipped, tuple(listed), start)
     assert changes.counts() == {
@@ -181,7 +141,7 @@ def test_next_years_list_becomes_new_versions_and_the_old_ones_stay():
 def next_year(tmp_path, monkeypatch) -> dict[str, Entry]:
     """The registry in use is the shipped one followed by next year's list (from 2026)."""
     shipped = registry_file.read(orgunits.SHIPPED)
-    listed, unit = _next_year(shipped)
+    listed, unit = next_years_registry(shipped)
     versions, _ = registry_changes.merge(shipped, tuple(listed), dt.date(2026, 1, 1))
     path = tmp_path / "org_units.csv"
     registry_file.write(path, versions)
