@@ -16,7 +16,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pendulum
-from airflow.sdk import Asset, task
+from airflow.sdk import Asset, BaseNotifier, task
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import InvocationMode, LoadMode, TestBehavior
 from cosmos.profiles import PostgresUserPasswordProfileMapping
@@ -52,16 +52,21 @@ def settings(role: str | None):
     return Settings.from_env()
 
 
-def task_failed(context) -> None:
-    """Failure callback: tell the operations team which task failed, in which run, and why."""
-    from ingest.outputs import notify
+class TaskFailed(BaseNotifier):
+    """Failure callback, as an Airflow notifier: tell the operations team which task failed,
+    in which run, and why, on the configured channel (``ingest/outputs/notify.py``)."""
 
-    ti = context["ti"]
-    error = context.get("exception")
-    notify.send(
-        f"【党建统计数仓】任务失败：{ti.dag_id}.{ti.task_id}",
-        f"运行：{context['run_id']}\n第 {ti.try_number} 次尝试\n错误：{error}",
-    )
+    def notify(self, context) -> None:
+        from ingest.outputs import notify
+
+        ti = context["ti"]
+        notify.send(
+            f"【党建统计数仓】任务失败：{ti.dag_id}.{ti.task_id}",
+            f"运行：{context['run_id']}\n第 {ti.try_number} 次尝试\n错误：{context.get('exception')}",
+        )
+
+
+task_failed = TaskFailed()
 
 
 DEFAULT_ARGS = {

@@ -327,7 +327,15 @@ VARIABLES: tuple[Variable, ...] = (
         "DANGJIAN_NOTIFY_WEBHOOK_URL",
         _NOTIFY,
         "webhook: JSON is POSTed here, as WeCom (企业微信) and DingTalk (钉钉) group robots accept it.\n"
-        "The robot's URL carries its key: treat it as a secret.",
+        "The robot's URL carries its key: treat it as a secret. The robot's answer is checked (WeCom\n"
+        "and DingTalk answer HTTP 200 with a non-zero errcode when they refuse a message); a\n"
+        "message that does not get through is tried three times in all, then the task fails.",
+        joined=True,
+    ),
+    Variable(
+        "DANGJIAN_NOTIFY_WEBHOOK_SECRET",
+        _NOTIFY,
+        "webhook: a DingTalk robot's signing secret (加签, SEC…): each request is then signed with it.",
         joined=True,
     ),
     Variable(

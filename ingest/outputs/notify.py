@@ -2,7 +2,9 @@
 
 The channel is ``DANGJIAN_NOTIFY``: ``log`` (default: the message goes to the task log),
 ``webhook`` (an HTTP POST of JSON to ``DANGJIAN_NOTIFY_WEBHOOK_URL``, in the text-message
-format that WeCom and DingTalk group robots accept, with ``subject`` and ``body`` as well),
+format that WeCom and DingTalk group robots accept, with ``subject`` and ``body`` as well;
+signed when ``DANGJIAN_NOTIFY_WEBHOOK_SECRET`` is set, its answer checked, and tried again
+when the robot is busy or out of reach: :func:`post_webhook`),
 or ``smtp`` (an e-mail through ``DANGJIAN_SMTP_HOST``/``_PORT``, optional ``_USER`` and
 ``_PASSWORD`` with STARTTLS, from ``DANGJIAN_SMTP_FROM`` to the comma-separated
 ``DANGJIAN_NOTIFY_TO``). A channel that cannot deliver raises, so the task shows it.
@@ -10,9 +12,15 @@ or ``smtp`` (an e-mail through ``DANGJIAN_SMTP_HOST``/``_PORT``, optional ``_USE
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
+import hmac
 import json
 import logging
+import time
+import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 
@@ -29,6 +37,18 @@ CHANNELS = ("log", "webhook", "smtp")
 
 class NotifyConfigError(ValueError):
     pass
+
+
+class NotDelivered(RuntimeError):
+    """The channel did not take the message (after the retries it allows)."""
+
+
+#: Seconds to wait before each further try of a webhook (so three tries in all).
+RETRY_DELAYS: tuple[float, ...] = (2, 10)
+#: Robots' error codes that mean "too many messages, try again later": WeCom's 45009 and
+#: DingTalk's 130101. Any other non-zero errcode (a wrong key, a bad signature, a keyword the
+#: robot requires) is not cured by trying again.
+RATE_LIMITED = frozenset({45009, 130101})
 
 
 def channel() -> str:
@@ -49,20 +69,7 @@ def send(subject: str, body: str) -> str:
     """Deliver a message on the configured channel; returns the channel's name."""
     name = channel()
     if name == "webhook":
-        payload = {
-            "msgtype": "text",
-            "text": {"content": f"{subject}\n{body}"},
-            "subject": subject,
-            "body": body,
-        }
-        request = urllib.request.Request(
-            _required("DANGJIAN_NOTIFY_WEBHOOK_URL"),
-            data=json.dumps(payload, ensure_ascii=False).encode(),
-            headers={"Content-Type": "application/json; charset=utf-8"},
-            method="POST",
-        )
-        with urllib.request.urlopen(request, timeout=15) as response:  # noqa: S310 (configured URL)
-            response.read()
+        post_webhook(subject, body)
     elif name == "smtp":
         import smtplib
         from email.message import EmailMessage
@@ -82,6 +89,60 @@ def send(subject: str, body: str) -> str:
         log.warning("%s\n%s", subject, body)
         print(f"{subject}\n{body}")
     return name
+
+
+def signed(url: str, secret: str, now_ms: int | None = None) -> str:
+    """``url`` signed as DingTalk's robots require (加签): ``timestamp`` in milliseconds and
+    ``sign``, the base64 HMAC-SHA256 of ``"<timestamp>\\n<secret>"`` keyed by the secret."""
+    stamp = str(now_ms if now_ms is not None else int(time.time() * 1000))
+    digest = hmac.new(secret.encode(), f"{stamp}\n{secret}".encode(), hashlib.sha256).digest()
+    query = urllib.parse.urlencode({"timestamp": stamp, "sign": base64.b64encode(digest).decode()})
+    return f"{url}{'&' if '?' in url else '?'}{query}"
+
+
+def _answer(raw: bytes) -> tuple[int, str]:
+    """The robot's verdict: (errcode, errmsg); (0, "") for an answer without one (a webhook
+    that is not a WeCom or DingTalk robot says yes with its HTTP status alone)."""
+    try:
+        answer = json.loads(raw or b"{}")
+    except ValueError:
+        return 0, ""
+    if not isinstance(answer, dict):
+        return 0, ""
+    try:
+        return int(answer.get("errcode") or 0), str(answer.get("errmsg") or "")
+    except (TypeError, ValueError):
+        return -1, str(answer.get("errcode"))
+
+
+def post_webhook(subject: str, body: str) -> None:
+    """POST the message to the robot; raise NotDelivered unless it took it. A refusal by
+    errcode is final unless it is a rate limit; no answer, a 5xx or a 429 is tried again after
+    each of :data:`RETRY_DELAYS`. Errors never name the URL, which carries the robot's key."""
+    url, secret = _required("DANGJIAN_NOTIFY_WEBHOOK_URL"), value("DANGJIAN_NOTIFY_WEBHOOK_SECRET")
+    payload = {"msgtype": "text", "text": {"content": f"{subject}\n{body}"}, "subject": subject, "body": body}
+    data = json.dumps(payload, ensure_ascii=False).encode()
+    for attempt, delay in enumerate((*RETRY_DELAYS, None), start=1):
+        request = urllib.request.Request(
+            signed(url, secret) if secret else url,  # signed afresh: DingTalk takes a signature for an hour
+            data=data,
+            headers={"Content-Type": "application/json; charset=utf-8"},
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=15) as response:  # noqa: S310 (configured URL)
+                errcode, errmsg = _answer(response.read())
+            if errcode == 0:
+                return
+            problem, again = f"机器人拒收（errcode {errcode}：{errmsg}）", errcode in RATE_LIMITED
+        except urllib.error.HTTPError as e:
+            problem, again = f"HTTP {e.code}", e.code >= 500 or e.code == 429
+        except (urllib.error.URLError, OSError) as e:  # refused, unreachable, timed out
+            problem, again = f"无法连接（{getattr(e, 'reason', e)}）", True
+        if not again or delay is None:
+            raise NotDelivered(f"通知未送达（webhook，共尝试 {attempt} 次）：{problem}")
+        log.warning("webhook: %s; trying again in %s s", problem, delay)
+        time.sleep(delay)
 
 
 @dataclass

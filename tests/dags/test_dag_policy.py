@@ -87,7 +87,7 @@ def test_failures_are_notified_and_every_night_ends_with_the_stewards_outputs(da
             if t.task_id not in ("audit", "notify"):  # these two report through notify itself
                 callbacks = t.on_failure_callback
                 callbacks = callbacks if isinstance(callbacks, list) else [callbacks]
-                assert "task_failed" in [getattr(c, "__name__", None) for c in callbacks], (dag_id, t.task_id)
+                assert any(type(c).__name__ == "TaskFailed" for c in callbacks), (dag_id, t.task_id)
         assert dag.get_task("steward_outputs").trigger_rule == "all_done"
         assert dag.get_task("notify").trigger_rule == "all_done"
         assert "notify" in {leaf.task_id for leaf in dag.leaves}
@@ -234,3 +234,16 @@ def test_no_module_reaches_into_a_dependency_s_private_modules():
         top, *inner = name.split(".")
         private = [part for part in inner if part.startswith("_") and not part.startswith("__")]
         assert not private or top in own, f"{path} imports {name}"
+
+
+def test_the_failure_notifier_names_the_task_the_run_and_the_error(dagbag, monkeypatch, capsys):
+    from types import SimpleNamespace
+
+    from dangjian_airflow import task_failed
+
+    monkeypatch.setenv("DANGJIAN_NOTIFY", "log")
+    ti = SimpleNamespace(dag_id="county_submissions_nightly", task_id="ingest", try_number=3)
+    task_failed({"ti": ti, "run_id": "scheduled__2026-12-05", "exception": ValueError("磁盘已满")})
+    out = capsys.readouterr().out
+    assert "【党建统计数仓】任务失败：county_submissions_nightly.ingest" in out
+    assert "运行：scheduled__2026-12-05\n第 3 次尝试\n错误：磁盘已满" in out

@@ -3,7 +3,7 @@ deployment configures them, none of them appears in anything a night leaves behi
 the repository.
 
 The module configures every secret the product reads (the login roles' passwords, the
-pseudonymisation key, the notification webhook and the SMTP password) with fresh random
+pseudonymisation key, the notification webhook and its signing secret, the SMTP password) with fresh random
 values, builds the city under them, writes every steward output, then searches every file
 (text, and the XML inside .xlsx and other zip files) for each value, raw and URL-encoded.
 The local defaults (``<role>-local``) are the embedded dev warehouse's documented defaults,
@@ -53,6 +53,7 @@ def _configured() -> dict[str, str]:
         f"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key={_secret('hook')}"
     )
     values["DANGJIAN_SMTP_PASSWORD"] = _secret("smtp")
+    values["DANGJIAN_NOTIFY_WEBHOOK_SECRET"] = f"SEC{secrets.token_hex(16)}"
     return values
 
 
@@ -229,18 +230,18 @@ class _Refusing(http.server.BaseHTTPRequestHandler):
 def test_a_failed_notification_does_not_show_the_webhook_url(configured, monkeypatch, caplog):
     """What a failing notify task would log: the error, not where it was sent."""
     import traceback
-    import urllib.error
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Refusing)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     token = configured["DANGJIAN_NOTIFY_WEBHOOK_URL"].split("key=", 1)[1]
     monkeypatch.setenv("DANGJIAN_NOTIFY", "webhook")
     monkeypatch.setenv("no_proxy", "*")  # straight to the local server
+    monkeypatch.setattr(notify, "RETRY_DELAYS", (0, 0))
     monkeypatch.setenv(
         "DANGJIAN_NOTIFY_WEBHOOK_URL", f"http://127.0.0.1:{server.server_port}/send?key={token}"
     )
     try:
-        with pytest.raises(urllib.error.HTTPError) as failed:  # the server was reached, and refused
+        with pytest.raises(notify.NotDelivered, match="HTTP 500") as failed:  # reached, and refused
             notify.send("【党建统计数仓】测试", "正文")
     finally:
         server.shutdown()

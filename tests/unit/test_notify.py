@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import re
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -14,29 +19,41 @@ from ingest.outputs import notify
 
 @pytest.fixture
 def webhook():
-    """A local HTTP endpoint that keeps what is posted to it."""
+    """A local HTTP endpoint that keeps what is posted to it (the body, and the path with its
+    query as ``_path``) and answers from ``answers`` (status, body) in turn, then with success."""
     received: list[dict] = []
+    answers: list[tuple[int, bytes]] = []
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):  # noqa: N802 (http.server's naming)
-            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-            self.send_response(200)
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            received.append({**body, "_path": self.path})
+            status, answer = answers.pop(0) if answers else (200, b'{"errcode": 0, "errmsg": "ok"}')
+            self.send_response(status)
             self.end_headers()
-            self.wfile.write(b'{"errcode": 0}')
+            self.wfile.write(answer)
 
         def log_message(self, *args):
             pass
 
     server = HTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/robot", received
+    yield f"http://127.0.0.1:{server.server_port}/robot?access_token=k3y", received, answers
     server.shutdown()
 
 
-def test_webhook_gets_the_message_as_a_group_robot_text(monkeypatch, webhook):
-    url, received = webhook
+@pytest.fixture
+def robot(monkeypatch, webhook):
+    """The webhook channel on the local endpoint, with no wait between tries."""
     monkeypatch.setenv("DANGJIAN_NOTIFY", "webhook")
-    monkeypatch.setenv("DANGJIAN_NOTIFY_WEBHOOK_URL", url)
+    monkeypatch.setenv("DANGJIAN_NOTIFY_WEBHOOK_URL", webhook[0])
+    monkeypatch.delenv("DANGJIAN_NOTIFY_WEBHOOK_SECRET", raising=False)
+    monkeypatch.setattr(notify, "RETRY_DELAYS", (0, 0))
+    return webhook
+
+
+def test_webhook_gets_the_message_as_a_group_robot_text(robot):
+    url, received, _ = robot
     assert notify.send("【党建统计数仓】已发布", "运行：r1") == "webhook"
     assert received == [
         {
@@ -44,8 +61,59 @@ def test_webhook_gets_the_message_as_a_group_robot_text(monkeypatch, webhook):
             "text": {"content": "【党建统计数仓】已发布\n运行：r1"},
             "subject": "【党建统计数仓】已发布",
             "body": "运行：r1",
+            "_path": "/robot?access_token=k3y",
         }
     ]
+
+
+def test_a_robot_that_refuses_with_an_errcode_is_not_delivered_and_not_tried_again(robot):
+    """WeCom and DingTalk answer HTTP 200 with a non-zero errcode when they refuse a message."""
+    url, received, answers = robot
+    answers.append((200, b'{"errcode": 310000, "errmsg": "sign not match"}'))
+    with pytest.raises(notify.NotDelivered, match="errcode 310000：sign not match") as refused:
+        notify.send("标题", "正文")
+    assert len(received) == 1 and "k3y" not in str(refused.value)  # the URL carries the key
+
+
+def test_a_busy_or_failing_robot_is_tried_again_three_times_in_all(robot):
+    url, received, answers = robot
+    answers += [(200, b'{"errcode": 45009, "errmsg": "api freq out of limit"}'), (502, b"bad gateway")]
+    assert notify.send("标题", "正文") == "webhook"  # the third try gets through
+    assert len(received) == 3
+    answers += [(503, b"")] * 3
+    with pytest.raises(notify.NotDelivered, match="共尝试 3 次）：HTTP 503"):
+        notify.send("标题", "正文")
+    assert len(received) == 6
+
+
+def test_a_robot_out_of_reach_is_tried_three_times_then_fails(monkeypatch):
+    import socket
+
+    with socket.socket() as closed:  # a port nobody listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    monkeypatch.setenv("DANGJIAN_NOTIFY", "webhook")
+    monkeypatch.setenv("DANGJIAN_NOTIFY_WEBHOOK_URL", f"http://127.0.0.1:{port}/robot?key=k3y")
+    waits: list[float] = []
+    monkeypatch.setattr(notify.time, "sleep", waits.append)
+    with pytest.raises(notify.NotDelivered, match="共尝试 3 次）：无法连接") as failed:
+        notify.send("标题", "正文")
+    assert waits == list(notify.RETRY_DELAYS) and "k3y" not in str(failed.value)
+
+
+def test_a_dingtalk_secret_signs_each_request_as_the_robot_checks_it(robot, monkeypatch):
+    url, received, _ = robot
+    secret = "SEC0123456789abcdef"
+    monkeypatch.setenv("DANGJIAN_NOTIFY_WEBHOOK_SECRET", secret)
+    before = int(time.time() * 1000)
+    notify.send("标题", "正文")
+    query = parse_qs(urlsplit(received[0]["_path"]).query)
+    stamp, sign = query["timestamp"][0], query["sign"][0]
+    # what DingTalk computes on its side, and a signature older than an hour it refuses
+    expected = hmac.new(secret.encode(), f"{stamp}\n{secret}".encode(), hashlib.sha256).digest()
+    assert base64.b64decode(sign) == expected
+    assert before <= int(stamp) <= int(time.time() * 1000)
+    assert query["access_token"] == ["k3y"] and secret not in received[0]["_path"]
 
 
 def test_smtp_sends_a_mail(monkeypatch):
