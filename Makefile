@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test docs lint format airflow psql down clean
+.PHONY: install demo test docs lint format airflow portal psql down clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,9 @@ format: $(STAMP)
 
 airflow: $(STAMP)  ## local Airflow UI on http://127.0.0.1:8080 (api-server, scheduler, dag-processor)
 	$(BIN)/dangjian airflow
+
+portal: $(STAMP)  ## the portal for county clerks and data stewards on http://127.0.0.1:8800
+	$(BIN)/dangjian portal
 
 psql: $(STAMP)  ## an analyst's psql session on the published marts
 	$(BIN)/dangjian warehouse up

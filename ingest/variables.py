@@ -66,12 +66,13 @@ class Variable:
         )
 
 
-_AIRFLOW, _WAREHOUSE, _PIPELINE, _NOTIFY, _LOCAL = (
+_AIRFLOW, _WAREHOUSE, _PIPELINE, _NOTIFY, _PORTAL, _LOCAL = (
     "Airflow",
     "Warehouse (PostgreSQL for the statistics; analysts connect to it)",
     "Pipeline",
     "Notifications: the night's outcome (published, nothing new, refused and why, failed) and\n"
     "every failed task, to the operations team",
+    "Portal (`dangjian portal`): the web pages for county clerks and data stewards",
     "Local runs only (make demo, the tests, `dangjian` outside the containers): docker compose\n"
     "does not read these; shown with their defaults",
 )
@@ -355,6 +356,39 @@ VARIABLES: tuple[Variable, ...] = (
     ),
     Variable("DANGJIAN_SMTP_PASSWORD", _NOTIFY, joined=True),
     Variable("DANGJIAN_SMTP_FROM", _NOTIFY, joined=True),
+    Variable(
+        "DANGJIAN_PORTAL_SECRET",
+        _PORTAL,
+        "Signs the portal's session cookies: a long random value, the same on every portal process.\n"
+        "Unset locally: a secret is made once in DANGJIAN_HOME/secrets.",
+        example=_CHANGE_ME,
+    ),
+    Variable(
+        "DANGJIAN_PORTAL_SESSION_HOURS",
+        _PORTAL,
+        "A login lasts this many hours; then the person logs in again.",
+        "8",
+        kind="number",
+        minimum=0.01,
+        maximum=24 * 30,
+    ),
+    Variable(
+        "DANGJIAN_PORTAL_HTTPS_ONLY",
+        _PORTAL,
+        "true behind HTTPS (a reverse proxy): the session cookie is then sent over HTTPS only.",
+        "false",
+        kind="choice",
+        choices=("false", "true"),
+    ),
+    Variable(
+        "PORTAL_BIND_ADDRESS",
+        _PORTAL,
+        "Where the portal is published on the host. It is plain HTTP: keep 127.0.0.1 and put a TLS\n"
+        "reverse proxy in front (then DANGJIAN_PORTAL_HTTPS_ONLY=true).",
+        "127.0.0.1",
+        used_by="compose",
+    ),
+    _port("PORTAL_HOST_PORT", _PORTAL, default="8800", used_by="compose", joined=True),
     Variable(
         "DANGJIAN_HOME",
         _LOCAL,

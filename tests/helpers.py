@@ -24,6 +24,7 @@ PRODUCT_SCHEMAS = (
     "marts",
     "marts_previous",
     "restricted",
+    "portal",
 )
 
 
@@ -35,7 +36,7 @@ def reset_warehouse(s: Settings) -> None:
         for name in PRODUCT_SCHEMAS:
             conn.execute(f'drop schema if exists "{name}" cascade')
     schema.bootstrap(s)
-    for sub in ("inbox", "archive"):
+    for sub in ("inbox", "archive", "portal"):
         shutil.rmtree(s.home / sub, ignore_errors=True)
 
 

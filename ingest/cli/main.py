@@ -26,6 +26,7 @@ from ingest.cli.night_commands import (
     cmd_nightly,
     cmd_reprocess,
 )
+from ingest.cli.portal_commands import add_parser as add_portal_parser
 from ingest.cli.registry_commands import cmd_registry
 from ingest.cli.steward_commands import cmd_corrections, cmd_report, cmd_steward, cmd_summary
 from ingest.cli.terminal import console
@@ -202,6 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("summary", help="print what the warehouse holds and has published")
     p.set_defaults(func=cmd_summary)
+    add_portal_parser(sub)
     return parser
 
 

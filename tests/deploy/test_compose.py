@@ -153,7 +153,17 @@ def test_celery_profile_adds_redis_and_a_worker(compose):
     assert services["airflow-worker"]["depends_on"]["redis"] == HEALTHY
     assert "@redis:6379/" in env["AIRFLOW__CELERY__BROKER_URL"]
     without_profile = {name for name, service in services.items() if "profiles" not in service}
-    assert without_profile == {*AIRFLOW, "airflow-init", "postgres", "warehouse"}
+    assert without_profile == {*AIRFLOW, "airflow-init", "portal", "postgres", "warehouse"}
+
+
+def test_the_portal_runs_the_project_image_on_the_hosts_loopback_by_default(compose):
+    portal, env = compose["services"]["portal"], compose["x-airflow-common"]["environment"]
+    assert portal["image"] == compose["x-airflow-common"]["image"]
+    assert portal["entrypoint"] == ["dangjian"] and portal["command"][0] == "portal"
+    assert portal["depends_on"]["airflow-init"] == DONE and portal["depends_on"]["warehouse"] == HEALTHY
+    (port,) = portal["ports"]
+    assert port["host_ip"] == "${PORTAL_BIND_ADDRESS:-127.0.0.1}" and port["target"] == 8800
+    assert env["DANGJIAN_PORTAL_SECRET"].startswith("${DANGJIAN_PORTAL_SECRET:?")
 
 
 def strings(node) -> list[str]:
