@@ -178,6 +178,14 @@ def _annotate(original: bytes, sub: Submission) -> bytes:
     return out.getvalue()
 
 
+def annotated(sub: Submission) -> bytes:
+    """The submission's original workbook, from the archive, with its problems marked."""
+    import fsspec
+
+    with fsspec.open(sub.archive_path, "rb") as fh:
+        return _annotate(fh.read(), sub)
+
+
 def write(
     s: Settings,
     out: Path,
@@ -186,15 +194,11 @@ def write(
     progress: Callable[[], None] | None = None,
 ) -> list[Path]:
     """Write one correction workbook per current submission with problems; returns the paths."""
-    import fsspec
-
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for sub in with_problems(s, county, period):
-        with fsspec.open(sub.archive_path, "rb") as fh:
-            original = fh.read()
         path = out / sub.out_name
-        path.write_bytes(_annotate(original, sub))
+        path.write_bytes(annotated(sub))
         written.append(path)
         if progress:
             progress()

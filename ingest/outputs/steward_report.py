@@ -100,13 +100,18 @@ def _rejections_by_county(statuses: list[completeness.CountyStatus]) -> list[tup
     return sorted(totals.items(), key=lambda kv: -kv[1])
 
 
-def render(s: Settings) -> str:
+def render(s: Settings, gx_docs: str | None = None) -> str:
+    """The report's HTML; ``gx_docs``: where its link to the GX Data Docs points (default: the
+    pages' file, when the audit wrote them; the portal serves them itself)."""
     from jinja2 import Environment, PackageLoader
 
     env = Environment(
         loader=PackageLoader("ingest.outputs", "templates"), autoescape=True
     )  # every value is data, never markup
-    return env.get_template("steward_report.html.j2").render(**context(s))
+    found = context(s)
+    if gx_docs and found["gx_docs"]:
+        found["gx_docs"] = gx_docs
+    return env.get_template("steward_report.html.j2").render(**found)
 
 
 def write(s: Settings, out: Path) -> Path:

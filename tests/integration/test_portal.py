@@ -12,7 +12,8 @@ from openpyxl import load_workbook
 
 from ingest import contract
 from ingest.portal import accounts
-from ingest.portal.app import create_app, uploads_dir
+from ingest.portal.app import create_app
+from ingest.portal.county_pages import uploads_dir
 from ingest.samples import generator
 from tests.helpers import column_of, query
 
@@ -226,3 +227,38 @@ def test_dangjian_portal_adds_accounts_and_serves_the_pages(wh, monkeypatch):
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(30)
+
+
+def test_a_stewards_decision_needs_a_reason_and_is_recorded_under_the_stewards_name(portal, night, tmp_path):
+    rows = generator.county_rows(SINAN, "2025")
+    rows["villages"][0]["grid_count"] = 70  # a warning: more grids than is plausible
+    path = tmp_path / contract.file_name(SINAN, "2025")
+    generator.write_workbook(path, SINAN, "2025", rows)
+    night(portal, "portal-night", [path])
+    ((failure,),) = query(
+        portal,
+        "select validation_result_id from quality.validation_result where run_id = 'portal-night'"
+        " and details->>'rule_id' = 'village_grids_plausible'",
+    )
+    steward = _login(portal, "steward1")
+    page = steward.get("/steward").text
+    assert f'name="validation_result_id" value="{failure}"' in page
+    csrf = re.search(r'name="csrf_token" value="(\w+)"', page).group(1)
+    form = {"validation_result_id": str(failure), "action": "ack", "csrf_token": csrf}
+    assert steward.post("/steward/decide", data={**form, "reason": "  "}).status_code == 400
+    done = steward.post("/steward/decide", data={**form, "reason": "已电话核实，网格确为 70 个"})
+    assert done.status_code == 303
+    assert "已知悉检查" in steward.get(done.headers["location"]).text
+    assert query(portal, "select action, decided_by, reason from quality.disposition") == [
+        ("acknowledge", "steward1", "已电话核实，网格确为 70 个")
+    ]
+    # a clerk has no steward pages and can take no decision
+    clerk = _login(portal, "sinan.clerk")
+    assert clerk.get("/steward").status_code == 404
+    decided = clerk.post(
+        "/steward/decide", data={**form, "reason": "x", "csrf_token": _csrf(clerk, "/login")}
+    )
+    assert decided.status_code == 404
+    # served files stay inside their folders
+    assert steward.get("/steward/gx/..%2F..%2Fsecrets%2Fportal_session").status_code == 404
+    assert steward.get("/steward/gx/index.html").status_code == 200  # the audit wrote its Data Docs

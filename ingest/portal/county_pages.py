@@ -1,0 +1,254 @@
+"""A county's pages: check a workbook and submit it, follow its submissions, download its
+correction workbook, read its published figures. A clerk reaches only the account's county;
+a steward every county (``Portal.county``).
+
+Checking gives the verdict ``dangjian check`` gives (the same reader and rule set,
+``ingest/workbook/reader.py``), each problem at its cell. The upload is stored under a name
+the server chooses, limited in size (``DANGJIAN_MAX_FILE_MB``) and type (.xlsx); the reader's
+preflight refuses a decompression bomb or a broken file. A workbook without a critical
+problem can then be submitted by the person who checked it, within a day: it is copied into
+the inbox, where the night picks it up.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import shutil
+import time
+from pathlib import Path
+
+import psycopg
+from fastapi import APIRouter, Form, HTTPException, Request, UploadFile
+from fastapi.responses import HTMLResponse, Response
+
+from ingest import contract
+from ingest.config import Settings
+from ingest.contract import orgunits
+from ingest.portal import accounts
+from ingest.portal.accounts import Account
+from ingest.variables import value
+
+_UPLOAD_ID = re.compile(r"[0-9a-f]{32}")
+#: How long a checked upload waits to be submitted before it is removed.
+UPLOAD_KEPT_SECONDS = 24 * 3600
+
+
+def uploads_dir(s: Settings) -> Path:
+    return s.home / "portal" / "uploads"
+
+
+def router(portal) -> APIRouter:
+    pages = APIRouter()
+    s = portal.s
+
+    @pages.get("/county/{code}", response_class=HTMLResponse)
+    def county(request: Request, code: str):
+        portal.county(request, code)
+        return portal.page(
+            request,
+            "county.html",
+            code=code,
+            max_mb=value("DANGJIAN_MAX_FILE_MB"),
+            submissions=_submissions(s, code),
+            figures=_figures(s, code),
+        )
+
+    @pages.post("/county/{code}/check", response_class=HTMLResponse)
+    async def check(request: Request, code: str, workbook: UploadFile, csrf_token: str = Form("")):
+        user = portal.county(request, code)
+        portal.form(request, csrf_token)
+        upload = secrets.token_hex(16)
+        stored = await _store(s, workbook, upload)
+        verdict = _verdict(stored, code)
+        details = {k: verdict.get(k) for k in ("sha256", "critical", "warnings", "refused")}
+        accounts.record(
+            s,
+            user,
+            "check",
+            {"county_code": code, "upload": upload, "file_name": workbook.filename, **details},
+        )
+        if verdict.get("refused") or verdict["critical"]:
+            stored.unlink(missing_ok=True)  # nothing to submit: keep nothing
+        return portal.page(
+            request, "verdict.html", code=code, token=upload, file_name=workbook.filename, **verdict
+        )
+
+    @pages.post("/county/{code}/submit", response_class=HTMLResponse)
+    def submit(request: Request, code: str, upload: str = Form(""), csrf_token: str = Form("")):
+        user = portal.county(request, code)
+        portal.form(request, csrf_token)
+        stored = uploads_dir(s) / f"{upload}.xlsx"
+        if not _UPLOAD_ID.fullmatch(upload) or not stored.exists() or not _checked_by(s, user, code, upload):
+            raise HTTPException(404, "没有这份已检查的工作簿，请重新上传检查")
+        verdict = _verdict(stored, code)  # judged again: what goes to the inbox is what was checked
+        if verdict.get("refused") or verdict["critical"]:
+            raise HTTPException(409, "这份工作簿有严重问题，不能报送")
+        s.inbox.mkdir(parents=True, exist_ok=True)
+        target = s.inbox / contract.file_name(code, verdict["period"])
+        if target.exists():
+            target = target.with_name(f"{target.stem}_门户{time.strftime('%Y%m%d%H%M%S')}{target.suffix}")
+        partial = target.with_name(target.name + ".part")
+        shutil.copyfile(stored, partial)
+        partial.replace(target)
+        stored.unlink()
+        accounts.record(
+            s,
+            user,
+            "submit",
+            {"county_code": code, "upload": upload, "inbox_file": target.name, "sha256": verdict["sha256"]},
+        )
+        return portal.page(
+            request, "message.html", message=f"已报送：{target.name}，今晚的运行将接收并处理。"
+        )
+
+    @pages.get("/county/{code}/corrections/{period}")
+    def corrections(request: Request, code: str, period: str):
+        from ingest.outputs import corrections as workbooks
+
+        user = portal.county(request, code)
+        found = workbooks.with_problems(s, code, period)
+        if not found:
+            raise HTTPException(404, "这一期没有需要更正的工作簿")
+        sub = found[0]
+        accounts.record(s, user, "download_corrections", {"county_code": code, "period": period})
+        return Response(
+            workbooks.annotated(sub),
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": f"attachment; filename*=UTF-8''{_quoted(sub.out_name)}"},
+        )
+
+    return pages
+
+
+def _quoted(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name)
+
+
+def _submissions(s: Settings, code: str) -> list[dict]:
+    """The county's files, newest first, each with what became of it."""
+    with psycopg.connect(s.url("steward")) as conn:
+        cur = conn.execute(
+            "select f.submission_id, f.file_name, f.period, f.received_at, f.status, f.status_reason,"
+            " f.is_current, (select count(*) from quality.rejected_cells r where r.submission_id = f.submission_id)"
+            "  as rejected_cells,"
+            " p.published_submission_id = f.submission_id as published,"
+            " p.newest_submission_id = f.submission_id and p.is_held_back as held_back,"
+            " case when p.newest_submission_id = f.submission_id then p.held_back_reason end as held_back_reason,"
+            " exists (select from quality.active_hold h where h.submission_id = f.submission_id) as on_hold"
+            " from quality.submission_status f"
+            " left join quality.county_period_status p on p.county_code = f.county_code and p.period = f.period"
+            " where f.county_code = %s order by f.received_at desc, f.submission_id desc",
+            (code,),
+        )
+        names = [d.name for d in cur.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    for row in rows:
+        row["label"] = _label(row)
+    return rows
+
+
+def _label(row: dict) -> str:
+    """What became of a file, in a clerk's words."""
+    if row["status"] == "quarantined":
+        return "整份未受理"
+    if not row["is_current"]:
+        return "已被更新的报送取代"
+    if row["published"]:
+        return "已发布" + (f"（{row['rejected_cells']} 处单元格退回）" if row["rejected_cells"] else "")
+    if row["held_back"] or row["on_hold"]:
+        return "暂缓发布"
+    return "已接收，待今晚发布"
+
+
+def _figures(s: Settings, code: str) -> list[tuple[str, list[tuple[str, object]]]]:
+    """The county's published figures per period: (period, [(label, value)]), newest first;
+    labels are the mart's column comments (their Chinese part)."""
+    with psycopg.connect(s.url("steward")) as conn:
+        if not conn.execute("select to_regclass('marts.mart_county_period_summary') is not null").fetchone()[
+            0
+        ]:
+            return []
+        labels = dict(
+            conn.execute(
+                "select a.attname, split_part(col_description(a.attrelid, a.attnum), ' / ', 1)"
+                " from pg_attribute a where a.attrelid = 'marts.mart_county_period_summary'::regclass"
+                " and a.attnum > 0 and not a.attisdropped"
+            ).fetchall()
+        )
+        cur = conn.execute(
+            "select * from marts.mart_county_period_summary where county_code = %s order by period desc",
+            (code,),
+        )
+        names = [d.name for d in cur.description]
+        shown = [n for n in names if n not in ("county_code", "period")]
+        return [
+            (row[names.index("period")], [(labels.get(n) or n, row[names.index(n)]) for n in shown])
+            for row in cur.fetchall()
+        ]
+
+
+async def _store(s: Settings, upload: UploadFile, name: str) -> Path:
+    """Keep the upload under a name the server chooses, refusing what is not an .xlsx or is
+    larger than DANGJIAN_MAX_FILE_MB (counted while reading, whatever the client declared)."""
+    if not (upload.filename or "").lower().endswith(".xlsx"):
+        raise HTTPException(415, "只接受 .xlsx 工作簿（请用报表模板填写后另存为 .xlsx）")
+    limit = int(value("DANGJIAN_MAX_FILE_MB") * 1024 * 1024)
+    folder = uploads_dir(s)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for old in folder.glob("*.xlsx"):  # checked and never submitted: kept for a day
+        if old.stat().st_mtime < time.time() - UPLOAD_KEPT_SECONDS:
+            old.unlink(missing_ok=True)
+    path, size = folder / f"{name}.xlsx", 0
+    with path.open("wb") as out:
+        while chunk := await upload.read(1 << 20):
+            size += len(chunk)
+            if size > limit:
+                out.close()
+                path.unlink()
+                raise HTTPException(413, f"文件超过 {value('DANGJIAN_MAX_FILE_MB'):g} MB 的上限")
+            out.write(chunk)
+    return path
+
+
+def _verdict(path: Path, code: str) -> dict:
+    """What ``dangjian check`` says about the workbook: refused whole, or its problems."""
+    from ingest.workbook.book import WorkbookRejected
+    from ingest.workbook.reader import read_workbook
+
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    try:
+        book = read_workbook(path)
+    except WorkbookRejected as rejected:
+        where = f"{rejected.sheet}!{rejected.cell}" if rejected.sheet and rejected.cell else rejected.sheet
+        return {"refused": rejected.reason, "where": where, "critical": 0, "warnings": 0, "sha256": digest}
+    if book.county_code != code:
+        return {
+            "refused": f"这份工作簿是{orgunits.county_name(book.county_code)}（{book.county_code}）的，"
+            f"不是{orgunits.county_name(code)}的",
+            "critical": 0,
+            "warnings": 0,
+            "sha256": digest,
+        }
+    problems = sorted(book.problems, key=lambda p: (p.severity != "critical", p.sheet))
+    return {
+        "period": book.period,
+        "rows": sum(d.row_count for d in book.sheets.values()),
+        "problems": problems,
+        "critical": len(book.critical),
+        "warnings": len(problems) - len(book.critical),
+        "sha256": digest,
+    }
+
+
+def _checked_by(s: Settings, user: Account, code: str, upload: str) -> bool:
+    """Whether ``user`` checked this upload for ``code`` (an upload id is good for its owner only)."""
+    with psycopg.connect(s.url()) as conn:
+        return conn.execute(
+            "select exists (select from portal.action where action = 'check' and name = %s"
+            " and details->>'upload' = %s and details->>'county_code' = %s)",
+            (user.name, upload, code),
+        ).fetchone()[0]

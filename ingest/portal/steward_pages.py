@@ -1,0 +1,111 @@
+"""The steward's pages: every county's status per period, what is held back and why, the
+latest audit's failed checks, and the decisions on them (waive, acknowledge, release), each
+with a required reason and recorded under the steward's own name; the steward report, the
+Great Expectations Data Docs and dbt's documentation, served behind the login.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
+
+from ingest.portal import accounts
+from ingest.quality import approval, completeness, steward
+
+
+def router(portal) -> APIRouter:
+    pages = APIRouter()
+    s = portal.s
+
+    @pages.get("/steward", response_class=HTMLResponse)
+    def overview(request: Request, done: str = ""):
+        portal.steward(request)
+        with psycopg.connect(s.url("steward")) as conn:
+            statuses = completeness.statuses(conn)
+            held = approval.held_back(conn)
+        return portal.page(
+            request,
+            "steward.html",
+            rates=completeness.rates(statuses),
+            statuses=statuses,
+            held=held,
+            failures=steward.failures(s),
+            done=_done(done),
+        )
+
+    @pages.post("/steward/release")
+    def release(
+        request: Request, submission_id: int = Form(...), reason: str = Form(""), csrf_token: str = Form("")
+    ):
+        user = portal.steward(request)
+        portal.form(request, csrf_token)
+        _decided(lambda: steward.release(s, submission_id, reason, by=user.name))
+        accounts.record(s, user, "release", {"submission_id": submission_id, "reason": reason.strip()})
+        return RedirectResponse(f"/steward?done=release-{submission_id}", status_code=303)
+
+    @pages.post("/steward/decide")
+    def decide(
+        request: Request,
+        validation_result_id: int = Form(...),
+        action: str = Form(""),
+        reason: str = Form(""),
+        csrf_token: str = Form(""),
+    ):
+        user = portal.steward(request)
+        portal.form(request, csrf_token)
+        if action not in steward.ACTIONS:
+            raise HTTPException(400, "只能豁免（waive）或知悉（ack）")
+        _decided(lambda: steward.decide(s, validation_result_id, action, reason, by=user.name))
+        details = {"validation_result_id": validation_result_id, "reason": reason.strip()}
+        accounts.record(s, user, action, details)
+        return RedirectResponse(f"/steward?done={action}-{validation_result_id}", status_code=303)
+
+    @pages.get("/steward/report", response_class=HTMLResponse)
+    def report(request: Request):
+        from ingest.outputs import steward_report
+
+        portal.steward(request)
+        return HTMLResponse(steward_report.render(s, gx_docs="/steward/gx/index.html"))
+
+    @pages.get("/steward/gx/{path:path}")
+    def gx_docs(request: Request, path: str):
+        from ingest.quality.audit import docs_dir
+
+        portal.steward(request)
+        return FileResponse(_inside(docs_dir(s), path))
+
+    @pages.get("/steward/dbt-docs")
+    def dbt_docs(request: Request):
+        from ingest.warehouse import dbt
+
+        portal.steward(request)
+        return FileResponse(_inside(dbt.target_dir(s), "static_index.html"))
+
+    return pages
+
+
+def _done(done: str) -> str:
+    """The decision just recorded, in words (``release-12``: 已放行报送 12)."""
+    kind, _, number = done.partition("-")
+    words = {"release": "已放行报送", "waive": "已豁免检查", "ack": "已知悉检查"}.get(kind)
+    return f"{words} {number}，已记录在您的名下" if words and number.isdigit() else ""
+
+
+def _decided(decision) -> None:
+    """Take a decision; a refusal (no reason, nothing to decide on) is the steward's to read."""
+    try:
+        decision()
+    except (ValueError, steward.NotAFailure) as e:
+        raise HTTPException(400, str(e)) from None
+
+
+def _inside(root: Path, path: str) -> Path:
+    """``root / path`` when it is a file inside ``root`` (no ``..`` out of it), else 404."""
+    root = root.resolve()
+    found = (root / path).resolve()
+    if not found.is_relative_to(root) or not found.is_file():
+        raise HTTPException(404, "没有这个页面（尚未生成）")
+    return found
