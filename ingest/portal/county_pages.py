@@ -235,6 +235,7 @@ def _verdict(path: Path, code: str) -> dict:
         }
     problems = sorted(book.problems, key=lambda p: (p.severity != "critical", p.sheet))
     return {
+        "sheets": sheet_views(path, problems),
         "period": book.period,
         "rows": sum(d.row_count for d in book.sheets.values()),
         "problems": problems,
@@ -242,6 +243,64 @@ def _verdict(path: Path, code: str) -> dict:
         "warnings": len(problems) - len(book.critical),
         "sha256": digest,
     }
+
+
+#: Rows of a sheet shown around its problems (the rest are in the table of problems).
+MAX_ROWS_SHOWN = 40
+
+
+def sheet_views(path: Path, problems: list) -> list[dict]:
+    """Each sheet with problems at cells, as the clerk sees it in Excel: its header row and
+    the rows with problems, every column, the problem cells marked (critical over warning)
+    with their message."""
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, get_column_letter
+    from python_calamine import CalamineWorkbook
+
+    marks: dict[str, dict[tuple[int, int], object]] = {}
+    for p in problems:
+        try:
+            letters, row = coordinate_from_string(p.cell)
+        except (ValueError, TypeError):  # a problem of the sheet or the file: no cell
+            continue
+        at = marks.setdefault(p.sheet, {})
+        key = (row, column_index_from_string(letters))
+        if key not in at or p.severity == "critical":
+            at[key] = p
+    book = CalamineWorkbook.from_path(str(path))
+    views = []
+    for title, at in marks.items():
+        try:
+            grid = book.get_sheet_by_name(title).to_python(skip_empty_area=False)
+        except Exception:  # the sheet was named differently: the table of problems says it all
+            continue
+        rows = sorted({r for r, _ in at})[:MAX_ROWS_SHOWN]
+        width = max([len(grid[0]) if grid else 0, *(c for _, c in at)])
+
+        views.append(
+            {
+                "title": title,
+                "letters": [get_column_letter(c) for c in range(1, width + 1)],
+                "header": [v for v, _ in _cells(grid, at, 1, width)],
+                "rows": [(r, _cells(grid, at, r, width)) for r in rows],
+                "more": len({r for r, _ in at}) - len(rows),
+            }
+        )
+    return views
+
+
+def _cells(grid: list[list], at: dict, row: int, width: int) -> list[tuple[str, object]]:
+    """Row ``row`` (1-based) of the sheet: each cell's value as shown, and its problem if any."""
+    values = grid[row - 1] if row - 1 < len(grid) else []
+    return [
+        (_shown(values[c - 1] if c - 1 < len(values) else ""), at.get((row, c))) for c in range(1, width + 1)
+    ]
+
+
+def _shown(value: object) -> str:
+    """A cell's value as Excel shows it (a whole number without ``.0``)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "" if value is None else str(value)
 
 
 def _checked_by(s: Settings, user: Account, code: str, upload: str) -> bool:

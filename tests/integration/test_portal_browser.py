@@ -87,6 +87,9 @@ def test_a_clerk_and_a_steward_through_two_nights_in_the_browser(wh, served, bro
     row = page.locator("#problems tr.critical").first
     assert f"村情!{grid}3" in row.inner_text() and "-3" in row.inner_text()
     assert page.locator("input[value=报送]").count() == 0
+    marked = page.locator("table.sheet td.marked.critical")  # the sheet, as in Excel, the cell marked
+    assert marked.count() == 1 and marked.get_attribute("data-cell") == f"{grid}3"
+    assert marked.inner_text() == "-3" and "网格数" in marked.get_attribute("title")
     _screenshot(page, tmp_path / "clerk-problems.png")
 
     # the corrected workbook passes and is submitted to the inbox
