@@ -357,6 +357,12 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("DANGJIAN_SMTP_PASSWORD", _NOTIFY, joined=True),
     Variable("DANGJIAN_SMTP_FROM", _NOTIFY, joined=True),
     Variable(
+        "DANGJIAN_PORTAL_URL",
+        _PORTAL,
+        "The portal's address as people reach it (e.g. https://dangjian.example.gov.cn): the night's\n"
+        "message then links to its pages (each held-back county's, the steward's) instead of a file path.",
+    ),
+    Variable(
         "DANGJIAN_PORTAL_SECRET",
         _PORTAL,
         "Signs the portal's session cookies: a long random value, the same on every portal process.\n"

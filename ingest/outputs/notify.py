@@ -172,11 +172,13 @@ class Night:
         }[self.outcome]
         if self.held_back and self.outcome == "published":
             title += f"（{len(self.held_back)} 个县（区）暂缓发布）"
+        portal = value("DANGJIAN_PORTAL_URL").rstrip("/")
         lines = [
             *(
                 f"暂缓发布：{orgunits.county_name(h.county_code)} {h.period}（{h.file_name}）："
                 + "；".join(h.reasons)
                 + ("；沿用上次发布的数据" if h.published_submission_id else "；该期尚无已发布的数据")
+                + (f"；详见 {portal}/county/{h.county_code}" if portal else "")
                 for h in self.held_back
             ),
             f"运行：{self.run_id}",
@@ -185,7 +187,9 @@ class Night:
         ]
         if self.reason and not self.ok:
             lines.append(f"原因：{self.reason}")
-        if report:
+        if portal:  # the portal's pages, not a path on the server
+            lines.append(f"数据管理：{portal}/steward；数据质量报告：{portal}/steward/report")
+        elif report:
             lines.append(f"数据质量报告：{report}")
         return f"【党建统计数仓】{title}", "\n".join(lines)
 

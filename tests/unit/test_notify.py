@@ -191,3 +191,16 @@ def test_the_nights_message_says_what_happened():
     assert not night.ok and "审核未通过" in subject
     assert "接收 3 份，整份隔离 1 份；退回单元格 12 处" in body and "严重未通过 1 项" in body
     assert "原因：village_in_its_township" in body and "/srv/report.html" in body
+
+
+def test_with_a_portal_the_message_links_to_its_pages_instead_of_a_path(monkeypatch):
+    from ingest.quality.approval import HeldBack
+
+    held = HeldBack("520603", "2025", 7, "520603_2025_万山区.xlsx", None, 3, ("村情!D2 乡镇代码不符",))
+    night = notify.Night("r8", "published", None, 2, 0, 1, 0, 0, held_back=[held])
+    monkeypatch.setenv("DANGJIAN_PORTAL_URL", "https://dangjian.example.gov.cn/")
+    subject, body = night.message("/srv/report.html")
+    assert "暂缓发布：万山区 2025" in body and "详见 https://dangjian.example.gov.cn/county/520603" in body
+    assert "https://dangjian.example.gov.cn/steward/report" in body and "/srv/report.html" not in body
+    monkeypatch.delenv("DANGJIAN_PORTAL_URL")
+    assert "数据质量报告：/srv/report.html" in night.message("/srv/report.html")[1]
