@@ -44,7 +44,12 @@ class Portal:
         return token
 
     def user(self, request: Request) -> Account | None:
-        name = request.session.get("user")
+        """The person logged in, while the login is younger than DANGJIAN_PORTAL_SESSION_HOURS
+        (checked here too, not only by the cookie's signed age)."""
+        name, since = request.session.get("user"), request.session.get("since", 0)
+        if name and time.time() - since > value("DANGJIAN_PORTAL_SESSION_HOURS") * 3600:
+            request.session.clear()
+            return None
         return accounts.get(self.s, name) if name else None
 
     def page(self, request: Request, name: str, status: int = 200, **context) -> HTMLResponse:

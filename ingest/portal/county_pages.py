@@ -31,6 +31,7 @@ from ingest.portal.accounts import Account
 from ingest.variables import value
 
 _UPLOAD_ID = re.compile(r"[0-9a-f]{32}")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: How long a checked upload waits to be submitted before it is removed.
 UPLOAD_KEPT_SECONDS = 24 * 3600
 
@@ -103,6 +104,27 @@ def router(portal) -> APIRouter:
             request, "message.html", message=f"已报送：{target.name}，今晚的运行将接收并处理。"
         )
 
+    @pages.get("/county/{code}/template")
+    def template(request: Request, code: str, period: str = ""):
+        import io
+
+        from ingest.workbook import template as blank
+
+        portal.county(request, code)
+        try:
+            period = contract.parse_period(period)
+        except ValueError as e:
+            raise HTTPException(400, f"期间「{period}」无效：{e}") from None
+        out = io.BytesIO()
+        blank.build(code, period).save(out)
+        return Response(
+            out.getvalue(),
+            media_type=XLSX,
+            headers={
+                "Content-Disposition": f"attachment; filename*=UTF-8''{_quoted(contract.file_name(code, period))}"
+            },
+        )
+
     @pages.get("/county/{code}/corrections/{period}")
     def corrections(request: Request, code: str, period: str):
         from ingest.outputs import corrections as workbooks
@@ -115,7 +137,7 @@ def router(portal) -> APIRouter:
         accounts.record(s, user, "download_corrections", {"county_code": code, "period": period})
         return Response(
             workbooks.annotated(sub),
-            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            media_type=XLSX,
             headers={"Content-Disposition": f"attachment; filename*=UTF-8''{_quoted(sub.out_name)}"},
         )
 

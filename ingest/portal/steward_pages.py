@@ -23,16 +23,21 @@ def router(portal) -> APIRouter:
     @pages.get("/steward", response_class=HTMLResponse)
     def overview(request: Request, done: str = ""):
         portal.steward(request)
+        failures = steward.failures(s)
         with psycopg.connect(s.url("steward")) as conn:
             statuses = completeness.statuses(conn)
             held = approval.held_back(conn)
+            cells = _failed_cells(conn, [f.validation_result_id for f in failures])
         return portal.page(
             request,
             "steward.html",
             rates=completeness.rates(statuses),
             statuses=statuses,
             held=held,
-            failures=steward.failures(s),
+            held_at={(h.county_code, h.period) for h in held},
+            failures=failures,
+            cells=cells,
+            max_cells=MAX_CELLS_SHOWN,
             done=_done(done),
         )
 
@@ -85,6 +90,23 @@ def router(portal) -> APIRouter:
         return FileResponse(_inside(dbt.target_dir(s), "static_index.html"))
 
     return pages
+
+
+#: Failing cells listed under each failed check (the steward report lists them all).
+MAX_CELLS_SHOWN = 20
+
+
+def _failed_cells(conn: psycopg.Connection, ids: list[int]) -> dict[int, list[tuple]]:
+    """The first failing cells of each failed check: county, file, sheet!cell, header, value."""
+    found: dict[int, list[tuple]] = {}
+    for vid, county, file_name, sheet, place, header, value in conn.execute(
+        "select validation_result_id, county_code, file_name, sheet, place, header, value from ("
+        " select f.*, row_number() over (partition by validation_result_id order by submission_id, source_row)"
+        "  as n from quality.failed_cells f where validation_result_id = any(%s)) as f where n <= %s",
+        (ids, MAX_CELLS_SHOWN),
+    ):
+        found.setdefault(vid, []).append((county, file_name, f"{sheet}!{place}", header, value))
+    return found
 
 
 def _done(done: str) -> str:

@@ -4,6 +4,7 @@ may do (another county's pages, a form without its CSRF token, guessing password
 from __future__ import annotations
 
 import re
+import time
 import zipfile
 
 import pytest
@@ -243,6 +244,7 @@ def test_a_stewards_decision_needs_a_reason_and_is_recorded_under_the_stewards_n
     steward = _login(portal, "steward1")
     page = steward.get("/steward").text
     assert f'name="validation_result_id" value="{failure}"' in page
+    assert f"思南县 {path.name}：村情!{column_of('villages', 'grid_count')}2（网格数（个）） = 70" in page
     csrf = re.search(r'name="csrf_token" value="(\w+)"', page).group(1)
     form = {"validation_result_id": str(failure), "action": "ack", "csrf_token": csrf}
     assert steward.post("/steward/decide", data={**form, "reason": "  "}).status_code == 400
@@ -262,3 +264,26 @@ def test_a_stewards_decision_needs_a_reason_and_is_recorded_under_the_stewards_n
     # served files stay inside their folders
     assert steward.get("/steward/gx/..%2F..%2Fsecrets%2Fportal_session").status_code == 404
     assert steward.get("/steward/gx/index.html").status_code == 200  # the audit wrote its Data Docs
+
+
+def test_a_clerk_downloads_the_blank_template_of_a_period_for_the_own_county_only(portal, tmp_path):
+    client = _login(portal, "sinan.clerk")
+    answer = client.get(f"/county/{SINAN}/template", params={"period": "2026Q1"})
+    assert answer.status_code == 200 and "520624_2026Q1" in answer.headers["content-disposition"]
+    (tmp_path / "t.xlsx").write_bytes(answer.content)
+    book = load_workbook(tmp_path / "t.xlsx")
+    assert contract.VILLAGES.title in book.sheetnames
+    assert client.get(f"/county/{SINAN}/template", params={"period": "2026Q5"}).status_code == 400
+    assert client.get(f"/county/{WANSHAN}/template", params={"period": "2026"}).status_code == 404
+
+
+def test_a_broken_file_is_refused_whole_and_a_login_expires(portal, tmp_path, monkeypatch):
+    client = _login(portal, "sinan.clerk")
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"PK\x03\x04 this is not really a workbook")
+    answer = _check(client, SINAN, broken)
+    assert answer.status_code == 200 and "整份不能受理" in answer.text
+    assert client.get("/").status_code == 303 and client.get(f"/county/{SINAN}").status_code == 200
+    later = time.time() + 9 * 3600  # past DANGJIAN_PORTAL_SESSION_HOURS (8)
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert client.get(f"/county/{SINAN}").headers["location"] == "/login"
