@@ -62,7 +62,7 @@ def router(portal) -> APIRouter:
         portal.form(request, csrf_token)
         upload = secrets.token_hex(16)
         stored = await _store(s, workbook, upload)
-        verdict = _verdict(stored, code)
+        verdict = await judged(stored, code)
         details = {k: verdict.get(k) for k in ("sha256", "critical", "warnings", "refused")}
         accounts.record(
             s,
@@ -83,7 +83,7 @@ def router(portal) -> APIRouter:
         stored = uploads_dir(s) / f"{upload}.xlsx"
         if not _UPLOAD_ID.fullmatch(upload) or not stored.exists() or not _checked_by(s, user, code, upload):
             raise HTTPException(404, "没有这份已检查的工作簿，请重新上传检查")
-        verdict = _verdict(stored, code)  # judged again: what goes to the inbox is what was checked
+        verdict = judge(stored, code)  # judged again: what goes to the inbox is what was checked
         if verdict.get("refused") or verdict["critical"]:
             raise HTTPException(409, "这份工作簿有严重问题，不能报送")
         s.inbox.mkdir(parents=True, exist_ok=True)
@@ -236,7 +236,16 @@ async def _store(s: Settings, upload: UploadFile, name: str) -> Path:
     return path
 
 
-def _verdict(path: Path, code: str) -> dict:
+async def judged(path: Path, code: str) -> dict:
+    """:func:`judge` in a worker process: reading a workbook is CPU work, so it runs off the
+    request's event loop, and several clerks' checks use every core (anyio's process pool,
+    whose workers keep the reader imported between checks)."""
+    from anyio import to_process
+
+    return await to_process.run_sync(judge, path, code, cancellable=True)
+
+
+def judge(path: Path, code: str) -> dict:
     """What ``dangjian check`` says about the workbook: refused whole, or its problems."""
     from ingest.workbook.book import WorkbookRejected
     from ingest.workbook.reader import read_workbook
