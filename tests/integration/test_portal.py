@@ -287,3 +287,23 @@ def test_a_broken_file_is_refused_whole_and_a_login_expires(portal, tmp_path, mo
     later = time.time() + 9 * 3600  # past DANGJIAN_PORTAL_SESSION_HOURS (8)
     monkeypatch.setattr(time, "time", lambda: later)
     assert client.get(f"/county/{SINAN}").headers["location"] == "/login"
+
+
+def test_text_from_workbooks_is_escaped_and_passwords_are_never_kept_in_clear(portal, tmp_path, caplog):
+    client = _login(portal, "sinan.clerk")
+    other = _client(portal)
+    wrong = {"name": "steward1", "password": "wrong " + PASSWORD, "csrf_token": _csrf(other, "/login")}
+    assert other.post("/login", data=wrong).status_code == 401
+    script = "<script>alert(1)</script>"
+    path = _workbook(tmp_path, SINAN, grid=script)
+    answer = _check(client, SINAN, path, name="<img src=x onerror=alert(2)>.xlsx")
+    assert "1 处严重问题" in answer.text
+    assert script not in answer.text and "&lt;script&gt;alert(1)&lt;/script&gt;" in answer.text
+    assert "<img src=x" not in answer.text and "&lt;img src=x onerror=alert(2)&gt;.xlsx" in answer.text
+    stored = query(
+        portal,
+        "select string_agg(t::text, ' ') from (select a::text as t from portal.account a"
+        " union all select l::text from portal.login_attempt l union all select x::text from portal.action x) as t",
+    )[0][0]
+    assert "sinan.clerk" in stored and PASSWORD not in stored and "wrong " not in stored
+    assert PASSWORD not in caplog.text
