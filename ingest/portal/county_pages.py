@@ -188,7 +188,7 @@ def _label(row: dict) -> str:
 
 def _figures(s: Settings, code: str) -> list[tuple[str, list[tuple[str, object]]]]:
     """The county's published figures per period: (period, [(label, value)]), newest first;
-    labels are the mart's column comments (their Chinese part)."""
+    labels are the mart's column comments (their Chinese part, before `` / English``)."""
     with psycopg.connect(s.url("steward")) as conn:
         if not conn.execute("select to_regclass('marts.mart_county_period_summary') is not null").fetchone()[
             0
@@ -196,7 +196,7 @@ def _figures(s: Settings, code: str) -> list[tuple[str, list[tuple[str, object]]
             return []
         labels = dict(
             conn.execute(
-                "select a.attname, split_part(col_description(a.attrelid, a.attnum), ' / ', 1)"
+                "select a.attname, regexp_replace(col_description(a.attrelid, a.attnum), '\\s*/\\s*[A-Za-z\"].*$', '')"
                 " from pg_attribute a where a.attrelid = 'marts.mart_county_period_summary'::regclass"
                 " and a.attnum > 0 and not a.attisdropped"
             ).fetchall()
@@ -208,9 +208,20 @@ def _figures(s: Settings, code: str) -> list[tuple[str, list[tuple[str, object]]
         names = [d.name for d in cur.description]
         shown = [n for n in names if n not in ("county_code", "period")]
         return [
-            (row[names.index("period")], [(labels.get(n) or n, row[names.index(n)]) for n in shown])
+            (row[names.index("period")], [(labels.get(n) or n, _figure(row[names.index(n)])) for n in shown])
             for row in cur.fetchall()
         ]
+
+
+def _figure(value: object) -> str:
+    """A published figure as a person reads it: whole numbers as they are, others to 2 places."""
+    from decimal import Decimal
+
+    if isinstance(value, bool) or value is None:
+        return "" if value is None else ("是" if value else "否")
+    if isinstance(value, (float, Decimal)):
+        return f"{value:,.0f}" if value == int(value) else f"{value:,.2f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
 
 
 async def _store(s: Settings, upload: UploadFile, name: str) -> Path:
