@@ -27,7 +27,11 @@ def router(portal) -> APIRouter:
         with psycopg.connect(s.url("steward")) as conn:
             statuses = completeness.statuses(conn)
             held = approval.held_back(conn)
-            cells = _failed_cells(conn, [f.validation_result_id for f in failures])
+            holding = _holding_failures(conn, [h.submission_id for h in held])
+            ids = [f.validation_result_id for f in failures] + [
+                f[0] for found in holding.values() for f in found
+            ]
+            cells = _failed_cells(conn, ids)
         return portal.page(
             request,
             "steward.html",
@@ -35,6 +39,7 @@ def router(portal) -> APIRouter:
             statuses=statuses,
             held=held,
             held_at={(h.county_code, h.period) for h in held},
+            holding=holding,
             failures=failures,
             cells=cells,
             max_cells=MAX_CELLS_SHOWN,
@@ -106,6 +111,24 @@ def _failed_cells(conn: psycopg.Connection, ids: list[int]) -> dict[int, list[tu
         (ids, MAX_CELLS_SHOWN),
     ):
         found.setdefault(vid, []).append((county, file_name, f"{sheet}!{place}", header, value))
+    return found
+
+
+def _holding_failures(conn: psycopg.Connection, submissions: list[int]) -> dict[int, list[tuple]]:
+    """The failed checks each audit hold is for, still without a decision: waiving or
+    acknowledging all of them releases the hold (``quality.active_hold``)."""
+    found: dict[int, list[tuple]] = {}
+    for sid, vid, severity, explanation, count in conn.execute(
+        "select h.submission_id, v.validation_result_id, v.severity, v.details ->> 'explanation', v.unexpected_count"
+        " from quality.active_hold h"
+        " cross join lateral jsonb_array_elements_text(h.details -> 'validation_result_ids') as x (id)"
+        " join quality.validation_result v on v.validation_result_id = x.id::bigint"
+        " where h.kind = 'audit' and h.submission_id = any(%s)"
+        " and not exists (select from quality.disposition d where d.validation_result_id = v.validation_result_id)"
+        " order by 1, 2",
+        (submissions,),
+    ):
+        found.setdefault(sid, []).append((vid, severity, explanation, count))
     return found
 
 

@@ -1,7 +1,7 @@
 """The portal in a real browser (Playwright driving Debian's chromium, nothing downloaded),
-served over HTTP by uvicorn, through two nights: a clerk fixes and submits a workbook and sees
-it published; a steward releases a held-back county with a reason, and the next night
-publishes it."""
+served over HTTP by uvicorn, through three nights: a clerk fixes and submits a workbook and
+sees it published; a steward releases a county held back at ingest, and waives the audit's
+finding that held back another, each with a reason, and the next night publishes each."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from ingest.samples import defects, generator
 from tests.helpers import column_of, night_by_hand, query
 
 SINAN, WANSHAN = "520624", "520603"
+PUBLISHED, NEWCOMER = "520622", "520623"  # 玉屏侗族自治县, 石阡县
 PASSWORD = "correct horse battery"
 
 
@@ -68,7 +69,7 @@ def _screenshot(page, path) -> None:
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and width == 1280 and height >= 600 and len(data) > 20_000
 
 
-def test_a_clerk_and_a_steward_through_two_nights_in_the_browser(wh, served, browser, tmp_path):
+def test_a_clerk_and_a_steward_through_three_nights_in_the_browser(wh, served, browser, tmp_path):
     accounts.add(wh, "sinan.clerk", "clerk", SINAN, PASSWORD)
     accounts.add(wh, "steward1", "steward", None, PASSWORD)
     grid = column_of("villages", "grid_count")
@@ -108,7 +109,9 @@ def test_a_clerk_and_a_steward_through_two_nights_in_the_browser(wh, served, bro
     defects.make_critical(held, WANSHAN, "wrong_township")
     held_path = tmp_path / "held" / contract.file_name(WANSHAN, "2025")
     generator.write_workbook(held_path, WANSHAN, "2025", held)
-    night_by_hand(wh, "portal-1", [submitted, held_path])
+    published = tmp_path / "published"
+    (other,) = generator.generate("2025", published, counties=[PUBLISHED])
+    night_by_hand(wh, "portal-1", [submitted, held_path, other])
 
     page.goto(f"{served}/county/{SINAN}")
     assert "已发布" in page.locator("#submissions").inner_text()
@@ -136,14 +139,55 @@ def test_a_clerk_and_a_steward_through_two_nights_in_the_browser(wh, served, bro
         ("steward1", "release")
     ]
 
-    # the next night publishes the released county
-    night_by_hand(wh, "portal-2", [])
+    # the next night publishes the released county; 石阡县's new file names, as a committee
+    # member, a person who holds a full-time post in 玉屏侗族自治县: only the audit sees it
+    newcomer = tmp_path / "newcomer" / contract.file_name(NEWCOMER, "2025")
+    generator.write_workbook(newcomer, NEWCOMER, "2025", _with_a_post_elsewhere())
+    night_by_hand(wh, "portal-2", [newcomer])
+    assert query(
+        wh, "select is_current from marts.mart_county_period_status where county_code = %s", (WANSHAN,)
+    ) == [(True,)]
+
+    # the steward waives the audit's finding with a reason; the night after publishes 石阡县
+    steward.goto(f"{served}/steward")
+    held_row = steward.locator("#held tr", has_text="石阡县")
+    assert "同一人期末在另一县（区）也担任" in held_row.inner_text()
+    held_row.locator("div.holding input[name=reason]").fill("经核实：此人已于 6 月调任，原岗位期末前已离任")
+    _screenshot(steward, tmp_path / "steward-waive.png")
+    held_row.locator("div.holding button").click()
+    assert "已豁免检查" in steward.inner_text("#done")
+    assert query(wh, "select decided_by from quality.disposition where action = 'waive'") == [("steward1",)]
+    night_by_hand(wh, "portal-3", [])
     steward.goto(f"{served}/steward")
     assert "没有暂缓发布的报送" in steward.inner_text("main")
     assert query(
-        wh, "select is_current from marts.mart_county_period_status where county_code = %s", (WANSHAN,)
+        wh, "select is_current from marts.mart_county_period_status where county_code = %s", (NEWCOMER,)
     ) == [(True,)]
     assert "数据质量报告" in steward.inner_text("main")
     report = steward.request.get(f"{served}/steward/report")
     assert report.status == 200 and "万山区" in report.text()
     assert page.request.get(f"{served}/steward").status == 404  # a clerk has no steward pages
+
+
+def _with_a_post_elsewhere() -> dict:
+    """石阡县's rows, with one more committee member: 玉屏侗族自治县's first village secretary."""
+    import datetime as dt
+
+    from ingest.contract import orgunits
+
+    secretary = next(
+        r for r in generator.county_rows(PUBLISHED, "2025")["cadres"] if r["role"] == "村（社区）党组织书记"
+    )
+    village = next(u.code for u in orgunits.units(NEWCOMER) if u.kind == "行政村")
+    rows = generator.county_rows(NEWCOMER, "2025")
+    fields = ("id_number", "name", "sex", "birth_date", "ethnicity", "education", "political_status")
+    rows["cadres"].append(
+        {
+            **{k: secretary[k] for k in fields},
+            "org_unit_code": village,
+            "role": "两委委员",
+            "start_date": dt.date(2025, 6, 1),
+            "change_type": "新任",
+        }
+    )
+    return rows
