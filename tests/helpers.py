@@ -249,3 +249,28 @@ def next_years_registry(
         "moved_to": moved_to,
         "added": added,
     }
+
+
+def add_a_post_elsewhere(rows: dict, elsewhere: str, county: str, period: str = "2025") -> None:
+    """Add to ``county``'s rows one more committee member: the first village secretary of the
+    county ``elsewhere``, so that the person holds full-time posts in two counties at the
+    period's end (rule ``one_post_across_counties``, which only the audit can judge)."""
+    import datetime as dt
+
+    from ingest.contract import orgunits
+    from ingest.samples import generator
+
+    secretary = next(
+        r for r in generator.county_rows(elsewhere, period)["cadres"] if r["role"] == "村（社区）党组织书记"
+    )
+    village = next(u.code for u in orgunits.units(county) if u.kind == "行政村")
+    fields = ("id_number", "name", "sex", "birth_date", "ethnicity", "education", "political_status")
+    rows["cadres"].append(
+        {
+            **{k: secretary[k] for k in fields},
+            "org_unit_code": village,
+            "role": "两委委员",
+            "start_date": dt.date(2025, 6, 1),
+            "change_type": "新任",
+        }
+    )

@@ -27,7 +27,7 @@ from ingest.night import build_and_publish
 from ingest.outputs import corrections, notify, steward_report
 from ingest.quality import approval, steward
 from ingest.samples import defects, generator
-from tests.helpers import query
+from tests.helpers import add_a_post_elsewhere, query
 
 PERIOD = "2025"
 COUNTIES = list(orgunits.counties())
@@ -175,24 +175,9 @@ def third_night(nights):
     s, first, broken = nights
     _send(s, BAD_VALUE, "v3", grids=2)
     steward.release(s, broken[BAD_RULE][0].submission_id, "县里确认：该村已划转到新乡镇", by="王审核")
-    secretary = next(
-        r for r in generator.county_rows(PUBLISHED, PERIOD)["cadres"] if r["role"] == "村（社区）党组织书记"
+    newcomer, _ = _send(
+        s, NEWCOMER, "v3", lambda rows: add_a_post_elsewhere(rows, PUBLISHED, NEWCOMER, PERIOD)
     )
-    village = next(u.code for u in orgunits.units(NEWCOMER) if u.kind == "行政村")
-
-    def add_the_secretary(rows):
-        fields = ("id_number", "name", "sex", "birth_date", "ethnicity", "education", "political_status")
-        rows["cadres"].append(
-            {
-                **{k: secretary[k] for k in fields},
-                "org_unit_code": village,
-                "role": "两委委员",
-                "start_date": dt.date(2025, 6, 1),
-                "change_type": "新任",
-            }
-        )
-
-    newcomer, _ = _send(s, NEWCOMER, "v3", add_the_secretary)
     night = build_and_publish(s, "night-3")
     return s, first, broken, newcomer, night
 

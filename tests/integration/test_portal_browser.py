@@ -19,7 +19,7 @@ from ingest import contract
 from ingest.portal import accounts
 from ingest.portal.app import create_app
 from ingest.samples import defects, generator
-from tests.helpers import column_of, night_by_hand, query
+from tests.helpers import add_a_post_elsewhere, column_of, night_by_hand, query
 
 SINAN, WANSHAN = "520624", "520603"
 PUBLISHED, NEWCOMER = "520622", "520623"  # 玉屏侗族自治县, 石阡县
@@ -142,7 +142,9 @@ def test_a_clerk_and_a_steward_through_three_nights_in_the_browser(wh, served, b
     # the next night publishes the released county; 石阡县's new file names, as a committee
     # member, a person who holds a full-time post in 玉屏侗族自治县: only the audit sees it
     newcomer = tmp_path / "newcomer" / contract.file_name(NEWCOMER, "2025")
-    generator.write_workbook(newcomer, NEWCOMER, "2025", _with_a_post_elsewhere())
+    rows = generator.county_rows(NEWCOMER, "2025")
+    add_a_post_elsewhere(rows, PUBLISHED, NEWCOMER)
+    generator.write_workbook(newcomer, NEWCOMER, "2025", rows)
     night_by_hand(wh, "portal-2", [newcomer])
     assert query(
         wh, "select is_current from marts.mart_county_period_status where county_code = %s", (WANSHAN,)
@@ -167,27 +169,3 @@ def test_a_clerk_and_a_steward_through_three_nights_in_the_browser(wh, served, b
     report = steward.request.get(f"{served}/steward/report")
     assert report.status == 200 and "万山区" in report.text()
     assert page.request.get(f"{served}/steward").status == 404  # a clerk has no steward pages
-
-
-def _with_a_post_elsewhere() -> dict:
-    """石阡县's rows, with one more committee member: 玉屏侗族自治县's first village secretary."""
-    import datetime as dt
-
-    from ingest.contract import orgunits
-
-    secretary = next(
-        r for r in generator.county_rows(PUBLISHED, "2025")["cadres"] if r["role"] == "村（社区）党组织书记"
-    )
-    village = next(u.code for u in orgunits.units(NEWCOMER) if u.kind == "行政村")
-    rows = generator.county_rows(NEWCOMER, "2025")
-    fields = ("id_number", "name", "sex", "birth_date", "ethnicity", "education", "political_status")
-    rows["cadres"].append(
-        {
-            **{k: secretary[k] for k in fields},
-            "org_unit_code": village,
-            "role": "两委委员",
-            "start_date": dt.date(2025, 6, 1),
-            "change_type": "新任",
-        }
-    )
-    return rows
