@@ -188,7 +188,9 @@ class Night:
         if self.reason and not self.ok:
             lines.append(f"原因：{self.reason}")
         if portal:  # the portal's pages, not a path on the server
-            lines.append(f"数据管理：{portal}/steward；数据质量报告：{portal}/steward/report")
+            lines.append(
+                f"本次运行：{portal}/steward/run/{self.run_id}；数据质量报告：{portal}/steward/report"
+            )
         elif report:
             lines.append(f"数据质量报告：{report}")
         return f"【党建统计数仓】{title}", "\n".join(lines)

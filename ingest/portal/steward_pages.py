@@ -73,6 +73,38 @@ def router(portal) -> APIRouter:
         accounts.record(s, user, action, details)
         return RedirectResponse(f"/steward?done={action}-{validation_result_id}", status_code=303)
 
+    @pages.get("/steward/run/{run_id}", response_class=HTMLResponse)
+    def run(request: Request, run_id: str):
+        """One night's run: whether it published, whom it held back and why, what failed."""
+        portal.steward(request)
+        with psycopg.connect(s.url("steward")) as conn:
+            decided = conn.execute(
+                "select status, reason, decided_at, row_counts from quality.publication where run_id = %s"
+                " order by publication_id desc limit 1",
+                (run_id,),
+            ).fetchone()
+            held = approval.held_back(conn, run_id)
+        failures = steward.failures(s, run_id)
+        if decided is None and not failures:
+            raise HTTPException(404, f"没有运行 {run_id} 的记录")
+        with psycopg.connect(s.url("steward")) as conn:
+            holding = _holding_failures(conn, [h.submission_id for h in held])
+            ids = [f.validation_result_id for f in failures] + [
+                f[0] for found in holding.values() for f in found
+            ]
+            cells = _failed_cells(conn, ids)
+        return portal.page(
+            request,
+            "run.html",
+            run_id=run_id,
+            decided=decided,
+            held=held,
+            holding=holding,
+            failures=failures,
+            cells=cells,
+            max_cells=MAX_CELLS_SHOWN,
+        )
+
     @pages.get("/steward/report", response_class=HTMLResponse)
     def report(request: Request):
         from ingest.outputs import steward_report

@@ -254,6 +254,10 @@ def test_a_stewards_decision_needs_a_reason_and_is_recorded_under_the_stewards_n
     assert query(portal, "select action, decided_by, reason from quality.disposition") == [
         ("acknowledge", "steward1", "已电话核实，网格确为 70 个")
     ]
+    # the night's own page: published, and what failed in it
+    run = steward.get("/steward/run/portal-night")
+    assert run.status_code == 200 and "已发布" in run.text and f'value="{failure}"' in run.text
+    assert steward.get("/steward/run/no-such-run").status_code == 404
     # a clerk has no steward pages and can take no decision
     clerk = _login(portal, "sinan.clerk")
     assert clerk.get("/steward").status_code == 404

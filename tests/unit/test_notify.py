@@ -201,6 +201,7 @@ def test_with_a_portal_the_message_links_to_its_pages_instead_of_a_path(monkeypa
     monkeypatch.setenv("DANGJIAN_PORTAL_URL", "https://dangjian.example.gov.cn/")
     subject, body = night.message("/srv/report.html")
     assert "暂缓发布：万山区 2025" in body and "详见 https://dangjian.example.gov.cn/county/520603" in body
+    assert "本次运行：https://dangjian.example.gov.cn/steward/run/r8" in body
     assert "https://dangjian.example.gov.cn/steward/report" in body and "/srv/report.html" not in body
     monkeypatch.delenv("DANGJIAN_PORTAL_URL")
     assert "数据质量报告：/srv/report.html" in night.message("/srv/report.html")[1]
