@@ -27,23 +27,15 @@ def router(portal) -> APIRouter:
         with psycopg.connect(s.url("steward")) as conn:
             statuses = completeness.statuses(conn)
             held = approval.held_back(conn)
-            holding = _holding_failures(conn, [h.submission_id for h in held])
-            ids = [f.validation_result_id for f in failures] + [
-                f[0] for found in holding.values() for f in found
-            ]
-            cells = _failed_cells(conn, ids)
+            decisions = _to_decide(conn, held, failures)
         return portal.page(
             request,
             "steward.html",
             rates=completeness.rates(statuses),
             statuses=statuses,
-            held=held,
             held_at={(h.county_code, h.period) for h in held},
-            holding=holding,
-            failures=failures,
-            cells=cells,
-            max_cells=MAX_CELLS_SHOWN,
             done=_done(done),
+            **decisions,
         )
 
     @pages.post("/steward/release")
@@ -88,22 +80,8 @@ def router(portal) -> APIRouter:
         if decided is None and not failures:
             raise HTTPException(404, f"没有运行 {run_id} 的记录")
         with psycopg.connect(s.url("steward")) as conn:
-            holding = _holding_failures(conn, [h.submission_id for h in held])
-            ids = [f.validation_result_id for f in failures] + [
-                f[0] for found in holding.values() for f in found
-            ]
-            cells = _failed_cells(conn, ids)
-        return portal.page(
-            request,
-            "run.html",
-            run_id=run_id,
-            decided=decided,
-            held=held,
-            holding=holding,
-            failures=failures,
-            cells=cells,
-            max_cells=MAX_CELLS_SHOWN,
-        )
+            decisions = _to_decide(conn, held, failures)
+        return portal.page(request, "run.html", run_id=run_id, decided=decided, **decisions)
 
     @pages.get("/steward/report", response_class=HTMLResponse)
     def report(request: Request):
@@ -144,6 +122,20 @@ def _failed_cells(conn: psycopg.Connection, ids: list[int]) -> dict[int, list[tu
     ):
         found.setdefault(vid, []).append((county, file_name, f"{sheet}!{place}", header, value))
     return found
+
+
+def _to_decide(conn: psycopg.Connection, held: list, failures: list) -> dict:
+    """What the held-back and failed-checks tables show: the holds, the failed checks each
+    audit hold is for, the failures, and the first failing cells of all of them."""
+    holding = _holding_failures(conn, [h.submission_id for h in held])
+    ids = [f.validation_result_id for f in failures] + [f[0] for found in holding.values() for f in found]
+    return {
+        "held": held,
+        "holding": holding,
+        "failures": failures,
+        "cells": _failed_cells(conn, ids),
+        "max_cells": MAX_CELLS_SHOWN,
+    }
 
 
 def _holding_failures(conn: psycopg.Connection, submissions: list[int]) -> dict[int, list[tuple]]:
