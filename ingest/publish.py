@@ -294,3 +294,13 @@ def release_build_lease(s: Settings, run_id: str) -> None:
     """Give the build lease back (only if ``run_id`` holds it)."""
     with psycopg.connect(s.url("transformer"), autocommit=True) as conn:
         conn.execute("delete from quality.build_lease where run_id = %s", (run_id,))
+
+
+def decision(conn: psycopg.Connection, run_id: str) -> tuple | None:
+    """What became of ``run_id``'s build, as last recorded: (status, reason, decided_at,
+    row_counts), or None when it was neither published nor refused."""
+    return conn.execute(
+        "select status, reason, decided_at, row_counts from quality.publication where run_id = %s"
+        " order by publication_id desc limit 1",
+        (run_id,),
+    ).fetchone()

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 import psycopg
 
+from ingest import publish
 from ingest.config import Settings
 from ingest.contract import orgunits
 from ingest.quality import approval
@@ -200,11 +201,7 @@ def night(s: Settings, run_id: str, started: dt.datetime, rebuild_due: bool) -> 
     """The outcome of ``run_id``: its publication (or refusal), the files received since it
     ``started`` and the audit's failures."""
     with psycopg.connect(s.url("steward")) as conn:
-        decided = conn.execute(
-            "select status, reason from quality.publication where run_id = %s"
-            " order by publication_id desc limit 1",
-            (run_id,),
-        ).fetchone()
+        decided = publish.decision(conn, run_id)
         files = conn.execute(
             "select count(*) filter (where status = 'accepted'), count(*) filter (where status = 'quarantined'),"
             " (select count(*) from quality.rejected_cells r join quality.submission_status f"

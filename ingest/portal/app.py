@@ -46,11 +46,14 @@ class Portal:
     def user(self, request: Request) -> Account | None:
         """The person logged in, while the login is younger than DANGJIAN_PORTAL_SESSION_HOURS
         (checked here too, not only by the cookie's signed age)."""
+        if hasattr(request.state, "user"):  # looked up once per request
+            return request.state.user
         name, since = request.session.get("user"), request.session.get("since", 0)
         if name and time.time() - since > value("DANGJIAN_PORTAL_SESSION_HOURS") * 3600:
             request.session.clear()
-            return None
-        return accounts.get(self.s, name) if name else None
+            name = None
+        request.state.user = accounts.get(self.s, name) if name else None
+        return request.state.user
 
     def page(self, request: Request, name: str, status: int = 200, **context) -> HTMLResponse:
         context = {

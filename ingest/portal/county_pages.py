@@ -18,6 +18,7 @@ import secrets
 import shutil
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import psycopg
 from fastapi import APIRouter, Form, HTTPException, Request, UploadFile
@@ -121,7 +122,7 @@ def router(portal) -> APIRouter:
             out.getvalue(),
             media_type=XLSX,
             headers={
-                "Content-Disposition": f"attachment; filename*=UTF-8''{_quoted(contract.file_name(code, period))}"
+                "Content-Disposition": f"attachment; filename*=UTF-8''{quote(contract.file_name(code, period))}"
             },
         )
 
@@ -138,16 +139,10 @@ def router(portal) -> APIRouter:
         return Response(
             workbooks.annotated(sub),
             media_type=XLSX,
-            headers={"Content-Disposition": f"attachment; filename*=UTF-8''{_quoted(sub.out_name)}"},
+            headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(sub.out_name)}"},
         )
 
     return pages
-
-
-def _quoted(name: str) -> str:
-    from urllib.parse import quote
-
-    return quote(name)
 
 
 def _submissions(s: Settings, code: str) -> list[dict]:

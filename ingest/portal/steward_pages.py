@@ -12,6 +12,7 @@ import psycopg
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
+from ingest import publish
 from ingest.portal import accounts
 from ingest.quality import approval, completeness, steward
 
@@ -70,11 +71,7 @@ def router(portal) -> APIRouter:
         """One night's run: whether it published, whom it held back and why, what failed."""
         portal.steward(request)
         with psycopg.connect(s.url("steward")) as conn:
-            decided = conn.execute(
-                "select status, reason, decided_at, row_counts from quality.publication where run_id = %s"
-                " order by publication_id desc limit 1",
-                (run_id,),
-            ).fetchone()
+            decided = publish.decision(conn, run_id)
             held = approval.held_back(conn, run_id)
         failures = steward.failures(s, run_id)
         if decided is None and not failures:
