@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import uuid
 from pathlib import Path
 
@@ -174,10 +173,7 @@ def cmd_check(args: argparse.Namespace, s: Settings) -> int:
 def cmd_dbt(args: argparse.Namespace, s: Settings) -> int:
     from ingest.warehouse import dbt
 
-    result = dbt.run(s, *args.dbt_args, check=False)
-    sys.stdout.write(result.stdout)
-    sys.stderr.write(result.stderr)
-    return result.returncode
+    return dbt.passthrough(s, *args.dbt_args)
 
 
 def cmd_contract(args: argparse.Namespace, s: Settings) -> int:

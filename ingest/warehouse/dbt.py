@@ -3,6 +3,7 @@ code-list seed from the contract."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
@@ -72,25 +73,62 @@ def dbt_executable() -> str:
 LOST_IN_PARTIAL_PARSE = re.compile(r"depends on a node named '[^']+' which was not found")
 
 
+@contextlib.contextmanager
+def _environment(env: dict[str, str]):
+    """``os.environ`` as ``env`` says for the length of one dbt command, then as it was."""
+    saved = {key: os.environ.get(key) for key in env}
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        for key, old in saved.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old
+
+
+def _invoke(s: Settings, args: tuple[str, ...]) -> subprocess.CompletedProcess[str]:
+    """One dbt command inside this process (dbt's programmatic ``dbtRunner``): the same work as
+    the ``dbt`` executable without starting Python and importing dbt again, two to three
+    seconds of CPU a command. What dbt prints is captured (dbt's own capture stream: the same
+    lines, format and scrubbing as on a terminal) as ``stdout``; an exception dbt did not
+    handle is ``stderr``, with return code 2 as from the executable."""
+    from dbt.adapters.factory import reset_adapters
+    from dbt.cli.main import dbtRunner
+    from dbt_common.events.functions import capture_stdout_logs, stop_capture_stdout_logs
+
+    name_flag_sources_quickly()
+    printed = io.StringIO()
+    with _environment({k: v for k, v in dbt_env(s).items() if k.startswith("DBT_")}):
+        capture_stdout_logs(printed)
+        try:
+            result = dbtRunner().invoke(list(args))
+        finally:
+            stop_capture_stdout_logs()
+            reset_adapters()  # release the connections and their semaphores
+    if result.exception is not None:
+        return subprocess.CompletedProcess(["dbt", *args], 2, printed.getvalue(), f"{result.exception}\n")
+    return subprocess.CompletedProcess(["dbt", *args], 0 if result.success else 1, printed.getvalue(), "")
+
+
 def run(s: Settings, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    """Run ``dbt <args>`` in the project folder; output is captured and returned. When dbt's
-    partial parsing lost a node, the command is run once more after a full parse."""
-
-    def invoke(*extra: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [dbt_executable(), *extra, *args],
-            cwd=s.dbt_project_dir,
-            env=dbt_env(s),
-            capture_output=True,
-            text=True,
-        )
-
-    result = invoke()
-    if result.returncode != 0 and LOST_IN_PARTIAL_PARSE.search(result.stdout):
-        result = invoke("--no-partial-parse")
+    """Run ``dbt <args>`` against the warehouse, in this process; its output is captured and
+    returned as a completed process would be. When dbt's partial parsing lost a node, the
+    command is run once more after a full parse."""
+    result = _invoke(s, args)
+    if result.returncode != 0 and LOST_IN_PARTIAL_PARSE.search(result.stdout + result.stderr):
+        result = _invoke(s, ("--no-partial-parse", *args))
     if check and result.returncode != 0:
         raise RuntimeError(f"dbt {' '.join(args)} failed:\n{result.stdout[-4000:]}{result.stderr}")
     return result
+
+
+def passthrough(s: Settings, *args: str) -> int:
+    """``dbt <args>`` as its own process, its output straight to this terminal (``dangjian dbt``)."""
+    return subprocess.run(
+        [dbt_executable(), *args], cwd=s.dbt_project_dir, env=dbt_env(s), check=False
+    ).returncode
 
 
 def _dir(s: Settings, variable: str, default: str) -> Path:
