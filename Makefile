@@ -20,13 +20,13 @@ install: $(STAMP)  ## create .venv with the pinned stack
 demo: $(STAMP)  ## warehouse up, sample workbooks, one nightly DAG run, summary
 	$(BIN)/dangjian demo
 
-# Test workers (pytest-xdist): each its own PostgreSQL (ports 55433, 55434, …) and home. Many
+# Test workers (pytest-xdist): each its own PostgreSQL (ports 15433, 15434, …) and home. Many
 # tests wait on Airflow, dbt and PostgreSQL processes, so twice the cores keeps them busy.
 TEST_WORKERS ?= $(shell echo $$(( $$(nproc) * 2 )))
 
 test: $(STAMP)  ## the whole test suite, in parallel (each worker starts its own PostgreSQL)
 	.ci/ensure-browser
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --durations=25
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=25
 
 docs: $(STAMP)  ## dbt's documentation site for the warehouse: dbt_project/target/static_index.html
 	$(BIN)/dangjian warehouse up

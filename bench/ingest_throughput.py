@@ -11,7 +11,7 @@ in one run, on the same embedded PostgreSQL:
 It prints rows/s for each and the ratios b/a (target ≥ 0.5) and b/c (target ≥ 10). Nothing
 here passes or fails: read the numbers. Run: `.venv/bin/python bench/ingest_throughput.py
 [--rows 200000] [--skip-naive]`. It uses its own warehouse (DANGJIAN_HOME=.local/bench,
-port 55434) so the demo's data is untouched.
+port 15434) so the demo's data is untouched.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("DANGJIAN_HOME", str(ROOT / ".local" / "bench"))
-os.environ.setdefault("WAREHOUSE_PORT", "55434")
+os.environ.setdefault("WAREHOUSE_PORT", "15434")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
 import psycopg  # noqa: E402

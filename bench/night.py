@@ -26,7 +26,7 @@ night < 2 min, a province night < 10 min, no new files ≤ 5 % and one county's 
 and prints how the process's peak memory grows (or not) with the files read.
 
 Run: `.venv/bin/python bench/night.py --scale city|province|national [--profile DIR]`. It
-uses its own warehouse (DANGJIAN_HOME=.local/bench, port 55434), rebuilt empty each run;
+uses its own warehouse (DANGJIAN_HOME=.local/bench, port 15434), rebuilt empty each run;
 generated workbooks are kept under .local/bench/night/<scale> and reused (--regenerate).
 """
 
@@ -61,7 +61,7 @@ def _scale_from_argv() -> str:
 
 SCALE = _scale_from_argv()
 os.environ.setdefault("DANGJIAN_HOME", str(ROOT / ".local" / "bench"))
-os.environ.setdefault("WAREHOUSE_PORT", "55434")
+os.environ.setdefault("WAREHOUSE_PORT", "15434")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 os.environ["DANGJIAN_REGION"] = SCALE if SCALE in ("city", "province", "national") else "city"
 os.environ.setdefault("DANGJIAN_NOTIFY", "log")

@@ -2,7 +2,7 @@
 many clerks uploading at once.
 
 Serves the portal with uvicorn in this process (as ``dangjian portal`` does) on the bench's
-own warehouse (DANGJIAN_HOME=.local/bench, port 55434), logs one clerk in per simulated
+own warehouse (DANGJIAN_HOME=.local/bench, port 15434), logs one clerk in per simulated
 person, and posts 思南县's sample workbook (the largest county of the article) to the check
 page: first alone (``--repeat`` times, the first one also starting the check's worker
 process), then ``--clerks`` at once. Printed side by side with the same check called
@@ -26,7 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("DANGJIAN_HOME", str(ROOT / ".local" / "bench"))
-os.environ.setdefault("WAREHOUSE_PORT", "55434")
+os.environ.setdefault("WAREHOUSE_PORT", "15434")
 
 import httpx  # noqa: E402
 import uvicorn  # noqa: E402

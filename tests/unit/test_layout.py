@@ -36,3 +36,10 @@ def test_the_exceptions_are_still_needed():
 def test_every_module_says_what_it_does(module):
     tree = ast.parse((PROJECT_ROOT / module).read_text(encoding="utf-8"))
     assert ast.get_docstring(tree), f"{module} has no docstring"
+
+
+def test_the_slowest_modules_started_first_are_still_there():
+    from tests.conftest import SLOWEST
+
+    tests = PROJECT_ROOT / "tests"
+    assert [name for name in SLOWEST if not (tests / name).is_file()] == []
