@@ -20,8 +20,9 @@ install: $(STAMP)  ## create .venv with the pinned stack
 demo: $(STAMP)  ## warehouse up, sample workbooks, one nightly DAG run, summary
 	$(BIN)/dangjian demo
 
-# Test workers (pytest-xdist): each its own PostgreSQL (ports 15433, 15434, …) and home. Many
+# Test workers (pytest-xdist): each its own PostgreSQL (ports 15443, 15444, …) and home. Many
 # tests wait on Airflow, dbt and PostgreSQL processes, so twice the cores keeps them busy.
+# Whole modules go to a worker, slowest first in the order tests/conftest.py gives (SLOWEST).
 TEST_WORKERS ?= $(shell echo $$(( $$(nproc) * 2 )))
 
 test: $(STAMP)  ## the whole test suite, in parallel (each worker starts its own PostgreSQL)
