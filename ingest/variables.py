@@ -405,8 +405,10 @@ VARIABLES: tuple[Variable, ...] = (
     _port(
         "WAREHOUSE_PORT",
         _LOCAL,
-        "Port of the embedded warehouse on 127.0.0.1, and its database.",
-        default="55432",
+        "Port of the embedded warehouse on 127.0.0.1, and its database. Keep it below 32768:\n"
+        "Linux lends 32768-60999 to outgoing connections, and one may hold the port just when\n"
+        "the warehouse starts.",
+        default="15432",
         used_by="local",
     ),
     Variable("WAREHOUSE_DB", _LOCAL, default="warehouse", used_by="local", joined=True),
