@@ -70,14 +70,12 @@ def router(portal) -> APIRouter:
     def run(request: Request, run_id: str):
         """One night's run: whether it published, whom it held back and why, what failed."""
         portal.steward(request)
+        failures = steward.failures(s, run_id)
         with psycopg.connect(s.url("steward")) as conn:
             decided = publish.decision(conn, run_id)
-            held = approval.held_back(conn, run_id)
-        failures = steward.failures(s, run_id)
-        if decided is None and not failures:
-            raise HTTPException(404, f"没有运行 {run_id} 的记录")
-        with psycopg.connect(s.url("steward")) as conn:
-            decisions = _to_decide(conn, held, failures)
+            if decided is None and not failures:
+                raise HTTPException(404, f"没有运行 {run_id} 的记录")
+            decisions = _to_decide(conn, approval.held_back(conn, run_id), failures)
         return portal.page(request, "run.html", run_id=run_id, decided=decided, **decisions)
 
     @pages.get("/steward/report", response_class=HTMLResponse)
