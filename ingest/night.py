@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import psycopg
@@ -108,60 +109,88 @@ def revert_snapshots(conn: psycopg.Connection, since) -> None:
 
 def recover(s: Settings, run_id: str) -> list[int]:
     """After a failed dbt build: find which of tonight's new submissions it fails with, hold
-    them back with the database's error, and leave the build done without them.
-
-    The build is tried again as it is (a passing fault needs nothing more), then without any
-    new submission (if that fails too, the fault is not in the data: BuildFailed), then the new
-    submissions are added back in halves, so that each one the build fails with is found with
-    a few builds. Returns the submissions held back."""
+    them back with the database's error, and leave the build done without them (see
+    :func:`find_culprits`). Returns the submissions held back."""
     with psycopg.connect(s.url("transformer"), autocommit=True) as conn:
         base = _selection(conn, run_id)
-        suspects = approval.new_submissions(conn, run_id)
+        held: set[int] = set()
 
-        def attempt(left_out: set[int]) -> subprocess.CompletedProcess[str]:
+        def attempt(left_out: set[int], nodes: list[str] | None) -> subprocess.CompletedProcess[str]:
             _write(conn, run_id, base, left_out)
             revert_snapshots(conn, base.since)
-            return dbt.run(s, "build", check=False)
+            return dbt.run(s, "build", *dbt.only(nodes), check=False)
 
-        first = attempt(set())
-        if first.returncode == 0:
-            return []
-        without = attempt(set(suspects))
-        if without.returncode != 0:
-            _write(conn, run_id, base, set())
-            raise BuildFailed(
-                "构建失败，且不含今晚新报送时同样失败：问题不在县里的数据 / dbt fails without tonight's"
-                f" new submissions too:\n{_errors(without)}"
+        def hold(sid: int, error: str) -> None:
+            reason = "构建时该报送的数据使数据库出错，待县里更正或数据管理员处理"
+            approval.hold(conn, [sid], "build", run_id, reason, {"error": error})
+            held.add(sid)
+
+        try:
+            return find_culprits(
+                attempt, approval.new_submissions(conn, run_id), lambda: dbt.failed_nodes(s), hold
             )
-        good: set[int] = set()
-        culprits: dict[int, str] = {}
+        except BuildFailed:
+            _write(conn, run_id, base, held)  # the selection as it stands
+            raise
 
-        def search(group: list[int], result: subprocess.CompletedProcess[str] | None = None) -> None:
-            """Build with the good ones and ``group`` (``result``: that build, when known)."""
-            result = result or attempt(set(suspects) - good - set(group))
-            if result.returncode == 0:
-                good.update(group)
-            elif len(group) == 1:
-                culprits[group[0]] = _errors(result)
-            else:
-                half = len(group) // 2
-                search(group[:half])
-                search(group[half:])
 
-        search(suspects, first)  # all of them: the build that failed
-        for sid, error in culprits.items():
-            approval.hold(
-                conn,
-                [sid],
-                "build",
-                run_id,
-                "构建时该报送的数据使数据库出错，待县里更正或数据管理员处理",
-                {"error": error},
-            )
-        final = attempt(set(culprits))
-        if final.returncode != 0:  # the held-back ones alone were not the whole story
-            raise BuildFailed(f"去掉出错的报送后构建仍然失败 / dbt still fails:\n{_errors(final)}")
-        return sorted(culprits)
+Build = Callable[[set[int], "list[str] | None"], subprocess.CompletedProcess[str]]
+
+
+def find_culprits(
+    attempt: Build, suspects: list[int], failed_nodes: Callable[[], list[str] | None], hold
+) -> list[int]:
+    """The ``suspects`` (tonight's new submissions) a failing build fails with, each passed to
+    ``hold`` with dbt's error as soon as it is found; the build is left done without them.
+
+    ``attempt(left_out, nodes)`` builds without the submissions ``left_out``: only ``nodes``
+    and what they are made from, or everything for None; ``failed_nodes()`` names the nodes
+    the last build failed on. The whole build is tried again as it is (a passing fault needs
+    nothing more). Then only the nodes it failed on are built (a few models and tests, not the
+    250 nodes of a whole build): without any suspect (if that fails too, the fault is not in
+    the data: BuildFailed), then with the suspects added back in halves, so that each one those
+    nodes fail with is found with a few small builds. The whole build runs again without them;
+    if it fails on other nodes (a failure that hid behind a model the first one skipped), the
+    same is done for those."""
+    culprits: dict[int, str] = {}
+    result = attempt(set(), None)
+    while result.returncode != 0:
+        left = [sid for sid in suspects if sid not in culprits]
+        found = _bisect(attempt, left, set(culprits), result, failed_nodes())
+        for sid, error in found.items():
+            hold(sid, error)
+        culprits.update(found)
+        result = attempt(set(culprits), None)
+        if result.returncode != 0 and not found:
+            raise BuildFailed(f"去掉出错的报送后构建仍然失败 / dbt still fails:\n{_errors(result)}")
+    return sorted(culprits)
+
+
+def _bisect(attempt: Build, suspects: list[int], held: set[int], failed, nodes) -> dict[int, str]:
+    """Which ``suspects`` the build ``failed`` (with all of them, without ``held``) fails
+    with, building only ``nodes`` and what they are made from; each with dbt's error."""
+    without = attempt(held | set(suspects), nodes)
+    if without.returncode != 0:
+        first = "构建失败，且不含今晚新报送时同样失败：问题不在县里的数据 / dbt fails without tonight's new submissions too"
+        later = "去掉出错的报送后构建仍然失败 / dbt still fails"
+        raise BuildFailed(f"{later if held else first}:\n{_errors(without)}")
+    good: set[int] = set()
+    culprits: dict[int, str] = {}
+
+    def search(group: list[int], result: subprocess.CompletedProcess[str] | None = None) -> None:
+        """Build with the good ones and ``group`` (``result``: that build, when known)."""
+        result = result or attempt(held | (set(suspects) - good - set(group)), nodes)
+        if result.returncode == 0:
+            good.update(group)
+        elif len(group) == 1:
+            culprits[group[0]] = _errors(result)
+        else:
+            half = len(group) // 2
+            search(group[:half])
+            search(group[half:])
+
+    search(suspects, failed)  # all of them: the build that failed
+    return culprits
 
 
 def build(s: Settings, run_id: str) -> list[int]:

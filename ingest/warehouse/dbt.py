@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import json
 import os
 import re
 import subprocess
@@ -88,12 +89,53 @@ def _environment(env: dict[str, str]):
                 os.environ[key] = old
 
 
+#: The commands that may use a manifest parsed earlier in this process (not ``parse`` itself,
+#: whose work is the parse, nor ``docs``).
+_REUSES_MANIFEST = frozenset({"build", "run", "test", "seed", "snapshot", "compile", "ls", "list", "show"})
+_manifests: dict[tuple, object] = {}
+
+
+def project_files(s: Settings) -> list[Path]:
+    """The dbt project's own files (not what dbt writes into ``target/`` and ``logs/``)."""
+    return [
+        p
+        for p in s.dbt_project_dir.rglob("*")
+        if p.suffix in {".sql", ".yml", ".csv"} and "target" not in p.parts and "logs" not in p.parts
+    ]
+
+
+def _parsed(s: Settings, args: tuple[str, ...]):
+    """The manifest for ``args``, parsed once per process while the project's files and the
+    connection stay as they are (``dbtRunner(manifest=...)``, dbt's way of reusing it): a parse
+    costs one to two seconds of CPU a command, even partial. None when the command must parse
+    for itself, or the parse failed (the command then parses and reports the error itself)."""
+    from dbt.cli.main import dbtRunner
+
+    command = next((a for a in args if not a.startswith("-")), "")
+    if command not in _REUSES_MANIFEST or "--no-partial-parse" in args:
+        return None
+    key = (
+        tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("DBT_"))),
+        tuple(sorted((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in project_files(s))),
+    )
+    if key not in _manifests:
+        _manifests.clear()
+        parsed = dbtRunner().invoke(["parse", "--quiet"])  # and target/manifest.json, once
+        if not parsed.success:
+            return None
+        _manifests[key] = parsed.result
+    return _manifests[key]
+
+
 def _invoke(s: Settings, args: tuple[str, ...]) -> subprocess.CompletedProcess[str]:
     """One dbt command inside this process (dbt's programmatic ``dbtRunner``): the same work as
     the ``dbt`` executable without starting Python and importing dbt again, two to three
-    seconds of CPU a command. What dbt prints is captured (dbt's own capture stream: the same
-    lines, format and scrubbing as on a terminal) as ``stdout``; an exception dbt did not
-    handle is ``stderr``, with return code 2 as from the executable."""
+    seconds of CPU a command, and without parsing the project again while it is unchanged.
+    What dbt prints is captured (dbt's own capture stream: the same lines, format and
+    scrubbing as on a terminal) as ``stdout``; an exception dbt did not handle is ``stderr``,
+    with return code 2 as from the executable. ``target/run_results.json`` is written as by
+    the executable; ``target/manifest.json`` when the project is parsed, not rewritten after
+    every command (1.7 s of CPU each time)."""
     from dbt.adapters.factory import reset_adapters
     from dbt.cli.main import dbtRunner
     from dbt_common.events.functions import capture_stdout_logs, stop_capture_stdout_logs
@@ -103,10 +145,15 @@ def _invoke(s: Settings, args: tuple[str, ...]) -> subprocess.CompletedProcess[s
     with _environment({k: v for k, v in dbt_env(s).items() if k.startswith("DBT_")}):
         capture_stdout_logs(printed)
         try:
-            result = dbtRunner().invoke(list(args))
+            manifest = _parsed(s, args)
+            reuse = manifest is not None
+            result = dbtRunner(manifest=manifest).invoke([*args, "--no-write-json"] if reuse else list(args))
         finally:
             stop_capture_stdout_logs()
             reset_adapters()  # release the connections and their semaphores
+    if reuse and hasattr(result.result, "write"):
+        target_dir(s).mkdir(parents=True, exist_ok=True)
+        result.result.write(str(target_dir(s) / "run_results.json"))
     if result.exception is not None:
         return subprocess.CompletedProcess(["dbt", *args], 2, printed.getvalue(), f"{result.exception}\n")
     return subprocess.CompletedProcess(["dbt", *args], 0 if result.success else 1, printed.getvalue(), "")
@@ -122,6 +169,32 @@ def run(s: Settings, *args: str, check: bool = True) -> subprocess.CompletedProc
     if check and result.returncode != 0:
         raise RuntimeError(f"dbt {' '.join(args)} failed:\n{result.stdout[-4000:]}{result.stderr}")
     return result
+
+
+#: The kinds of node a partial build can select by name, with what they are made from.
+_SELECTABLE = ("model", "test", "seed", "snapshot")
+
+
+def failed_nodes(s: Settings) -> list[str] | None:
+    """The names of the nodes the last dbt command failed on (``target/run_results.json``),
+    for ``only``; None when it failed on something a selection by name cannot reach, or before
+    any node ran (then only a whole build tells)."""
+    try:
+        results = json.loads((target_dir(s) / "run_results.json").read_text(encoding="utf-8"))["results"]
+    except (OSError, ValueError, KeyError):
+        return None
+    failed = [r["unique_id"] for r in results if r["status"] in ("error", "fail")]
+    if not failed or any(uid.split(".")[0] not in _SELECTABLE for uid in failed):
+        return None
+    return sorted({uid.split(".")[2] for uid in failed})
+
+
+def only(nodes: list[str] | None) -> tuple[str, ...]:
+    """Arguments for a build of ``nodes`` and what they are made from, without the tests of those
+    (``--indirect-selection empty``); none, a whole build, for None."""
+    if not nodes:
+        return ()
+    return ("--select", *(f"+{name}" for name in nodes), "--indirect-selection", "empty")
 
 
 def passthrough(s: Settings, *args: str) -> int:
@@ -154,11 +227,7 @@ def manifest_path(s: Settings) -> Path:
 def ensure_manifest(s: Settings) -> Path:
     """Build ``target/manifest.json`` with ``dbt parse`` (no database needed) if it is stale."""
     manifest = manifest_path(s)
-    newest_source = max(
-        p.stat().st_mtime
-        for p in s.dbt_project_dir.rglob("*")
-        if p.suffix in {".sql", ".yml", ".csv"} and "target" not in p.parts and "logs" not in p.parts
-    )
+    newest_source = max(p.stat().st_mtime for p in project_files(s))
     if not manifest.exists() or manifest.stat().st_mtime < newest_source:
         # a full parse: the project changed, and dbt's partial parsing can then lose a
         # snapshot defined in YAML (dbt-core#10903); the tasks that follow parse partially
