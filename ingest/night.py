@@ -156,7 +156,10 @@ def find_culprits(
     result = attempt(set(), None)
     while result.returncode != 0:
         left = [sid for sid in suspects if sid not in culprits]
-        found = _bisect(attempt, left, set(culprits), result, failed_nodes())
+        # what dbt reported as failed (return code 1); after an exception (2) its results may be
+        # an earlier command's: then whole builds
+        nodes = failed_nodes() if result.returncode == 1 else None
+        found = _bisect(attempt, left, set(culprits), result, nodes)
         for sid, error in found.items():
             hold(sid, error)
         culprits.update(found)

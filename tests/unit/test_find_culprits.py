@@ -25,9 +25,10 @@ def _ancestors(node: str) -> set[str]:
 class Warehouse:
     """Builds the model graph with some submissions left out; records every build."""
 
-    def __init__(self, suspects: list[int], broken_without_data: bool = False) -> None:
+    def __init__(self, suspects: list[int], broken_without_data: bool = False, code: int = 1) -> None:
         self.suspects = suspects
         self.broken_without_data = broken_without_data
+        self.code = code  # what a failed build returns: 1 for failures dbt reports, 2 for an exception
         self.builds: list[tuple[frozenset, tuple | None]] = []
         self.last: list[str] = []
 
@@ -42,7 +43,7 @@ class Warehouse:
         self.last = sorted(failed)
         summary = "".join(f"Failure in {n}\n" for n in self.last)
         return subprocess.CompletedProcess(
-            ["dbt"], 1 if failed else 0, f"Completed with errors\n{summary}", ""
+            ["dbt"], self.code if failed else 0, f"Completed with errors\n{summary}", ""
         )
 
 
@@ -71,3 +72,11 @@ def test_a_fault_that_passed_needs_nothing_more():
     wh = Warehouse([1, 2])
     assert find_culprits(wh.attempt, wh.suspects, lambda: wh.last, {}.__setitem__) == []
     assert wh.builds == [(frozenset(), None)]
+
+
+def test_after_an_exception_the_search_builds_everything():
+    """dbt's results after an exception may be an earlier command's: no partial build trusts them."""
+    wh = Warehouse(list(range(1, 9)), code=2)
+    culprits = find_culprits(wh.attempt, wh.suspects, lambda: ["stale"], {}.__setitem__)
+    assert culprits == [3, 5, 6]
+    assert all(nodes is None for _, nodes in wh.builds)
