@@ -26,6 +26,11 @@ class BuildFailed(RuntimeError):
     fault in the dbt project, the warehouse or its connection)."""
 
 
+#: Why a build that failed is not the counties' fault: it fails without tonight's submissions,
+#: or still fails once those it failed with are held back.
+FAILS_WITHOUT_DATA = "构建失败，且不含今晚新报送时同样失败：问题不在县里的数据 / dbt fails without tonight's new submissions too"
+STILL_FAILS = "去掉出错的报送后构建仍然失败 / dbt still fails"
+
 _TIMESTAMP = re.compile(r"^\d\d:\d\d:\d\d\s+")
 
 
@@ -165,7 +170,7 @@ def find_culprits(
         culprits.update(found)
         result = attempt(set(culprits), None)
         if result.returncode != 0 and not found:
-            raise BuildFailed(f"去掉出错的报送后构建仍然失败 / dbt still fails:\n{_errors(result)}")
+            raise BuildFailed(f"{STILL_FAILS}:\n{_errors(result)}")
     return sorted(culprits)
 
 
@@ -174,9 +179,7 @@ def _bisect(attempt: Build, suspects: list[int], held: set[int], failed, nodes) 
     with, building only ``nodes`` and what they are made from; each with dbt's error."""
     without = attempt(held | set(suspects), nodes)
     if without.returncode != 0:
-        first = "构建失败，且不含今晚新报送时同样失败：问题不在县里的数据 / dbt fails without tonight's new submissions too"
-        later = "去掉出错的报送后构建仍然失败 / dbt still fails"
-        raise BuildFailed(f"{later if held else first}:\n{_errors(without)}")
+        raise BuildFailed(f"{STILL_FAILS if held else FAILS_WITHOUT_DATA}:\n{_errors(without)}")
     good: set[int] = set()
     culprits: dict[int, str] = {}
 

@@ -92,7 +92,7 @@ def _environment(env: dict[str, str]):
 #: The commands that may use a manifest parsed earlier in this process (not ``parse`` itself,
 #: whose work is the parse, nor ``docs``).
 _REUSES_MANIFEST = frozenset({"build", "run", "test", "seed", "snapshot", "compile", "ls", "list", "show"})
-_manifests: dict[tuple, object] = {}
+_manifest: tuple[tuple, object] | None = None  # (what it was parsed from, the manifest)
 
 
 def project_files(s: Settings) -> list[Path]:
@@ -114,17 +114,17 @@ def _parsed(s: Settings, args: tuple[str, ...]):
     command = next((a for a in args if not a.startswith("-")), "")
     if command not in _REUSES_MANIFEST or "--no-partial-parse" in args:
         return None
+    global _manifest
     key = (
         tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("DBT_"))),
-        tuple(sorted((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in project_files(s))),
+        tuple(sorted((str(p), st.st_mtime_ns, st.st_size) for p in project_files(s) for st in [p.stat()])),
     )
-    if key not in _manifests:
-        _manifests.clear()
+    if _manifest is None or _manifest[0] != key:
         parsed = dbtRunner().invoke(["parse", "--quiet"])  # and target/manifest.json, once
         if not parsed.success:
             return None
-        _manifests[key] = parsed.result
-    return _manifests[key]
+        _manifest = (key, parsed.result)
+    return _manifest[1]
 
 
 def _invoke(s: Settings, args: tuple[str, ...]) -> subprocess.CompletedProcess[str]:
