@@ -46,10 +46,10 @@ COPY --chown=airflow:0 expectations ./expectations
 COPY --chown=airflow:0 dags ./dags
 COPY --chown=airflow:0 dbt_project ./dbt_project
 
-# Install the package (dependencies are already there) and bake dbt's manifest into the
-# image: the DAG renders its dbt tasks from dbt_project/target/manifest.json when parsed,
-# so the image works on its own (e.g. a Celery worker on another host). `dbt parse` needs
-# no database. In compose, airflow-init re-parses into the shared dbt-target volume.
+# Install the package (dependencies are already there) and bake dbt's parse of the project
+# into the image (dbt_project/target): the nightly dbt build starts from it instead of
+# parsing every file again, on any worker (e.g. a Celery worker on another host). `dbt parse`
+# needs no database. In compose, airflow-init re-parses into the shared dbt-target volume.
 RUN pip install --no-cache-dir --no-deps --force-reinstall . \
     && rm -rf build ./*.egg-info dbt_project/target dbt_project/logs dbt_project/dbt_packages \
     && dangjian dbt parse --quiet \

@@ -11,14 +11,15 @@ Cosmos; heavy libraries are imported inside the tasks, so that parsing a DAG fil
 from __future__ import annotations
 
 import os
-import sys
 from datetime import timedelta
 from pathlib import Path
 
 import pendulum
 from airflow.sdk import Asset, BaseNotifier, task
-from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
-from cosmos.constants import InvocationMode, LoadMode, TestBehavior
+from cosmos import ProfileConfig
+from cosmos import settings as cosmos_settings
+from cosmos.constants import InvocationMode
+from cosmos.operators.local import DbtBuildLocalOperator
 from cosmos.profiles import PostgresUserPasswordProfileMapping
 
 from ingest.variables import SettingError, check_all, value
@@ -29,8 +30,9 @@ if _bad_settings := check_all():
     raise SettingError("设置有误 / invalid settings:\n" + "\n".join(_bad_settings))
 
 DBT_PROJECT_DIR = Path(value("DBT_PROJECT_DIR") or Path(__file__).resolve().parent.parent / "dbt_project")
-DBT_EXECUTABLE = value("DBT_EXECUTABLE") or str(Path(sys.executable).with_name("dbt"))
 
+#: The task that builds the candidate (analytics_next) with dbt.
+DBT_TASK = "dbt_build"
 #: The published marts; downstream DAGs are scheduled on it.
 MARTS = Asset(name="marts", uri="dangjian://warehouse/marts")
 OWNER = "dangjian-data"
@@ -140,12 +142,9 @@ def build_audit_publish(loaded) -> None:
         print(f"rebuild due up to submission {high_water}" if high_water else "nothing new")
         return high_water
 
-    dbt_build = DbtTaskGroup(
-        group_id="dbt",
-        project_config=ProjectConfig(
-            dbt_project_path=DBT_PROJECT_DIR,
-            manifest_path=DBT_PROJECT_DIR / "target" / "manifest.json",
-        ),
+    dbt_build = DbtBuildLocalOperator(
+        task_id=DBT_TASK,
+        project_dir=DBT_PROJECT_DIR,
         profile_config=ProfileConfig(
             profile_name="dangjian",
             target_name="warehouse",
@@ -153,28 +152,23 @@ def build_audit_publish(loaded) -> None:
                 conn_id="warehouse_transformer", profile_args={"schema": "analytics_next"}
             ),
         ),
-        # one task per model, then every dbt test in one task once all models are built (tests
-        # between two models need both); dbt runs inside the worker, not as a new process per task
-        # (analyses are the article's queries: compiled, never run)
-        render_config=RenderConfig(
-            load_method=LoadMode.DBT_MANIFEST,
-            test_behavior=TestBehavior.AFTER_ALL,
-            exclude=["resource_type:analysis"],
-        ),
-        execution_config=ExecutionConfig(
-            dbt_executable_path=DBT_EXECUTABLE, invocation_mode=InvocationMode.DBT_RUNNER
-        ),
+        # One `dbt build` of the whole project, inside the worker (dbtRunner, not a new process),
+        # as every other path builds (ingest/night.py): a model's tests run before what is made
+        # from it, and dbt's threads run independent models at once (decision 0013).
+        invocation_mode=InvocationMode.DBT_RUNNER,
+        # Cosmos runs dbt in a temporary copy of the project; the parse it leaves is kept here
+        # for the next night (the first one parses in full)
+        cache_dir=cosmos_settings.cache_dir / "dangjian_dbt_build",
+        install_deps=False,
         # A data error fails again on every retry: recover_build handles a failed build. No
-        # manifest.json and run_results.json per task (a third of a second each): nothing reads
-        # them from Cosmos's temporary copy of the project, and the DAGs are scheduled on our
-        # own asset (MARTS), not on the per-table assets Cosmos would emit from them.
-        operator_args={
-            "install_deps": False,
-            "retries": 0,
-            "on_execute_callback": _quick_dbt,
-            "dbt_cmd_global_flags": ["--no-write-json"],
-            "emit_datasets": False,
-        },
+        # manifest.json and run_results.json (a third of a second each): nothing reads them from
+        # Cosmos's temporary copy of the project, whose compiled SQL is not kept either; the DAGs
+        # are scheduled on our own asset (MARTS), not on the per-table assets Cosmos would emit.
+        retries=0,
+        on_execute_callback=_quick_dbt,
+        dbt_cmd_global_flags=["--no-write-json"],
+        should_store_compiled_sql=False,
+        emit_datasets=False,
     )
 
     @task(trigger_rule="all_done")
@@ -191,7 +185,7 @@ def build_audit_publish(loaded) -> None:
         if high_water is None:
             raise AirflowSkipException("nothing new")
         failed = RuntimeTaskInstance.get_ti_count(
-            dag_id=dag_run.dag_id, task_group_id="dbt", run_ids=[run_id], states=["failed", "upstream_failed"]
+            dag_id=dag_run.dag_id, task_ids=[DBT_TASK], run_ids=[run_id], states=["failed", "upstream_failed"]
         )
         if not failed:
             return []

@@ -437,12 +437,6 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("DBT_TARGET_PATH", _LOCAL, used_by="local", joined=True),
     Variable("DBT_LOG_PATH", _LOCAL, used_by="local", joined=True),
     Variable(
-        "DBT_EXECUTABLE",
-        _LOCAL,
-        "The dbt command the DAG's tasks run (default: dbt beside the running Python).",
-        used_by="local",
-    ),
-    Variable(
         "DBT_PARTIAL_PARSE",
         _LOCAL,
         "dbt's partial parsing (True or False), as dbt reads it.",

@@ -20,11 +20,9 @@ HEAVY = ("pandas", "great_expectations", "openpyxl", "python_calamine", "psycopg
 
 @pytest.fixture(scope="module")
 def dagbag(settings):
-    from ingest.cli.local_airflow import airflow_env
-    from ingest.warehouse import dbt
-
-    dbt.ensure_manifest(settings)  # the Cosmos task group is rendered from it
     import os
+
+    from ingest.cli.local_airflow import airflow_env
 
     os.environ.update(airflow_env(settings))
     from airflow.dag_processing.dagbag import BundleDagBag
@@ -75,7 +73,7 @@ def test_policy_owner_tags_retries_schedule(dagbag):
         for t in dag.tasks:
             assert t.owner == "dangjian-data", t.task_id
             # a failed audit, and a dbt task failed on data, would fail again: never retried
-            if t.task_id not in ("audit", "summary") and not t.task_id.startswith("dbt."):
+            if t.task_id not in ("audit", "summary", "dbt_build"):
                 assert t.retries >= 2, t.task_id
                 assert t.retry_exponential_backoff, t.task_id
 
@@ -126,16 +124,15 @@ def test_audit_is_never_retried(dagbag):
 
 
 def test_a_build_that_failed_is_recovered_not_retried(dagbag):
-    """dbt's tasks are not retried (a data error fails again); recover_build runs whatever they
+    """dbt's build is not retried (a data error fails again); recover_build runs whatever it
     did, finds the submissions the build fails with and builds without them; then the audit. A
     build that fails without them (an outage) is what recover_build's own retries are for."""
     for dag_id in ("county_submissions_nightly", "reprocess_period"):
         dag = dagbag.dags[dag_id]
-        dbt_tasks = [t for t in dag.tasks if t.task_id.startswith("dbt.")]
-        assert dbt_tasks and all(t.retries == 0 for t in dbt_tasks)
+        assert dag.get_task("dbt_build").retries == 0
         recover = dag.get_task("recover_build")
         assert recover.trigger_rule == "all_done" and recover.retries >= 2
-        assert {t.task_id for t in dbt_tasks} & recover.upstream_task_ids
+        assert recover.upstream_task_ids >= {"dbt_build"}
         assert dag.get_task("audit").upstream_task_ids == {"recover_build"}
 
 
@@ -145,14 +142,22 @@ def test_nightly_runs_at_two_in_the_morning_shanghai_time(dagbag):
     assert "Asia/Shanghai" in str(dag.timetable.timezone)
 
 
-def test_dbt_runs_through_cosmos_in_dependency_order(dagbag):
-    dag = dagbag.dags["county_submissions_nightly"]
-    ids = set(dag.task_ids)
-    assert any(i.startswith("dbt.stg_county_submissions__villages") for i in ids)
-    fct = next(t for t in dag.tasks if t.task_id.startswith("dbt.fct_village_indicators"))
-    upstream = {u for u in fct.get_flat_relative_ids(upstream=True)}
-    assert any(u.startswith("dbt.stg_county_submissions__villages") for u in upstream)
-    assert {"audit", "publish"} <= set(fct.get_flat_relative_ids(upstream=False))
+def test_dbt_builds_the_whole_project_once_through_cosmos_inside_the_worker(dagbag):
+    """One `dbt build` per night (decision 0013), after the rebuild check, before the audit:
+    every model with its tests, as ingest/night.py builds; run by Cosmos's dbtRunner in the
+    task's own process, without a selection that would leave part of the project out."""
+    from cosmos.constants import InvocationMode
+    from cosmos.operators.local import DbtBuildLocalOperator
+
+    for dag_id in ("county_submissions_nightly", "reprocess_period"):
+        dag = dagbag.dags[dag_id]
+        build = dag.get_task("dbt_build")
+        assert isinstance(build, DbtBuildLocalOperator)
+        assert build.invocation_mode == InvocationMode.DBT_RUNNER
+        assert build.base_cmd == ["build"] and not build.select and not build.exclude
+        assert build.upstream_task_ids == {"rebuild_due"}
+        assert not [t for t in dag.task_ids if t.startswith("dbt.")]  # no task per model
+        assert {"audit", "publish"} <= set(build.get_flat_relative_ids(upstream=False))
 
 
 @pytest.mark.parametrize("path", DAG_FILES, ids=lambda p: p.name)
@@ -170,9 +175,7 @@ def test_no_heavy_imports_at_module_level(path):
 def test_parsing_loads_no_heavy_module_and_touches_no_network(path, settings):
     """Import the file in a fresh interpreter with sockets disabled; list what got imported."""
     from ingest.cli.local_airflow import airflow_env
-    from ingest.warehouse import dbt
 
-    dbt.ensure_manifest(settings)
     roots = sorted({h.split(".")[0] for h in HEAVY if h != "dbt.cli"})
     probe = f"""
 import socket, sys

@@ -31,8 +31,8 @@ from ingest.warehouse import embedded
 from tests.helpers import cli, query
 
 COUNTIES = ["520603", "520624"]
-CUT_TASK = "dbt.stg_county_submissions__enterprises_run"  # the model reading raw.enterprises
-#: dbt's tasks are not retried (a failure on data would fail again); recover_build builds
+CUT_TASK = "dbt_build"  # cut while its model reading raw.enterprises runs
+#: dbt's build is not retried (a failure on data would fail again); recover_build builds
 #: again, with the DAG's retries and backoff when the warehouse is still away.
 RECOVERY = "recover_build"
 RETRIES = 2  # DAG_DEFAULTS in dags/dangjian_airflow.py (not imported here: it imports Airflow and Cosmos)
@@ -108,8 +108,8 @@ def _night_with_an_outage(s, outage: float | None) -> tuple[int, str, dict[str, 
             time.sleep(0.2)
         assert _lease_taken(s), f"the night never reached the rebuild: {proc.communicate()[0][-3000:]!r}"
         # Hold the enterprises sheet so that its staging model is mid-statement when the
-        # server stops (dbt spends seconds starting up per task: a timed stop would often
-        # fall between two queries and cut nothing).
+        # server stops (dbt spends seconds starting up: a timed stop would often fall between
+        # two queries and cut nothing).
         holder = psycopg.connect(s.url())
         holder.execute("lock table raw.enterprises in access exclusive mode")
         blocked = None
@@ -140,7 +140,7 @@ def _night_with_an_outage(s, outage: float | None) -> tuple[int, str, dict[str, 
     # It ended, and says how: 0 and "success" only for a successful run, else 1 and "failed".
     assert proc.returncode in (0, 1), out
     assert ("DAG run: success" in out) == (proc.returncode == 0), out
-    # The cut-off dbt model failed once; the recovery built again (with the DAG's retries when
+    # The cut-off dbt build failed once; the recovery built again (with the DAG's retries when
     # the warehouse was still away), and gave up only after all of them.
     assert tries[CUT_TASK] == ("failed", 1), tries
     state, tried = tries[RECOVERY]
