@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from ingest.config import PROJECT_ROOT, Settings
+from tests import workbook_cache
 from tests.helpers import from_snapshot, night_by_hand, reset_warehouse
 
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # gw0, gw1… under pytest-xdist
@@ -40,6 +41,9 @@ os.environ["AIRFLOW_HOME"] = str(TEST_HOME / "airflow")
 os.environ["DBT_PROJECT_DIR"] = str(DBT_PROJECT_COPY)
 os.environ["DANGJIAN_RETRY_DELAY_SECONDS"] = "1"
 os.environ["GX_ANALYTICS_ENABLED"] = "False"
+
+# The same sample workbook is written once for all workers (tests/workbook_cache.py).
+workbook_cache.install(TEST_HOME.parent / "workbooks" if WORKER else TEST_HOME / "workbooks")
 
 
 @pytest.fixture(scope="session")
