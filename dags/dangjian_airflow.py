@@ -173,7 +173,7 @@ def build_audit_publish(loaded) -> None:
 
     @task(trigger_rule="all_done")
     def recover_build(high_water: int | None, run_id: str | None = None, dag_run=None, ti=None) -> list[int]:
-        """When a dbt task failed: find which of tonight's submissions the build fails with, hold
+        """When the dbt build failed: find which of tonight's submissions the build fails with, hold
         them back with the database's error, and build without them (ingest/night.py recover).
         A build that fails without them too (the warehouse down, a fault in the project) is
         retried with the DAG's backoff, then fails the night."""
