@@ -27,7 +27,8 @@ from tests.helpers import from_snapshot, night_by_hand, reset_warehouse
 
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # gw0, gw1… under pytest-xdist
 WORKER_INDEX = int(WORKER[2:]) if WORKER.startswith("gw") else 0
-TEST_HOME = Path(os.environ.get("DANGJIAN_TEST_HOME") or PROJECT_ROOT / ".local" / "test") / WORKER
+TEST_BASE = Path(os.environ.get("DANGJIAN_TEST_HOME") or PROJECT_ROOT / ".local" / "test")
+TEST_HOME = TEST_BASE / WORKER
 DBT_PROJECT_COPY = TEST_HOME / "dbt_project"
 
 # Before anything imports Airflow or reads settings: point everything at the test home.
@@ -43,7 +44,7 @@ os.environ["DANGJIAN_RETRY_DELAY_SECONDS"] = "1"
 os.environ["GX_ANALYTICS_ENABLED"] = "False"
 
 # The same sample workbook is written once for all workers (tests/workbook_cache.py).
-workbook_cache.install(TEST_HOME.parent / "workbooks" if WORKER else TEST_HOME / "workbooks")
+workbook_cache.install(TEST_BASE / "workbooks")
 
 
 @pytest.fixture(scope="session")
