@@ -65,6 +65,50 @@ def name_flag_sources_quickly(*_context) -> None:
     behavior_flags.BehaviorFlagRendered._default_source = staticmethod(default_source)
 
 
+def keep_connections_per_thread(*_context) -> None:
+    """Let each of dbt's threads keep its PostgreSQL connection from one node to the next.
+
+    dbt-postgres closes the connection after every node and opens another for the next: about
+    260 connections a build, each a password handshake and a new server process whose catalog
+    caches start empty. A city build measured side by side: 5.7 s of dbt's CPU and 4.2 s of the
+    server's with a connection per node, 4.8 s and 2.8 s with one per thread. dbt-snowflake keeps
+    its connections this way (``reuse_connections``); dbt-core#7587 proposed it for every adapter.
+
+    Between two nodes the connection is rolled back, so no lock, snapshot or transaction passes
+    from one node to the next. The rollback also resets psycopg2's own idea of the transaction:
+    after dbt ends one with a ``commit`` statement psycopg2 still believes it open and would not
+    begin the next (a pre-hook's ``on commit drop`` tables would vanish at once). A connection
+    that broke (the server went away) is closed as before, and dbt closes every connection at
+    the end of the command. Idempotent; takes and ignores a task context so that it can be part
+    of an operator's ``on_execute_callback``.
+    """
+    from dbt.adapters.postgres.connections import PostgresConnectionManager
+    from psycopg2 import extensions
+
+    close = PostgresConnectionManager.release
+    if getattr(close, "keeps_connection", False):
+        return
+
+    def release(self) -> None:
+        with self.lock:
+            conn = self.get_if_exists()
+        handle = getattr(conn, "handle", None)
+        if conn is None or conn.state != "open" or not hasattr(handle, "rollback") or handle.closed:
+            return close(self)
+        try:
+            idle = handle.info.transaction_status == extensions.TRANSACTION_STATUS_IDLE
+            if handle.status != extensions.STATUS_READY or not idle:
+                if idle:  # psycopg2's stale transaction: make it real, then roll it back quietly
+                    handle.cursor().execute("begin")
+                handle.rollback()
+        except Exception:
+            return close(self)
+        conn.transaction_open = False
+
+    release.keeps_connection = True
+    PostgresConnectionManager.release = release
+
+
 def dbt_executable() -> str:
     return str(Path(sys.executable).with_name("dbt"))
 
@@ -141,6 +185,7 @@ def _invoke(s: Settings, args: tuple[str, ...]) -> subprocess.CompletedProcess[s
     from dbt_common.events.functions import capture_stdout_logs, stop_capture_stdout_logs
 
     name_flag_sources_quickly()
+    keep_connections_per_thread()
     printed = io.StringIO()
     with _environment({k: v for k, v in dbt_env(s).items() if k.startswith("DBT_")}):
         capture_stdout_logs(printed)

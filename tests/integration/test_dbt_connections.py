@@ -1,0 +1,64 @@
+"""dbt keeps one PostgreSQL connection per thread for a whole build (ingest/warehouse/dbt.py,
+``keep_connections_per_thread``), and nothing passes from one node to the next on it."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import psycopg
+import yaml
+
+from ingest.load import ingest_file
+from ingest.samples import generator
+from ingest.warehouse import dbt
+
+
+def _sessions(conn: psycopg.Connection) -> int:
+    """Connections ever made to this database (the server counts them as they start)."""
+    conn.execute("select pg_stat_clear_snapshot()")
+    return conn.execute(
+        "select sessions from pg_stat_database where datname = current_database()"
+    ).fetchone()[0]
+
+
+def _settled(conn: psycopg.Connection) -> int:
+    seen = _sessions(conn)
+    for _ in range(50):
+        time.sleep(0.1)
+        now = _sessions(conn)
+        if now == seen:
+            return now
+        seen = now
+    return seen
+
+
+def _nodes(s) -> int:
+    return len(json.loads((dbt.target_dir(s) / "run_results.json").read_text(encoding="utf-8"))["results"])
+
+
+def test_a_build_opens_one_connection_per_thread_and_each_node_starts_clean(wh):
+    for path in generator.generate("2025", wh.inbox, counties=["520603"]):
+        assert ingest_file(path, wh).status == "accepted"
+    threads = yaml.safe_load((wh.dbt_project_dir / "profiles.yml").read_text(encoding="utf-8"))["dangjian"][
+        "outputs"
+    ]["warehouse"]["threads"]
+    with psycopg.connect(wh.url(), autocommit=True) as conn:
+        before = _settled(conn)
+        built = dbt.run(wh, "build", check=False)
+        assert built.returncode == 0, built.stdout[-3000:]
+        opened = _settled(conn) - before
+    assert _nodes(wh) > 200
+    # one per thread, and one for the main thread's own queries (the relation cache, the
+    # tested counties); not one per node
+    assert 1 <= opened <= threads + 1, opened
+
+    # Again on one thread: every node on the same connection, one after another. The
+    # incremental persons model runs after nodes that ended their transaction with a `commit`
+    # statement; its pre-hook's `on commit drop` tables must still be there for its SQL (they
+    # would not be if the connection carried psycopg2's stale transaction into the next node).
+    again = dbt.run(wh, "build", "--threads", "1", check=False)
+    assert again.returncode == 0, again.stdout[-3000:]
+    results = json.loads((dbt.target_dir(wh) / "run_results.json").read_text(encoding="utf-8"))["results"]
+    persons = [r for r in results if r["unique_id"] == "model.dangjian.int_persons_pseudonymised"]
+    assert [r["status"] for r in persons] == ["success"]
