@@ -10,10 +10,9 @@ read the numbers (docs/performance.md, "The test suite"). Run it on a quiet mach
     .venv/bin/python bench/suite_cpu.py                 # the whole suite, as make test
     .venv/bin/python bench/suite_cpu.py tests/unit      # or any pytest arguments
 
-A process's CPU is its own and, once it ends, what its parent collects of it (``cutime``):
-the PostgreSQL server's backends, most of which live for less than a sample (one per client
-connection), count for the server through its postmaster; a process that ends between two
-samples counts for its parent's kind.
+A process that ends between two samples loses at most its last half second. PostgreSQL is
+counted through each server's postmaster, with what its ended children used (``cutime``): its
+backends, one per client connection, mostly live for less than a sample.
 """
 
 from __future__ import annotations
@@ -43,10 +42,9 @@ def _kind(command: str) -> str:
 
 def _sample(totals: collections.Counter, modules: collections.Counter, stop: threading.Event) -> None:
     """CPU seconds since the last sample, per process, by kind (and per module for workers)."""
-    seen: dict[tuple[str, str], tuple[float, float, str]] = {}  # (pid, start) -> CPU, own CPU, parent's kind
-    kinds: dict[str, str] = {}
+    seen: dict[tuple[str, str], float] = {}
+    postmasters: set[str] = set()
     while not stop.is_set():
-        alive = set()
         for pid in filter(str.isdigit, os.listdir("/proc")):
             try:
                 stat = Path(f"/proc/{pid}/stat").read_text()
@@ -57,18 +55,18 @@ def _sample(totals: collections.Counter, modules: collections.Counter, stop: thr
                 continue
             fields = stat[stat.rfind(")") + 2 :].split()
             key = (pid, fields[19])  # a pid with its start time: one process
-            own = (int(fields[11]) + int(fields[12])) / TICKS
-            used = own + (int(fields[13]) + int(fields[14])) / TICKS  # and its ended children
-            kind = kinds[pid] = _kind(command)
-            before, before_own, _ = seen.get(key, (0.0, 0.0, ""))
-            seen[key] = (used, own, kinds.get(fields[1], "other"))
-            alive.add(key)
-            totals[kind] += used - before
-            if command.startswith("[pytest-xdist running] "):
-                modules[command.split("] ", 1)[1].split("::")[0]] += own - before_own
-        for key in set(seen) - alive:  # ended: its parent's cutime now holds all of it
-            used, _, parent = seen.pop(key)
-            totals[parent] -= used
+            if fields[1] in postmasters:
+                continue  # a backend: its CPU reaches its postmaster's cutime when it ends
+            used = (int(fields[11]) + int(fields[12])) / TICKS
+            if "/bin/postgres " in command:  # a postmaster (the server process)
+                postmasters.add(pid)
+                used += (int(fields[13]) + int(fields[14])) / TICKS
+            delta, seen[key] = used - seen.get(key, 0.0), used
+            if delta:
+                kind = _kind(command)
+                totals[kind] += delta
+                if command.startswith("[pytest-xdist running] "):
+                    modules[command.split("] ", 1)[1].split("::")[0]] += delta
         stop.wait(0.5)
 
 
@@ -94,7 +92,7 @@ def main(args: list[str]) -> int:
         f"\npytest exit {result.returncode}; wall {wall / 60:.1f} min; CPU {sum(totals.values()) / 60:.1f} min"
     )
     for kind, seconds in totals.most_common():
-        print(f"  {kind:34s} {seconds / 60:6.1f} min")
+        print(f"  {kind:34s} {seconds / 60:6.1f} min ({seconds:.0f} s)")
     print("modules whose workers used the most CPU themselves:")
     for module, seconds in modules.most_common(15):
         print(f"  {seconds:6.0f} s  {module}")
