@@ -41,15 +41,14 @@ def dbt_env(s: Settings) -> dict[str, str]:
     }
 
 
-def name_flag_sources_quickly(*_context) -> None:
+def name_flag_sources_quickly() -> None:
     """Make dbt's behaviour flags find their declaring module from the frames' globals.
 
     dbt-common (1.39) names the module that declared each behaviour flag by walking
     ``inspect.stack()``, which reads the source lines of every frame and searches
     ``sys.modules`` for each: about 70 ms a flag inside an Airflow task (a deep stack, thousands
     of modules), so 1.2 s of every dbt command Cosmos runs in-process, a third of a night's
-    dbt time. The same name comes from each frame's globals in microseconds. Idempotent; takes
-    and ignores a task context so that it can be an operator's ``on_execute_callback``.
+    dbt time. The same name comes from each frame's globals in microseconds. Idempotent.
     """
     from dbt_common import behavior_flags
 
@@ -65,7 +64,7 @@ def name_flag_sources_quickly(*_context) -> None:
     behavior_flags.BehaviorFlagRendered._default_source = staticmethod(default_source)
 
 
-def keep_connections_per_thread(*_context) -> None:
+def keep_connections_per_thread() -> None:
     """Let each of dbt's threads keep its PostgreSQL connection from one node to the next.
 
     dbt-postgres closes the connection after every node and opens another for the next: about
@@ -79,8 +78,7 @@ def keep_connections_per_thread(*_context) -> None:
     after dbt ends one with a ``commit`` statement psycopg2 still believes it open and would not
     begin the next (a pre-hook's ``on commit drop`` tables would vanish at once). A connection
     that broke (the server went away) is closed as before, and dbt closes every connection at
-    the end of the command. Idempotent; takes and ignores a task context so that it can be part
-    of an operator's ``on_execute_callback``.
+    the end of the command. Idempotent.
     """
     from dbt.adapters.postgres.connections import PostgresConnectionManager
     from psycopg2 import extensions
@@ -107,6 +105,13 @@ def keep_connections_per_thread(*_context) -> None:
 
     release.keeps_connection = True
     PostgresConnectionManager.release = release
+
+
+def quicken_in_process() -> None:
+    """Everything that spares dbt work when it runs inside a long-lived process (here, and the
+    Airflow ``dbt_build`` task): the flag-source walk and a connection per node. Idempotent."""
+    name_flag_sources_quickly()
+    keep_connections_per_thread()
 
 
 def dbt_executable() -> str:
@@ -184,8 +189,7 @@ def _invoke(s: Settings, args: tuple[str, ...]) -> subprocess.CompletedProcess[s
     from dbt.cli.main import dbtRunner
     from dbt_common.events.functions import capture_stdout_logs, stop_capture_stdout_logs
 
-    name_flag_sources_quickly()
-    keep_connections_per_thread()
+    quicken_in_process()
     printed = io.StringIO()
     with _environment({k: v for k, v in dbt_env(s).items() if k.startswith("DBT_")}):
         capture_stdout_logs(printed)
