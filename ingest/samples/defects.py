@@ -94,6 +94,8 @@ def _cell_variants(value: Any, col: Column, county: str, rng: random.Random) -> 
             out.append(("approximate", PARSE, f"{value}余"))
         out.append(("negative_number", REJECT, -value if value else -1))
         out.append(("text_in_number", REJECT, rng.choice(("不详", "无数据", "见附件"))))
+        # typed as "#N/A", openpyxl writes an error cell, as a failed VLOOKUP leaves it
+        out.append(("excel_error", REJECT, rng.choice(("#N/A", "#DIV/0!", "#REF!"))))
     elif col.type == "date":
         out.append(("date_chinese", PARSE, f"{value.year}年{value.month}月{value.day}日"))
         out.append(("date_dots", PARSE, f"{value.year}.{value.month}.{value.day}"))

@@ -5,6 +5,7 @@ and each sheet's cells read with python-calamine.
 
 from __future__ import annotations
 
+import html
 import re
 import zipfile
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from ingest import contract
 from ingest.contract import COVER_FIELDS, COVER_SHEET, Column, Sheet, orgunits
 from ingest.variables import value
 from ingest.workbook.book import WorkbookRejected, cell_ref
-from ingest.workbook.parse import normalise_text
+from ingest.workbook.parse import ExcelError, normalise_text
 
 _HEADER_SCAN_ROWS = 30
 _FILE_NAME = re.compile(r"^(?P<county>\d{6})_(?P<period>[^_]+)_")
@@ -190,20 +191,53 @@ def _attributes(tag: bytes) -> dict[bytes, bytes]:
     return dict(re.findall(rb'([\w:]+)="([^"]*)"', tag))
 
 
-def _has_formula(zf: zipfile.ZipFile, part: str) -> bool:
-    """Whether a sheet's XML has any formula, read in pieces (a sheet can unpack to 1 GB)."""
+_ERROR_CELL = re.compile(rb'<(?:\w+:)?c\s([^>]*\bt="e"[^>]*)>')  # a cell typed as an error
+_CELL_END = re.compile(rb"</(?:\w+:)?c>")
+_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)<")
+_CELL_REF = re.compile(r"([A-Z]+)([0-9]+)")
+
+#: A sheet's error cells: (row, column) from 0 → the error value as Excel shows it.
+ErrorCells = dict[tuple[int, int], str]
+
+
+def _marks(zf: zipfile.ZipFile, part: str) -> tuple[bool, bool]:
+    """Whether a sheet's XML has any formula, and any error cell, read in pieces (a sheet can
+    unpack to 1 GB)."""
+    formula = error = False
     tail = b""
     with zf.open(part) as fh:
         while chunk := fh.read(1 << 20):
-            seam = tail + chunk[:2]  # a tag cut in two between pieces
-            if b"<f>" in chunk or b"<f " in chunk or b"<f>" in seam or b"<f " in seam:
-                return True
-            tail = chunk[-2:]
-    return False
+            seam = tail + chunk[:6]  # a tag cut in two between pieces
+            formula = formula or b"<f>" in chunk or b"<f " in chunk or b"<f>" in seam or b"<f " in seam
+            error = error or b't="e"' in chunk or b't="e"' in seam
+            if formula and error:
+                break
+            tail = chunk[-6:]
+    return formula, error
 
 
-def no_uncalculated_formulas(path: Path) -> None:
-    """A formula saved without its result would read as an empty cell: refuse it, naming the cell."""
+def _error_cells(xml: bytes) -> ErrorCells:
+    cells: ErrorCells = {}
+    for tag in _ERROR_CELL.finditer(xml):
+        ref = _CELL_REF.fullmatch(_attributes(tag.group(1)).get(b"r", b"").decode())
+        if not ref:  # Excel, WPS and openpyxl always write a cell's address
+            continue
+        value = None
+        if not tag.group(1).endswith(b"/"):
+            end = _CELL_END.search(xml, tag.end())
+            value = _VALUE.search(xml, tag.end(), end.start() if end else len(xml))
+        column = 0
+        for letter in ref.group(1):
+            column = column * 26 + ord(letter) - 64
+        cells[int(ref.group(2)) - 1, column - 1] = value.group(1).decode().strip() if value else "#N/A"
+    return cells
+
+
+def scan_cells(path: Path) -> dict[str, ErrorCells]:
+    """Read each sheet's XML for what python-calamine cannot show. A formula saved without its
+    result would read as an empty cell: refused, naming the cell. An error value (``#N/A``)
+    would read as blank too: returned by sheet title, so the reader can refuse it at its cell."""
+    errors: dict[str, ErrorCells] = {}
     with zipfile.ZipFile(path) as zf:
         names = set(zf.namelist())
         rels_part = "xl/_rels/workbook.xml.rels"
@@ -218,9 +252,12 @@ def no_uncalculated_formulas(path: Path) -> None:
             part = target if target.startswith("xl/") else f"xl/{target}"
             if part not in names:
                 continue
-            found = _has_formula(zf, part) and _FORMULA_WITHOUT_VALUE.search(zf.read(part))
+            sheet = a.get(b"name", b"").decode()
+            formula, error = _marks(zf, part)
+            xml = zf.read(part) if formula or error else b""
+            found = formula and _FORMULA_WITHOUT_VALUE.search(xml)
             if found:
-                sheet, cell = a.get(b"name", b"").decode(), found.group(1).decode()
+                cell = found.group(1).decode()
                 raise WorkbookRejected(
                     f"{sheet}!{cell} 是公式但文件中没有保存计算结果，无法读取其数值；请在 Excel 中打开、"
                     "重新计算并保存（或粘贴为数值）后重新报送",
@@ -228,6 +265,19 @@ def no_uncalculated_formulas(path: Path) -> None:
                     sheet,
                     cell,
                 )
+            if error:
+                errors[html.unescape(sheet)] = _error_cells(xml)  # R&amp;D → R&D
+    return errors
+
+
+def mark_errors(grid: list[list[Any]], cells: ErrorCells) -> None:
+    """Put each error value into the grid where calamine left a blank."""
+    for (r, c), code in cells.items():
+        if r < len(grid):
+            row = grid[r]
+            if c >= len(row):
+                row.extend([""] * (c + 1 - len(row)))
+            row[c] = ExcelError(code)
 
 
 @dataclass

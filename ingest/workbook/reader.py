@@ -27,7 +27,7 @@ from ingest.contract import Column, Sheet, orgunits, rules
 from ingest.contract.expressions import Book
 from ingest.variables import value
 from ingest.workbook.book import Problem, SheetData, Workbook, WorkbookRejected, cell_ref, picker
-from ingest.workbook.files import find_header, no_uncalculated_formulas, preflight, read_grids
+from ingest.workbook.files import find_header, mark_errors, preflight, read_grids, scan_cells
 from ingest.workbook.parse import is_approximate, is_blank, normalise_text, parse_column, shown
 
 _NOTE_ROW = re.compile(
@@ -258,17 +258,18 @@ def read_workbook(path: Path, max_rejected_share: float | None = None) -> Workbo
 
 def _read_workbook(path: Path, max_rejected_share: float | None) -> Workbook:
     package = preflight(path)
-    # calamine parses in Rust without holding the GIL: the formula scan runs meanwhile, and
-    # its verdict comes first, as if it had run before.
+    # calamine parses in Rust without holding the GIL: the scan of the sheets' XML runs
+    # meanwhile, and its verdict comes first, as if it had run before.
     with ThreadPoolExecutor(1, thread_name_prefix="calamine") as pool:
         reading = pool.submit(read_grids, path)
         try:
-            if package:
-                no_uncalculated_formulas(path)
+            errors = scan_cells(path) if package else {}
         except WorkbookRejected:
             reading.cancel()
             raise
         read = reading.result()
+    for key, title in read.titles.items():  # error values, which calamine reads as blanks
+        mark_errors(read.grids[key], errors.get(title, {}))
     limit = max_rejected_share
     if limit is None:
         limit = value("DANGJIAN_MAX_REJECTED_SHARE")
