@@ -280,6 +280,21 @@ def mark_errors(grid: list[list[Any]], cells: ErrorCells) -> None:
             row[c] = ExcelError(code)
 
 
+def fill_merged_down(grid: list[list[Any]], ranges: list[tuple[tuple[int, int], tuple[int, int]]]) -> None:
+    """A cell merged down a column (a township's code beside each of its villages, a header
+    spanning two header rows) holds its value in its first row only; the clerk sees it in
+    every row it spans, and means it for each. Each such range's value is put in every row.
+    Merges across columns are layout (a group header over its columns) and stay as they are."""
+    for (top, column), (bottom, right) in ranges:
+        if right != column or bottom <= top or top >= len(grid) or column >= len(grid[top]):
+            continue
+        value = grid[top][column]
+        for row in grid[top + 1 : bottom + 1]:
+            if column >= len(row):
+                row.extend([""] * (column + 1 - len(row)))
+            row[column] = value
+
+
 @dataclass
 class _Grids:
     """What calamine read: the cover's county and period, and each subject sheet's cells."""
@@ -288,6 +303,8 @@ class _Grids:
     period: str
     titles: dict[str, str]
     grids: dict[str, list[list[Any]]]
+    #: each sheet's merged ranges, ((first row, first column), (last row, last column)) from 0
+    merged: dict[str, list[tuple[tuple[int, int], tuple[int, int]]]]
 
 
 def read_grids(path: Path) -> _Grids:
@@ -305,7 +322,7 @@ def read_grids(path: Path) -> _Grids:
     if missing:
         raise WorkbookRejected(f"缺少工作表：{'、'.join(missing)}", "missing_sheet", missing[0])
     max_rows = value("DANGJIAN_MAX_ROWS")
-    grids = {}
+    grids, merged = {}, {}
     for s in contract.SHEETS:
         sheet = book.get_sheet_by_name(titles[s.key])
         if sheet.height > max_rows or sheet.width > 200:
@@ -316,7 +333,8 @@ def read_grids(path: Path) -> _Grids:
                 titles[s.key],
             )
         grids[s.key] = _cells_of(sheet, path, titles[s.key])
-    return _Grids(county, period, titles, grids)
+        merged[s.key] = sheet.merged_cell_ranges or []
+    return _Grids(county, period, titles, grids, merged)
 
 
 def _cells_of(sheet: Any, path: Path, title: str) -> list[list[Any]]:

@@ -27,7 +27,14 @@ from ingest.contract import Column, Sheet, orgunits, rules
 from ingest.contract.expressions import Book
 from ingest.variables import value
 from ingest.workbook.book import Problem, SheetData, Workbook, WorkbookRejected, cell_ref, picker
-from ingest.workbook.files import find_header, mark_errors, preflight, read_grids, scan_cells
+from ingest.workbook.files import (
+    fill_merged_down,
+    find_header,
+    mark_errors,
+    preflight,
+    read_grids,
+    scan_cells,
+)
 from ingest.workbook.parse import is_approximate, is_blank, normalise_text, parse_column, shown
 
 _NOTE_ROW = re.compile(
@@ -268,8 +275,9 @@ def _read_workbook(path: Path, max_rejected_share: float | None) -> Workbook:
             reading.cancel()
             raise
         read = reading.result()
-    for key, title in read.titles.items():  # error values, which calamine reads as blanks
-        mark_errors(read.grids[key], errors.get(title, {}))
+    for key, title in read.titles.items():
+        mark_errors(read.grids[key], errors.get(title, {}))  # which calamine reads as blanks
+        fill_merged_down(read.grids[key], read.merged[key])
     limit = max_rejected_share
     if limit is None:
         limit = value("DANGJIAN_MAX_REJECTED_SHARE")
