@@ -35,6 +35,7 @@ SHEET_KINDS = (
     "instruction_row",
     "footer_rows",
     "blank_rows",
+    "merged_down",  # after the kinds that insert rows: openpyxl does not move merged ranges
     "header_synonym",
     "header_whitespace",
     "renamed_sheet",
@@ -207,6 +208,14 @@ def _layout(wb: Workbook, s: Sheet, kind: str, rng: random.Random, file: str, de
             ws.insert_rows(row, 1)
             _shift(defects, ws.title, row, 1)
             defects.append(Defect(file, ws.title, row, 0, kind, PARSE, "", "blank row"))
+    elif kind == "merged_down":
+        found = _equal_run(ws, s, {(d.row, d.col) for d in defects if d.sheet == ws.title}, rng)
+        if found:
+            column, top, bottom = found
+            value = ws.cell(top, column).value
+            ws.merge_cells(start_row=top, start_column=column, end_row=bottom, end_column=column)
+            for row in range(top + 1, bottom + 1):  # blank in the file, the value on screen
+                defects.append(Defect(file, ws.title, row, column, kind, PARSE, str(value), "merged down"))
     elif kind in ("header_synonym", "header_whitespace"):
         header = _header_row(ws, s)
         choices = (
@@ -231,6 +240,27 @@ def _layout(wb: Workbook, s: Sheet, kind: str, rng: random.Random, file: str, de
                 d.sheet = new
         ws.title = new
         defects.append(Defect(file, new, 0, 0, kind, PARSE, s.title, new))
+
+
+def _equal_run(ws, s: Sheet, taken: set[tuple[int, int]], rng: random.Random) -> tuple[int, int, int] | None:
+    """A column and two to four consecutive data rows holding the same text or number (a
+    township beside its villages), none of them a defect already: (column, first, last row)."""
+    header = _header_row(ws, s)
+    for column in rng.sample(range(1, len(s.columns) + 1), len(s.columns)):
+        if s.columns[column - 1].type in ("boolean", "date"):  # 是 and dates read as other types
+            continue
+        top = None
+        for row in range(header + 1, ws.max_row + 2):
+            value = ws.cell(row, column).value if row <= ws.max_row else None
+            same = top is not None and value == ws.cell(top, column).value and row - top < 4
+            if not same:
+                if top is not None and row - top >= 2:
+                    return column, top, row - 1
+                plain = isinstance(value, str | int) and not isinstance(value, bool) and value != ""
+                top = row if plain and (row, column) not in taken else None
+            elif (row, column) in taken:
+                top = None
+    return None
 
 
 def _header_row(ws, s: Sheet) -> int:
