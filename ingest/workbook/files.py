@@ -183,8 +183,17 @@ def preflight(path: Path) -> bool:
 
 
 _FORMULA_WITHOUT_VALUE = re.compile(
-    rb'<c r="([A-Z]+[0-9]+)"[^>]*>\s*<f[^>]*(?:/>|>[^<]*</f>)\s*(?:<v\s*/>\s*|<v>\s*</v>\s*)?</c>'
+    rb'<c r="([A-Z]+[0-9]+)"([^>]*)>\s*<f[^>]*(?:/>|>[^<]*</f>)\s*(<v\s*/>\s*|<v>\s*</v>\s*)?</c>'
 )
+
+
+def _uncalculated(xml: bytes) -> str | None:
+    """The first cell whose formula was saved without its result. A formula whose result is
+    empty text (``=IF(G3="","",…)``) is saved as a text cell with an empty value: calculated."""
+    for found in _FORMULA_WITHOUT_VALUE.finditer(xml):
+        if not (found.group(3) and b't="str"' in found.group(2)):
+            return found.group(1).decode()
+    return None
 
 
 def _attributes(tag: bytes) -> dict[bytes, bytes]:
@@ -255,9 +264,8 @@ def scan_cells(path: Path) -> dict[str, ErrorCells]:
             sheet = a.get(b"name", b"").decode()
             formula, error = _marks(zf, part)
             xml = zf.read(part) if formula or error else b""
-            found = formula and _FORMULA_WITHOUT_VALUE.search(xml)
-            if found:
-                cell = found.group(1).decode()
+            cell = _uncalculated(xml) if formula else None
+            if cell:
                 raise WorkbookRejected(
                     f"{sheet}!{cell} 是公式但文件中没有保存计算结果，无法读取其数值；请在 Excel 中打开、"
                     "重新计算并保存（或粘贴为数值）后重新报送",

@@ -27,3 +27,18 @@ def put(ws, row: int, values: dict[str, object], sheet: contract.Sheet = contrac
     names = [c.name for c in sheet.columns]
     for name, value in values.items():
         ws.cell(row, names.index(name) + 1, value)
+
+
+def rewrite_sheet_xml(path, replacements: dict[bytes, bytes]) -> None:
+    """Replace pieces of the saved workbook's sheet XML, for what openpyxl cannot write (a
+    formula with its calculated result); each piece must be found."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as zf:
+        parts = {i.filename: zf.read(i) for i in zf.infolist()}
+    for old, new in replacements.items():
+        name = next(n for n, xml in parts.items() if n.startswith("xl/worksheets/") and old in xml)
+        parts[name] = parts[name].replace(old, new)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
