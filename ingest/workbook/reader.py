@@ -42,10 +42,34 @@ _NOTE_ROW = re.compile(
 )
 
 
+#: A totals row's label: 合计, 总计, 小计, 汇总, 共计, with what they total (全县合计, 某某镇小计).
+_TOTALS_LABEL = re.compile(r"^[\u4e00-\u9fff（）()]{0,12}(合计|总计|小计|汇总|共计)[:：]?$")
+
+
 def _is_note_row(row: list[Any]) -> bool:
-    """A row whose every filled cell is a note: 填写说明……, 填表人：, 审核人：, 日期： …"""
+    """A row that is no data: every filled cell a note (填写说明……, 填表人：, 审核人：, 日期： …),
+    or a totals row, whose first filled cell is its label (合计, 全县合计, 某某镇小计 …) and
+    the rest numbers (a sum the warehouse makes itself from the rows)."""
     filled = [v for v in row if not is_blank(v)]
-    return bool(filled) and all(isinstance(v, str) and _NOTE_ROW.match(normalise_text(v)) for v in filled)
+    if not filled:
+        return False
+    if all(isinstance(v, str) and _NOTE_ROW.match(normalise_text(v)) for v in filled):
+        return True
+    label, *numbers = filled
+    return (
+        isinstance(label, str)
+        and bool(_TOTALS_LABEL.match(normalise_text(label).replace(" ", "")))
+        and all(_is_number(v) for v in numbers)
+    )
+
+
+def _is_number(value: Any) -> bool:
+    if isinstance(value, str):
+        return bool(_NUMBER_TEXT.fullmatch(normalise_text(value)))
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+_NUMBER_TEXT = re.compile(r"-?[\d,]+(\.\d+)?")
 
 
 def _known_units(county: str, period: str) -> dict[str, set[str]]:
