@@ -33,6 +33,7 @@ SHEET_KINDS = (
     "title_rows",
     "merged_header",
     "instruction_row",
+    "totals_row",
     "footer_rows",
     "blank_rows",
     "merged_down",  # after the kinds that insert rows: openpyxl does not move merged ranges
@@ -196,6 +197,16 @@ def _layout(wb: Workbook, s: Sheet, kind: str, rng: random.Random, file: str, de
         _shift(defects, ws.title, row, 1)
         ws.cell(row, 1, "填写说明：带*为必填项，代码按文本填写，金额单位为万元")
         defects.append(Defect(file, ws.title, row, 1, kind, PARSE, "", "instruction row"))
+    elif kind == "totals_row":  # 合计 under the data, with each number column's sum
+        header, last = _header_row(ws, s), ws.max_row + 1
+        ws.cell(last, 1, "合计")
+        for c, col in enumerate(s.columns, start=1):
+            if col.type in ("integer", "decimal"):
+                values = [ws.cell(r, c).value for r in range(header + 1, last)]
+                ws.cell(
+                    last, c, sum(v for v in values if isinstance(v, int | float) and not isinstance(v, bool))
+                )
+        defects.append(Defect(file, ws.title, last, 1, kind, PARSE, "", "totals row"))
     elif kind == "footer_rows":
         last = ws.max_row + 2
         for i, label in enumerate(("填表人：张某某", "审核人：李某某", "日期：2026年1月10日")):

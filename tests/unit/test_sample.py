@@ -113,6 +113,7 @@ ROW_SPANS = {
     "instruction_row": 1,
     "blank_rows": 1,
     "footer_rows": 3,
+    "totals_row": 1,
     "duplicate_row": 1,
 }
 
