@@ -38,7 +38,8 @@ from ingest.workbook.files import (
 from ingest.workbook.parse import is_approximate, is_blank, normalise_text, parse_column, shown
 
 _NOTE_ROW = re.compile(
-    r"^(填表说明|填写说明|说明|注[:：]|备注[:：]|填表人|审核人|负责人|联系电话|填报日期|日期[:：]|制表)"
+    r"^[（(]?(填表说明|填写说明|说明|注[:：]|备注[:：]|填表人|审核人|负责人|联系电话|填报日期|日期[:：]|制表"
+    r"|以下空白|以下无)"
 )
 
 
@@ -47,7 +48,8 @@ _TOTALS_LABEL = re.compile(r"^[\u4e00-\u9fff（）()]{0,12}(合计|总计|小计
 
 
 def _is_note_row(row: list[Any]) -> bool:
-    """A row that is no data: every filled cell a note (填写说明……, 填表人：, 审核人：, 日期： …),
+    """A row that is no data: every filled cell a note (填写说明……, 填表人：, 审核人：, 日期：,
+    以下空白 …),
     or a totals row, whose first filled cell is its label (合计, 全县合计, 某某镇小计 …) and
     the rest numbers (a sum the warehouse makes itself from the rows)."""
     filled = [v for v in row if not is_blank(v)]

@@ -1,6 +1,7 @@
-"""Totals rows, as county forms have them: a township's 小计 between its villages, the
-county's 合计 at the bottom (numbers, or numbers as text). They are no data: not read, not
-refused. A row labelled like a total that carries other text is still checked as a row."""
+"""Rows that are no data, as county forms have them: a township's 小计 between its villages,
+the county's 合计 at the bottom (numbers, or numbers as text), and the official forms' 以下空白
+("blank below") marker. They are not read, and not refused. A row labelled like a total that
+carries other text is still checked as a row."""
 
 from tests.ingest.golden import blank, put
 
@@ -15,4 +16,5 @@ def build(path):
     put(ws, 5, {**base, "org_unit_code": "520603100202", "org_unit_name": "青山村", "grid_count": 6})
     put(ws, 6, {"org_unit_code": "合 计", "grid_count": "15", "collective_net_income": "1,234.5"})
     put(ws, 7, {"org_unit_code": "全县合计：", "unit_type": "行政村", "grid_count": 15})
+    put(ws, 8, {"org_unit_code": "（以下空白）"})
     wb.save(path)
