@@ -82,6 +82,22 @@ def _known_units(county: str, period: str) -> dict[str, set[str]]:
     return {"unit": units, "township": townships, "any": units | townships | {county}}
 
 
+def _code_of_name(value: Any, county: str, period: str) -> str:
+    """When a code column holds the name of one of the county's units (a township's name
+    typed for its code), what its code is; else nothing."""
+    name = normalise_text(value).replace(" ", "") if isinstance(value, str) else ""
+    found = [
+        u
+        for t in orgunits.townships(county, period)
+        for u in (t.unit, *t.units)
+        if name and normalise_text(u.name).replace(" ", "") == name
+    ]
+    if not found:
+        return ""
+    codes = " 或 ".join(u.code for u in found)
+    return f"；「{name}」是本县（区）{found[0].kind}的名称，其代码为 {codes}，请填写代码"
+
+
 def _problem(
     title: str,
     r: int,
@@ -189,7 +205,10 @@ def _read_sheet(s: Sheet, title: str, grid: list[list[Any]], county: str, period
         parsed, errors = parse_column(values, col)
         for i, error in errors.items():
             rule = rules.column_rule_id(s, col, error.kind) if error.kind else f"parse_{col.type}"
-            problem = _problem(title, first + filled[i], c, col, values[i], rule, str(error))
+            text = str(error)
+            if col.org_level and error.kind == "pattern":  # a unit's name where its code goes
+                text += _code_of_name(values[i], county, period)
+            problem = _problem(title, first + filled[i], c, col, values[i], rule, text)
             found.setdefault(i, []).append((order, problem))
         if col.org_level:
             units = known[col.org_level]

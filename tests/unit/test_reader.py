@@ -66,6 +66,25 @@ def test_bad_cells_are_reported_with_sheet_cell_and_chinese_reason(tmp_path):
     assert "先进、一般、后进" in by_cell["E4"].message
 
 
+def test_a_unit_s_name_typed_for_its_code_is_refused_with_the_code_to_write(tmp_path):
+    from ingest.contract import orgunits
+
+    township = orgunits.townships("520603")[1]
+    village = township.units[0]
+    rows = _sample_rows(3)
+    rows[1]["township_code"] = f" {township.unit.name}"
+    rows[2]["org_unit_code"] = village.name
+    rows[0]["township_code"] = "某某镇"  # no unit of the county: no code to suggest
+    data = read_workbook(_write(tmp_path, rows), max_rejected_share=1).sheets["villages"]
+    by_cell = {p.cell: p.message for p in data.problems}
+    town_col = column_of("villages", "township_code")
+    assert by_cell[f"{town_col}3"].endswith(
+        f"「{township.unit.name}」是本县（区）{township.unit.kind}的名称，其代码为 {township.unit.code}，请填写代码"
+    )
+    assert f"其代码为 {village.code}" in by_cell["A4"]
+    assert "其代码为" not in by_cell[f"{town_col}2"] and "应为 9 位数字" in by_cell[f"{town_col}2"]
+
+
 def test_a_rejected_number_is_shown_as_typed_not_as_the_reader_s_float(tmp_path):
     rows = _sample_rows(2)
     rows[0]["grid_count"] = -5  # Excel stores it as a float; calamine reads -5.0
