@@ -70,10 +70,15 @@ _FALSE = {"否", "无", "n", "no", "false", "0", "×", "✗"}
 
 
 _SPACES = re.compile(r"\s+")
+#: Characters that show nothing, pasted along from web pages and chat apps: zero-width spaces
+#: and joiners, the byte-order mark, direction marks, the soft hyphen. Removed from every value,
+#: or 「520603100200」 would be refused while looking right.
+_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 
 
 def normalise_text(value: Any) -> str:
-    """Full-width to half-width, line breaks and runs of spaces folded, ends trimmed."""
+    """Full-width to half-width, invisible characters removed, line breaks and runs of spaces
+    folded, ends trimmed."""
     return _normalise(value) if isinstance(value, str) else _normalise(str(value))
 
 
@@ -81,7 +86,7 @@ def normalise_text(value: Any) -> str:
 def _normalise(text: str) -> str:
     # cached: a sheet repeats the same codes, names and dates thousands of times
     if not text.isascii():
-        text = unicodedata.normalize("NFKC", text)
+        text = unicodedata.normalize("NFKC", _INVISIBLE.sub("", text))
     return _SPACES.sub(" ", text).strip()
 
 
@@ -251,6 +256,8 @@ def parse_text(value: Any, col: Column) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = str(value)
+    if not text.isascii():
+        text = _INVISIBLE.sub("", text)
     if _CONTROL.search(text):
         raise ParseError("含有不可见的控制字符（可能是从其他系统复制而来），请重新输入")
     text = re.sub(r"\s+", " ", text).strip()
