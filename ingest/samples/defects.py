@@ -86,6 +86,7 @@ def _cell_variants(value: Any, col: Column, county: str, rng: random.Random) -> 
     if col.type in ("integer", "decimal"):
         text = f"{value:g}" if isinstance(value, float) else str(value)
         out.append(("fullwidth_digits", PARSE, text.translate(_FULLWIDTH)))
+        out.append(("invisible_character", PARSE, f"{text}\u200b"))  # a zero-width space, pasted along
         if float(value) >= 1000:
             out.append(("thousands_separator", PARSE, f"{value:,}"))
         if col.unit:
@@ -106,6 +107,7 @@ def _cell_variants(value: Any, col: Column, county: str, rng: random.Random) -> 
     elif col.type == "id_number":
         if value.endswith("X"):
             out.append(("lowercase_x", PARSE, value[:-1] + "x"))
+        out.append(("invisible_character", PARSE, f"\ufeff{value}"))  # a byte-order mark, pasted along
         wrong = str((int(value[16]) + 1) % 10)
         out.append(("wrong_check_digit", REJECT, value[:16] + wrong + value[17]))
         out.append(("impossible_birth_date", REJECT, _impossible_birth_date(value)))
