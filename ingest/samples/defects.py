@@ -78,6 +78,17 @@ def _impossible_birth_date(id_number: str) -> str:
     return first17 + id_check_char(first17)
 
 
+def _in_chinese_numerals(day: dt.date) -> str:
+    """2021-03-01 → 二〇二一年三月一日, as official documents write dates."""
+    digits = "〇一二三四五六七八九"
+
+    def number(n: int) -> str:
+        tens, ones = divmod(n, 10)
+        return (digits[tens] if tens > 1 else "") + ("十" if tens else "") + (digits[ones] if ones else "")
+
+    return "".join(digits[int(d)] for d in str(day.year)) + f"年{number(day.month)}月{number(day.day)}日"
+
+
 def _cell_variants(value: Any, col: Column, county: str, rng: random.Random) -> list[tuple[str, str, Any]]:
     """What a clerk might have typed instead of ``value``: (kind, expect, written)."""
     out: list[tuple[str, str, Any]] = []
@@ -101,6 +112,7 @@ def _cell_variants(value: Any, col: Column, county: str, rng: random.Random) -> 
         out.append(("excel_error", REJECT, rng.choice(("#N/A", "#DIV/0!", "#REF!"))))
     elif col.type == "date":
         out.append(("date_chinese", PARSE, f"{value.year}年{value.month}月{value.day}日"))
+        out.append(("date_chinese_numerals", PARSE, _in_chinese_numerals(value)))
         out.append(("date_dots", PARSE, f"{value.year}.{value.month}.{value.day}"))
         out.append(("date_serial", PARSE, (value - dt.date(1899, 12, 30)).days))
         out.append(("date_text", PARSE, f"{value.year}/{value.month}/{value.day}"))

@@ -16,7 +16,8 @@ from ingest import contract
 from ingest.contract import COVER_FIELDS, COVER_SHEET, Column, Sheet, orgunits
 from ingest.variables import value
 from ingest.workbook.book import WorkbookRejected, cell_ref
-from ingest.workbook.parse import ExcelError, normalise_text
+from ingest.workbook.excel_values import ExcelError
+from ingest.workbook.parse import normalise_text
 
 _HEADER_SCAN_ROWS = 30
 _FILE_NAME = re.compile(r"^(?P<county>\d{6})_(?P<period>[^_]+)_")

@@ -8,11 +8,11 @@ import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ingest.contract import Column, codes
+from ingest.workbook.excel_values import ExcelError, excel_error_message, from_chinese_numerals
 
 
 class ParseError(ValueError):
@@ -26,37 +26,6 @@ class ParseError(ValueError):
     def __init__(self, message: str, kind: str | None = None):
         super().__init__(message)
         self.kind = kind
-
-
-@dataclass(frozen=True)
-class ExcelError:
-    """A cell holding one of Excel's error values (``#N/A``, ``#DIV/0!``, ``#REF!`` …), left
-    by a formula that failed, such as a VLOOKUP that found nothing. Readers hand the grid
-    this instead of the blank python-calamine gives, so that every column refuses it."""
-
-    code: str
-
-    def __str__(self) -> str:
-        return self.code
-
-
-_EXCEL_ERRORS = {
-    "#N/A": "查找公式（如 VLOOKUP）未找到对应值",
-    "#DIV/0!": "公式除以了零或空单元格",
-    "#REF!": "公式引用的单元格已被删除",
-    "#VALUE!": "公式中的值类型不对",
-    "#NAME?": "公式中有无法识别的函数或名称",
-    "#NUM!": "公式算出的数值无效",
-    "#NULL!": "公式中的区域没有交集",
-}
-
-
-def _excel_error(value: ExcelError, col: Column) -> ParseError:
-    why = _EXCEL_ERRORS.get(value.code.upper(), "公式出错")
-    wanted = "内容" if col.type == "text" else "数值" if col.type in ("integer", "decimal") else "值"
-    return ParseError(
-        f"单元格是 Excel 错误值「{value.code}」（{why}），不是有效数据；请改正公式或直接填写实际{wanted}"
-    )
 
 
 def _beyond(col: Column, kind: str, value: Any) -> ParseError:
@@ -184,7 +153,7 @@ def _date(value: Any) -> dt.date:
         return value
     if isinstance(value, int | float) and not isinstance(value, bool) and 1 <= value < 2958466:
         return _EXCEL_EPOCH + dt.timedelta(days=int(value))
-    text = normalise_text(value)
+    text = from_chinese_numerals(normalise_text(value))
     m = re.fullmatch(r"(\d{4})\s*[年./-]\s*(\d{1,2})\s*(?:[月./-]\s*(\d{1,2})\s*日?)?\s*月?", text)
     if m:
         year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3) or 1)
@@ -285,7 +254,7 @@ def parse_value(value: Any, col: Column) -> Any:
             raise ParseError(col.limit_text("required"), "required")
         return None
     if value.__class__ is ExcelError:
-        raise _excel_error(value, col)
+        raise ParseError(excel_error_message(value, col))
     return PARSERS[col.type](value, col)
 
 

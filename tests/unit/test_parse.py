@@ -59,6 +59,25 @@ def test_dates_in_every_form_clerks_use(raw):
     assert parse_value(raw, DAY) == dt.date(2025, 3, 11)
 
 
+@pytest.mark.parametrize(
+    ("raw", "day"),
+    [
+        ("二〇二五年三月十一日", dt.date(2025, 3, 11)),
+        ("二〇二一年十二月三十一日", dt.date(2021, 12, 31)),
+        ("二○○八年十月二十日", dt.date(2008, 10, 20)),  # ○, the circle often typed for 〇
+        ("二〇二五年三月", dt.date(2025, 3, 1)),
+    ],
+)
+def test_dates_in_chinese_numerals(raw, day):
+    assert parse_value(raw, DAY) == day
+
+
+@pytest.mark.parametrize("raw", ["二〇二五年十三月一日", "二〇二五年二月三十日", "二〇二五年三月四十日"])
+def test_an_impossible_date_in_chinese_numerals_is_refused(raw):
+    with pytest.raises(ParseError, match=f"实际为「{raw}」"):
+        parse_value(raw, DAY)
+
+
 def test_month_only_date_is_first_of_month():
     assert parse_value("2025-03", DAY) == dt.date(2025, 3, 1)
 
