@@ -86,12 +86,22 @@ def is_approximate(value: Any) -> bool:
     return bool(_APPROXIMATE.search(text))
 
 
+_GROUPED = re.compile(r"\d{1,3}(?:,\d{3})+")
+_DIGIT_RUN = re.compile(r"\d[\d,]*")
+
+
 def _number_text(value: Any, col: Column) -> Decimal:
     if isinstance(value, bool):
         raise ParseError(f"应为数字，实际为「{shown(value)}」")
     if isinstance(value, int | float):
         return Decimal(str(value))
-    text = normalise_text(value).replace(",", "").replace(" ", "")
+    text = normalise_text(value).replace(" ", "")
+    if "," in text:  # thousands separators, every three digits: 12,5 is no number but a typo
+        if not all(_GROUPED.fullmatch(run) for run in _DIGIT_RUN.findall(text) if "," in run):
+            raise ParseError(
+                f"数字中的逗号应为千位分隔符（每三位一个，如 1,234.5；小数点用「.」），实际为「{shown(value)}」"
+            )
+        text = text.replace(",", "")
     if col.unit and text.endswith(col.unit):
         text = text[: -len(col.unit)]
     text = _APPROXIMATE.sub("", text)
@@ -146,6 +156,15 @@ def parse_boolean(value: Any, col: Column) -> bool:
     raise ParseError(f"应填「是」或「否」，实际为「{shown(value)}」")
 
 
+#: A date as typed: 2025-03-11, 2025年3月11日, 2025.3.11, 2025/3/11, 2025-03, with a time of day
+#: after it as other systems export dates (2025-03-11 00:00:00), which an Excel date cell also
+#: carries and the date column keeps without.
+_DATE_TEXT = re.compile(
+    r"(\d{4})\s*[年./-]\s*(\d{1,2})\s*(?:[月./-]\s*(\d{1,2})\s*日?)?\s*月?"
+    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+)
+
+
 def _date(value: Any) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
@@ -154,7 +173,7 @@ def _date(value: Any) -> dt.date:
     if isinstance(value, int | float) and not isinstance(value, bool) and 1 <= value < 2958466:
         return _EXCEL_EPOCH + dt.timedelta(days=int(value))
     text = from_chinese_numerals(normalise_text(value))
-    m = re.fullmatch(r"(\d{4})\s*[年./-]\s*(\d{1,2})\s*(?:[月./-]\s*(\d{1,2})\s*日?)?\s*月?", text)
+    m = _DATE_TEXT.fullmatch(text)
     if m:
         year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3) or 1)
         if not 1 <= month <= 12:

@@ -78,6 +78,23 @@ def test_an_impossible_date_in_chinese_numerals_is_refused(raw):
         parse_value(raw, DAY)
 
 
+@pytest.mark.parametrize(
+    "raw", ["2025-03-11 00:00:00", "2025/3/11 0:00", "2025-03-11T14:30:00", "2025年3月11日 8:00"]
+)
+def test_a_date_with_a_time_of_day_keeps_the_date(raw):
+    """As other systems export dates, and as an Excel date cell with a time is read."""
+    assert parse_value(raw, DAY) == dt.date(2025, 3, 11)
+
+
+@pytest.mark.parametrize("raw", ["12,5", "1,23", "1,2345", "12，5", "1,234,56"])
+def test_a_comma_that_is_no_thousands_separator_is_refused_not_dropped(raw):
+    """12,5 would read as 125 if commas were only dropped: refused, naming the mistake."""
+    with pytest.raises(ParseError, match=f"逗号应为千位分隔符.*实际为「{raw}」"):
+        parse_value(raw, MONEY)
+    assert parse_value("1,234.5", MONEY) == Decimal("1234.5")
+    assert parse_value("约1,200", MONEY) == Decimal(1200)
+
+
 def test_month_only_date_is_first_of_month():
     assert parse_value("2025-03", DAY) == dt.date(2025, 3, 1)
 
