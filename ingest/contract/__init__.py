@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 
 from ingest.contract.cadres import CADRES, ROLE_CODES
 from ingest.contract.columns import (
@@ -117,14 +118,28 @@ def sheet(key: str) -> Sheet:
     raise KeyError(key)
 
 
+_CHINESE_NUMBERS = {n: i for i, n in enumerate("一二三四五六七八九十", start=1)} | {"十一": 11, "十二": 12}
+_YEAR = re.compile(r"(20\d\d)年?度?")
+_QUARTER = re.compile(r"(20\d\d)(?:年|-)?(?:第)?(?:Q([1-4])|([1-4一二三四])季度)")
+_MONTH = re.compile(r"(20\d\d)(?:年|[-./])(\d{1,2}|十[一二]?|[一二三四五六七八九])(?:月份?)?")
+
+
 def parse_period(text: str) -> str:
-    """Normalise a period as written on the cover (``2025q3``, ``2025-7``) or raise ValueError."""
-    cleaned = text.strip().upper().replace("年", "").replace("季度", "").replace("第", "")
-    m = re.fullmatch(r"(20\d\d)-(\d{1,2})", cleaned, re.ASCII)
-    if m and 1 <= int(m.group(2)) <= 12:
-        cleaned = f"{m.group(1)}-{int(m.group(2)):02d}"
+    """Normalise a period as written on a cover or a file name, or raise ValueError: a year
+    (2025, 2025年, 2025年度), a quarter (2025Q3, 2025q3, 2025-Q3, 2025年第三季度, 2025年3季度)
+    or a month (2025-07, 2025-7, 2025.7, 2025年7月, 2025年七月份); full-width digits too."""
+    raw = str(int(text)) if isinstance(text, float) and text.is_integer() else str(text)
+    cleaned = re.sub(r"\s+", "", unicodedata.normalize("NFKC", raw)).upper()
+    if m := _YEAR.fullmatch(cleaned):
+        cleaned = m.group(1)
+    elif m := _QUARTER.fullmatch(cleaned):
+        quarter = m.group(2) or m.group(3)
+        cleaned = f"{m.group(1)}Q{_CHINESE_NUMBERS.get(quarter, quarter)}"
+    elif m := _MONTH.fullmatch(cleaned):
+        month = m.group(2)
+        cleaned = f"{m.group(1)}-{int(_CHINESE_NUMBERS.get(month, month)):02d}"
     if not PERIOD_PATTERN.match(cleaned):
-        raise ValueError(f"报送期间应为 2025、2025Q3 或 2025-07 的形式，实际为「{text}」")
+        raise ValueError(f"报送期间应为 2025、2025Q3 或 2025-07 的形式，实际为「{raw}」")
     return cleaned
 
 

@@ -81,11 +81,19 @@ def _cover(book: Any, path: Path) -> tuple[str, str]:
             f"{COVER_SHEET}!{values['period'][1]}：{exc}", "bad_period", COVER_SHEET, values["period"][1]
         ) from None
     named = _FILE_NAME.match(path.name)
-    if named and (named["county"], named["period"].upper()) != (county, period):
+    if named and (named["county"], _period_or_text(named["period"])) != (county, period):
         raise WorkbookRejected(
             f"文件名「{path.name}」与封面不一致：封面为 {county} {period}", "cover_mismatch", COVER_SHEET
         )
     return county, period
+
+
+def _period_or_text(text: str) -> str:
+    """A file name's period as the cover's is read (2025年度 is 2025), or as it is written."""
+    try:
+        return contract.parse_period(text)
+    except ValueError:
+        return text.upper()
 
 
 #: Rows that are notes, not data: instructions below the header, footers under the table.

@@ -15,13 +15,22 @@ from ingest.warehouse import dbt
         ("2025-7", "2025-07"),
         (" 2025Q4 ", "2025Q4"),
         ("2025年", "2025"),
+        ("2025年度", "2025"),
+        ("２０２５", "2025"),
+        ("2025年第三季度", "2025Q3"),
+        ("2025年3季度", "2025Q3"),
+        ("2025-Q3", "2025Q3"),
+        ("2025年7月", "2025-07"),
+        ("2025年十二月份", "2025-12"),
+        ("2025.7", "2025-07"),
+        (2025, "2025"),
     ],
 )
 def test_parse_period_normalises(text, expected):
     assert contract.parse_period(text) == expected
 
 
-@pytest.mark.parametrize("text", ["2025Q5", "2025-13", "25", "去年"])
+@pytest.mark.parametrize("text", ["2025Q5", "2025-13", "25", "去年", "2025年13月", "2025年第五季度"])
 def test_parse_period_rejects_with_chinese_message(text):
     with pytest.raises(ValueError, match="报送期间"):
         contract.parse_period(text)

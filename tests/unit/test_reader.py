@@ -111,6 +111,21 @@ def test_cover_must_agree_with_the_file_name(tmp_path):
         read_workbook(path)
 
 
+def test_a_period_written_in_words_on_the_cover_and_in_the_file_name_is_read(tmp_path):
+    path = _write(tmp_path, _sample_rows(1), name="520603_2025年度_万山区.xlsx")
+    wb = load_workbook(path)
+    cover = wb[contract.COVER_SHEET]
+    for row in cover.iter_rows():
+        if row[0].value == contract.COVER_FIELDS["period"]:
+            row[1].value = "2025 年度"
+    wb.save(path)
+    assert read_workbook(path).period == "2025"
+    quarter = path.with_name("520603_2025Q3_万山区.xlsx")
+    path.rename(quarter)
+    with pytest.raises(WorkbookRejected, match="文件名.*与封面不一致"):  # 2025Q3 is another period
+        read_workbook(quarter)
+
+
 def test_unknown_county_on_the_cover(tmp_path):
     path = _write(tmp_path, _sample_rows(1), name="anything.xlsx")
     wb = load_workbook(path)
