@@ -67,9 +67,12 @@ def _cover(book: Any, path: Path) -> tuple[str, str]:
         if name not in values or not values[name][0]:
             raise WorkbookRejected(f"「{COVER_SHEET}」未填写{label}", "missing_cover_field", COVER_SHEET)
     county, county_cell = values["county_code"]
-    if county not in orgunits.counties():
+    accepted = orgunits.counties()
+    if county not in accepted:
+        named = [code for code, name in accepted.items() if name == county.replace(" ", "")]
+        hint = f"；「{county}」是县（区）名称，其代码为 {named[0]}，请填写代码" if named else ""
         raise WorkbookRejected(
-            f"{COVER_SHEET}!{county_cell}：县（区）代码「{county}」不在本系统受理的县（区）之列",
+            f"{COVER_SHEET}!{county_cell}：县（区）代码「{county}」不在本系统受理的县（区）之列{hint}",
             "unknown_county",
             COVER_SHEET,
             county_cell,

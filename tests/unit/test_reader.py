@@ -134,6 +134,10 @@ def test_unknown_county_on_the_cover(tmp_path):
     with pytest.raises(WorkbookRejected, match="封面!B2.*110101.*不在本系统受理") as err:
         read_workbook(path)
     assert err.value.rule == "unknown_county"
+    wb["封面"]["B2"] = "万山区"  # the county's name where its code goes: the code to write
+    wb.save(path)
+    with pytest.raises(WorkbookRejected, match="「万山区」是县（区）名称，其代码为 520603，请填写代码"):
+        read_workbook(path)
 
 
 def test_not_a_workbook_is_rejected_not_crashed(tmp_path):
