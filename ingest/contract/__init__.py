@@ -199,7 +199,8 @@ def render_markdown() -> str:
         "",
         f"A submission is one workbook per county and period, named `<county code>_<period>_<county name>.xlsx`"
         f" (e.g. `{file_name('520624', '2025Q4')}`). Its cover sheet ({COVER_SHEET}) states"
-        f" {COVER_FIELDS['county_code']} and {COVER_FIELDS['period']} (`2025`, `2025Q3` or `2025-07`);"
+        f" {COVER_FIELDS['county_code']} and {COVER_FIELDS['period']} (`2025`, `2025Q3` or `2025-07`, also"
+        " written `2025年度`, `2025年第三季度`, `2025年7月`);"
         " both must agree with the file name. `dangjian template --county C --period P` writes the blank"
         " template with drop-downs for every code list.",
     ]
@@ -213,6 +214,8 @@ def render_markdown() -> str:
         ]
         for c in s.columns:
             limits = "；".join(c.limit_text(kind) for kind in c.limits() if kind != "required")
+            if c.code_synonyms:
+                limits += "（也读作：" + "、".join(f"{w}→{code}" for w, code in c.code_synonyms) + "）"
             lines.append(
                 f"| `{c.name}` | {c.header} | {_TYPE_NAMES[c.type]} | {c.unit or ''} | {'是' if c.required else ''}"
                 f" | {limits} | {'、'.join(c.aliases)} | {c.description} |"

@@ -33,7 +33,15 @@ CADRES = Sheet(
             aliases=("公民身份号码", "身份证号码"),
         ),
         column("name", "姓名", "text", "姓名 / name", required=True, max_length=50),
-        column("sex", "性别", "code", "男或女 / sex", required=True, codes=("男", "女")),
+        column(
+            "sex",
+            "性别",
+            "code",
+            "男或女 / sex",
+            required=True,
+            codes=("男", "女"),
+            code_synonyms=(("男性", "男"), ("女性", "女")),
+        ),
         column(
             "birth_date",
             "出生日期",
@@ -50,6 +58,13 @@ CADRES = Sheet(
             "code",
             "最高学历 / highest education",
             codes=("研究生", "大学本科", "大学专科", "中专或高中", "初中及以下"),
+            code_synonyms=(
+                *((w, "研究生") for w in ("博士", "硕士", "博士研究生", "硕士研究生")),
+                *((w, "大学本科") for w in ("本科",)),
+                *((w, "大学专科") for w in ("专科", "大专")),
+                *((w, "中专或高中") for w in ("中专", "高中", "中职", "职高", "技校")),
+                *((w, "初中及以下") for w in ("初中", "小学")),
+            ),
             aliases=("文化程度",),
         ),
         column(
@@ -58,6 +73,7 @@ CADRES = Sheet(
             "code",
             "政治面貌 / political status",
             codes=("中共党员", "中共预备党员", "共青团员", "群众", "民主党派"),
+            code_synonyms=(("党员", "中共党员"), ("预备党员", "中共预备党员"), ("团员", "共青团员")),
         ),
         column(
             "org_unit_code",
@@ -77,6 +93,14 @@ CADRES = Sheet(
             "岗位类别 / role",
             required=True,
             codes=ROLE_CODES,
+            code_synonyms=(
+                *(
+                    (w, "村（社区）党组织书记")
+                    for w in ("村党组织书记", "社区党组织书记", "村党支部书记", "村支书", "村党总支书记")
+                ),
+                *((w, "村（居）委会主任") for w in ("村委会主任", "居委会主任", "村主任")),
+                ("第一书记", "驻村第一书记"),
+            ),
             aliases=("岗位", "职务"),
         ),
         column(

@@ -43,6 +43,8 @@ class Column:
     unit: str | None = None
     aliases: tuple[str, ...] = ()
     codes: tuple[str, ...] = ()
+    #: Other ways clerks write a code, each read as the code: (written, code), e.g. (本科, 大学本科).
+    code_synonyms: tuple[tuple[str, str], ...] = ()
     pattern: str | None = None
     #: What ``pattern`` asks for, in words for the clerk ("应为 12 位数字").
     pattern_text: str | None = None

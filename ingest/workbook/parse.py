@@ -199,9 +199,11 @@ def _compiled(pattern: str) -> re.Pattern[str]:
 
 
 @functools.lru_cache(maxsize=256)
-def _canonical_codes(codes_: tuple[str, ...]) -> dict[str, str]:
-    """Each allowed value as typed (normalised) → as the contract spells it."""
-    return {normalise_text(code): code for code in codes_}
+def _canonical_codes(codes_: tuple[str, ...], synonyms: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    """Each allowed value, and each synonym of one, as typed (normalised) → as the contract
+    spells the code."""
+    typed = {normalise_text(written).replace(" ", ""): code for written, code in synonyms}
+    return typed | {normalise_text(code): code for code in codes_}
 
 
 def parse_code(value: Any, col: Column) -> str:
@@ -209,7 +211,7 @@ def parse_code(value: Any, col: Column) -> str:
         value = int(value)
     text = normalise_text(value).replace(" ", "")
     if col.codes:
-        canonical = _canonical_codes(col.codes).get(text)
+        canonical = _canonical_codes(col.codes, col.code_synonyms).get(text)
         if canonical is None:
             raise _beyond(col, "codes", value)
         return canonical

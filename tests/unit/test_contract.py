@@ -119,3 +119,16 @@ def test_staging_models_test_the_contract_s_code_lists_and_bounds():
             low, high = s.column(name).bounds
             assert Decimal(str(bounds["min_value"])) == low, (s.key, name)
             assert "max_value" not in bounds or Decimal(str(bounds["max_value"])) == high, (s.key, name)
+
+
+def test_every_code_synonym_names_a_code_of_its_column_and_is_read_as_it():
+    from ingest.workbook.parse import parse_value
+
+    synonyms = [(c, w, code) for s in contract.SHEETS for c in s.columns for w, code in c.code_synonyms]
+    assert synonyms
+    for col, written, code in synonyms:
+        assert code in col.codes and written not in col.codes, (col.name, written)
+        assert parse_value(written, col) == code
+    role = contract.CADRES.column("role")
+    assert parse_value("村支书", role) == "村（社区）党组织书记"
+    assert parse_value(" 本 科 ", contract.CADRES.column("education")) == "大学本科"
