@@ -91,6 +91,8 @@ def id_sex(text: str) -> str | None:
 def id_number_problem(text: str, today: dt.date | None = None) -> str | None:
     """What is wrong with an ID number, in Chinese for the clerk; None when it is valid."""
     if not _ID_PATTERN.match(text):
+        if len(text) == 15 and text.isdigit():
+            return "是 15 位的旧身份证号，请改填本人的 18 位身份证号"
         return "应为 18 位身份证号（17 位数字加一位数字或 X）"
     if id_check_char(text[:17]) != text[17]:
         return "校验位不正确，请核对"

@@ -65,6 +65,8 @@ def test_the_reason_names_what_is_wrong():
     assert "出生日期" in reasons["360426199113010079"]
     assert "校验位" in reasons["36042619910102009X"]
     assert "地区代码" in reasons["990426199112010074"]
+    assert codes.id_number_problem("520622800101123") == "是 15 位的旧身份证号，请改填本人的 18 位身份证号"
+    assert "应为 18 位" in codes.id_number_problem("52062219800101123")
 
 
 def _with_check(first17: str) -> str:
