@@ -153,6 +153,9 @@ def parse_boolean(value: Any, col: Column) -> bool:
         return True
     if text in _FALSE:
         return False
+    # a status in words, as offices answer 是否完成整顿: 已整顿 / 已完成 is yes, 未整顿 / 没有 is no
+    if 2 <= len(text) <= 6 and text[0] in "已未没" and text.isalpha():
+        return text[0] == "已"
     raise ParseError(f"应填「是」或「否」，实际为「{shown(value)}」")
 
 

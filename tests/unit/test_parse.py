@@ -246,3 +246,24 @@ def _assert_agrees(cells: list, col: Column) -> None:
             expected, expected_error = None, str(exc)
         assert (values[i], str(errors[i]) if i in errors else None) == (expected, expected_error), (i, cell)
         assert type(values[i]) is type(expected), (i, cell)
+
+
+@pytest.mark.parametrize(
+    ("raw", "meant"),
+    [
+        ("已整顿", True),
+        ("已完成", True),
+        ("已建立", True),
+        ("未整顿", False),
+        ("未结业", False),
+        ("没有", False),
+    ],
+)
+def test_a_status_in_words_answers_a_yes_no_column(raw, meant):
+    assert parse_value(raw, FLAG) is meant
+
+
+@pytest.mark.parametrize("raw", ["不详", "已", "已整顿了吗？", "也许"])
+def test_a_yes_no_column_refuses_what_is_no_answer(raw):
+    with pytest.raises(ParseError, match="应填「是」或「否」"):
+        parse_value(raw, FLAG)
