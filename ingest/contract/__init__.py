@@ -64,6 +64,7 @@ __all__ = [
     "Column",
     "ColumnType",
     "Sheet",
+    "chinese_number",
     "code_lists",
     "file_name",
     "parse_period",
@@ -118,10 +119,24 @@ def sheet(key: str) -> Sheet:
     raise KeyError(key)
 
 
-_CHINESE_NUMBERS = {n: i for i, n in enumerate("一二三四五六七八九十", start=1)} | {"十一": 11, "十二": 12}
+CHINESE_DIGITS = dict(zip("〇零○一二三四五六七八九", (0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9), strict=True))
+
+
+def chinese_number(text: str) -> int | None:
+    """A number from 0 to 99 in Chinese numerals (三, 十二, 三十一) or digits; None if it is not."""
+    if text.isdigit():
+        return int(text)
+    tens, ten, ones = text.partition("十")
+    if not ten:
+        return CHINESE_DIGITS.get(tens) if len(tens) == 1 else None
+    if len(tens) > 1 or len(ones) > 1 or not all(d in CHINESE_DIGITS for d in tens + ones):
+        return None
+    return (CHINESE_DIGITS[tens] if tens else 1) * 10 + (CHINESE_DIGITS[ones] if ones else 0)
+
+
 _YEAR = re.compile(r"(20\d\d)年?度?")
 _QUARTER = re.compile(r"(20\d\d)(?:年|-)?(?:第)?(?:Q([1-4])|([1-4一二三四])季度)")
-_MONTH = re.compile(r"(20\d\d)(?:年|[-./])(\d{1,2}|十[一二]?|[一二三四五六七八九])(?:月份?)?")
+_MONTH = re.compile(r"(20\d\d)(?:年|[-./])(\d{1,2}|[一二三四五六七八九十]{1,2})(?:月份?)?")
 
 
 def parse_period(text: str) -> str:
@@ -133,11 +148,9 @@ def parse_period(text: str) -> str:
     if m := _YEAR.fullmatch(cleaned):
         cleaned = m.group(1)
     elif m := _QUARTER.fullmatch(cleaned):
-        quarter = m.group(2) or m.group(3)
-        cleaned = f"{m.group(1)}Q{_CHINESE_NUMBERS.get(quarter, quarter)}"
-    elif m := _MONTH.fullmatch(cleaned):
-        month = m.group(2)
-        cleaned = f"{m.group(1)}-{int(_CHINESE_NUMBERS.get(month, month)):02d}"
+        cleaned = f"{m.group(1)}Q{chinese_number(m.group(2) or m.group(3))}"
+    elif (m := _MONTH.fullmatch(cleaned)) and (month := chinese_number(m.group(2))) is not None:
+        cleaned = f"{m.group(1)}-{month:02d}"
     if not PERIOD_PATTERN.match(cleaned):
         raise ValueError(f"报送期间应为 2025、2025Q3 或 2025-07 的形式，实际为「{raw}」")
     return cleaned

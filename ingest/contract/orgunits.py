@@ -309,7 +309,9 @@ def township_by_name(county: str, name: str) -> Township:
     return next(t for t in townships(county) if t.unit.name == name)
 
 
-# --- which counties a deployment knows --------------------------------------------------
+def units_named(county: str, name: str, period: str | None = None) -> list[OrgUnit]:
+    """The county's townships and units in force in ``period`` called ``name``."""
+    return [u for t in townships(county, period) for u in (t.unit, *t.units) if u.name == name]
 
 
 def city_name(code: str) -> str:

@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ingest.contract import CHINESE_DIGITS, chinese_number
+
 if TYPE_CHECKING:
     from ingest.contract import Column
 
@@ -41,7 +43,6 @@ def excel_error_message(value: ExcelError, col: Column) -> str:
     return f"单元格是 Excel 错误值「{value.code}」（{why}），不是有效数据；请改正公式或直接填写实际{wanted}"
 
 
-_CHINESE_DIGITS = dict(zip("〇零○一二三四五六七八九", (0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9), strict=True))
 #: A date in Chinese numerals, as official documents write it: 二〇二一年三月一日, 二〇二五年十二月.
 _CHINESE_DATE = re.compile(
     r"([〇零○一二三四五六七八九]{4})\s*年\s*([一二三四五六七八九十]{1,3})\s*月"
@@ -49,23 +50,13 @@ _CHINESE_DATE = re.compile(
 )
 
 
-def _chinese_number(text: str) -> int:
-    """一 to 三十一: a month's or a day's number in Chinese numerals."""
-    tens, ten, ones = text.partition("十")
-    if not ten:
-        return _CHINESE_DIGITS[tens] if len(tens) == 1 else -1
-    if len(tens) > 1 or len(ones) > 1:
-        return -1
-    return (_CHINESE_DIGITS[tens] if tens else 1) * 10 + (_CHINESE_DIGITS[ones] if ones else 0)
-
-
 def from_chinese_numerals(text: str) -> str:
     """二〇二一年三月一日 → 2021年3月1日; anything else as it is."""
     m = _CHINESE_DATE.fullmatch(text)
     if not m:
         return text
-    year = "".join(str(_CHINESE_DIGITS[d]) for d in m.group(1))
-    parts = [_chinese_number(g) for g in m.groups()[1:] if g]
-    if -1 in parts:
+    year = "".join(str(CHINESE_DIGITS[d]) for d in m.group(1))
+    parts = [chinese_number(g) for g in m.groups()[1:] if g]
+    if None in parts:
         return text
     return f"{year}年{parts[0]}月" + (f"{parts[1]}日" if len(parts) > 1 else "")

@@ -49,9 +49,8 @@ _TOTALS_LABEL = re.compile(r"^[\u4e00-\u9fff（）()]{0,12}(合计|总计|小计
 
 def _is_note_row(row: list[Any]) -> bool:
     """A row that is no data: every filled cell a note (填写说明……, 填表人：, 审核人：, 日期：,
-    以下空白 …),
-    or a totals row, whose first filled cell is its label (合计, 全县合计, 某某镇小计 …) and
-    the rest numbers (a sum the warehouse makes itself from the rows)."""
+    以下空白 …), or a totals row, whose first filled cell is its label (合计, 全县合计,
+    某某镇小计 …) and the rest numbers (a sum the warehouse makes itself from the rows)."""
     filled = [v for v in row if not is_blank(v)]
     if not filled:
         return False
@@ -65,13 +64,13 @@ def _is_note_row(row: list[Any]) -> bool:
     )
 
 
+_NUMBER_TEXT = re.compile(r"-?[\d,]+(\.\d+)?")
+
+
 def _is_number(value: Any) -> bool:
     if isinstance(value, str):
         return bool(_NUMBER_TEXT.fullmatch(normalise_text(value)))
     return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-_NUMBER_TEXT = re.compile(r"-?[\d,]+(\.\d+)?")
 
 
 def _known_units(county: str, period: str) -> dict[str, set[str]]:
@@ -85,17 +84,11 @@ def _known_units(county: str, period: str) -> dict[str, set[str]]:
 def _code_of_name(value: Any, county: str, period: str) -> str:
     """When a code column holds the name of one of the county's units (a township's name
     typed for its code), what its code is; else nothing."""
-    name = normalise_text(value).replace(" ", "") if isinstance(value, str) else ""
-    found = [
-        u
-        for t in orgunits.townships(county, period)
-        for u in (t.unit, *t.units)
-        if name and normalise_text(u.name).replace(" ", "") == name
-    ]
+    found = orgunits.units_named(county, re.sub(r"\s+", "", value), period) if isinstance(value, str) else []
     if not found:
         return ""
     codes = " 或 ".join(u.code for u in found)
-    return f"；「{name}」是本县（区）{found[0].kind}的名称，其代码为 {codes}，请填写代码"
+    return f"；「{found[0].name}」是本县（区）{found[0].kind}的名称，其代码为 {codes}，请填写代码"
 
 
 def _problem(
