@@ -12,12 +12,22 @@ Problems come from ``quality.rejected_cells`` (what ingest found) and ``quality.
 released submission's loaded rows, accepted. Text the county typed is
 written back as text only: a value starting with ``=``, ``+``, ``-`` or ``@`` can never turn
 into a formula in the copy.
+
+A correction workbook is a function of the archived original (its path holds its sha256), the
+findings and the reasons it is held: ``write`` keeps each one it made in ``<home>/cache/
+annotated`` under the digest of those and of this module's code, and copies it from there
+while they stay the same. A night with nothing new re-annotates nothing, at any scale.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
+import os
+import pickle
 import re
+import shutil
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +40,8 @@ SUMMARY_SHEET = "更正说明"
 AUTHOR = "数据管理员"
 _CELL = re.compile(r"^[A-Z]{1,3}[1-9][0-9]*$")
 _FORMULA_START = ("=", "+", "-", "@")
+#: A cached workbook not asked for in this many days is removed.
+CACHE_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -186,6 +198,35 @@ def annotated(sub: Submission) -> bytes:
         return _annotate(fh.read(), sub)
 
 
+def _digest(sub: Submission) -> str:
+    from openpyxl import __version__ as openpyxl_version
+
+    made_from = (sub.archive_path, sub.findings, sub.held_for, openpyxl_version)
+    return hashlib.sha256(Path(__file__).read_bytes() + pickle.dumps(made_from, protocol=5)).hexdigest()
+
+
+def _from_cache(cache: Path, sub: Submission, path: Path) -> None:
+    """``sub``'s correction workbook at ``path``: copied from ``cache`` if made before, else
+    annotated and kept there."""
+    cached = cache / f"{_digest(sub)}.xlsx"
+    if not cached.exists():
+        cache.mkdir(parents=True, exist_ok=True)
+        partial = cache / f".{cached.name}.{os.getpid()}"
+        partial.write_bytes(annotated(sub))
+        partial.replace(cached)  # whole or absent
+    os.utime(cached)  # asked for now: kept another CACHE_DAYS
+    tmp = path.with_name(f".{path.name}.tmp")
+    shutil.copyfile(cached, tmp)
+    tmp.replace(path)
+
+
+def _prune(cache: Path) -> None:
+    oldest = time.time() - CACHE_DAYS * 86400
+    for old in cache.glob("*.xlsx") if cache.is_dir() else ():
+        if old.stat().st_mtime < oldest:
+            old.unlink(missing_ok=True)
+
+
 def write(
     s: Settings,
     out: Path,
@@ -193,13 +234,16 @@ def write(
     period: str | None = None,
     progress: Callable[[], None] | None = None,
 ) -> list[Path]:
-    """Write one correction workbook per current submission with problems; returns the paths."""
+    """Write one correction workbook per current submission with problems; returns the paths.
+    What was annotated before from the same original and findings is copied, not made anew."""
     out.mkdir(parents=True, exist_ok=True)
+    cache = s.home / "cache" / "annotated"
     written = []
     for sub in with_problems(s, county, period):
         path = out / sub.out_name
-        path.write_bytes(annotated(sub))
+        _from_cache(cache, sub, path)
         written.append(path)
         if progress:
             progress()
+    _prune(cache)
     return written

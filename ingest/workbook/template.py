@@ -4,12 +4,15 @@
 (封面) with county and period, one sheet per subject with a styled, frozen header, number and
 date formats, column widths and drop-down lists for every code list (including the county's
 own org units), and a hidden code sheet (代码表) the drop-downs point at. The sample generator
-fills the same layout, so what it produces is what a county would send back.
+fills the same layout, so what it produces is what a county would send back. ``write`` lays
+out the template with openpyxl and writes the rows into its sheets' XML (sheet_xml.py), as
+openpyxl would have, about ten times faster.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -22,6 +25,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from ingest import contract
 from ingest.contract import COVER_FIELDS, COVER_SHEET, Column, Sheet, orgunits
+from ingest.workbook import sheet_xml
 
 INSTRUCTIONS_SHEET = "填表说明"
 CODES_SHEET = "代码表"
@@ -42,6 +46,8 @@ _FORMATS = {
     "text": "@",
     "boolean": "@",
 }
+#: Column types whose data cells carry the column's format (the others are text).
+_FORMATTED = ("date", "decimal", "integer")
 
 
 def _width(col: Column) -> float:
@@ -141,7 +147,11 @@ def cell_value(value: Any) -> Any:
     return value
 
 
-def _subject_sheet(wb: Workbook, s: Sheet, rows: Iterable[dict[str, Any]], ranges: dict[str, str]):
+def _subject_sheet(
+    wb: Workbook, s: Sheet, rows: Iterable[dict[str, Any]], ranges: dict[str, str], later: int = 0
+):
+    """The sheet with ``rows``; drop-downs reach 200 rows past them and the ``later`` rows
+    written into its XML afterwards."""
     ws = wb.create_sheet(s.title)
     for c, col in enumerate(s.columns, start=1):
         cell = ws.cell(1, c, col.template_header + (_REQUIRED_MARK if col.required else ""))
@@ -155,11 +165,11 @@ def _subject_sheet(wb: Workbook, s: Sheet, rows: Iterable[dict[str, Any]], range
     n = 0
     for n, row in enumerate(rows, start=1):  # noqa: B007
         ws.append([cell_value(row.get(col.name)) for col in s.columns])
-    last = max(BLANK_ROWS, n + 200)
+    last = max(BLANK_ROWS, n + later + 200)
     for c, col in enumerate(s.columns, start=1):
         letter = get_column_letter(c)
         ws.column_dimensions[letter].number_format = _FORMATS[col.type]
-        if col.type in ("date", "decimal", "integer"):
+        if col.type in _FORMATTED:
             for (cell,) in ws.iter_rows(min_row=2, max_row=n + 1, min_col=c, max_col=c):
                 cell.number_format = _FORMATS[col.type]
         key = _list_for(s, col)
@@ -178,29 +188,64 @@ def _subject_sheet(wb: Workbook, s: Sheet, rows: Iterable[dict[str, Any]], range
     return ws
 
 
-def build(county: str, period: str, rows_by_sheet: dict[str, list[dict[str, Any]]] | None = None) -> Workbook:
-    """The workbook for ``county`` and ``period``: blank, or filled with ``rows_by_sheet``."""
+def build(
+    county: str,
+    period: str,
+    rows_by_sheet: dict[str, list[dict[str, Any]]] | None = None,
+    later: dict[str, int] | None = None,
+) -> Workbook:
+    """The workbook for ``county`` and ``period``: blank, or filled with ``rows_by_sheet``;
+    ``later``: sheet key → rows to be written into its XML after (sizes the drop-downs)."""
     period = contract.parse_period(period)
     wb = Workbook()
     _instructions(wb, county, period)
     _cover(wb, county, period)
     ranges = _code_lists(wb, county, period)
     for s in contract.SHEETS:
-        _subject_sheet(wb, s, (rows_by_sheet or {}).get(s.key, []), ranges)
+        _subject_sheet(wb, s, (rows_by_sheet or {}).get(s.key, []), ranges, (later or {}).get(s.key, 0))
     wb.move_sheet(CODES_SHEET, offset=len(wb.sheetnames))
     wb.properties.creator = "dangjian"
     wb.properties.created = wb.properties.modified = dt.datetime(2025, 1, 1)
     return wb
 
 
-def save(wb: Workbook, path: Path) -> Path:
-    """Save atomically (temp file, then rename), so a reader never sees half a workbook."""
+def _atomic(path: Path, data: bytes) -> Path:
+    """Write via a temp file and a rename, so a reader never sees half a workbook."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    wb.save(tmp)
+    tmp.write_bytes(data)
     tmp.replace(path)
     return path
 
 
+def _saved(wb: Workbook) -> bytes:
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def save(wb: Workbook, path: Path) -> Path:
+    """Save atomically (temp file, then rename), so a reader never sees half a workbook."""
+    return _atomic(path, _saved(wb))
+
+
 def write(path: Path, county: str, period: str, rows_by_sheet=None) -> Path:
-    return save(build(county, period, rows_by_sheet), path)
+    """The workbook for ``county`` and ``period`` filled with ``rows_by_sheet`` (sheet key →
+    rows as dicts), saved atomically at ``path``."""
+    rows_by_sheet = rows_by_sheet or {}
+    values = {
+        s.title: [
+            [cell_value(row.get(col.name)) for col in s.columns] for row in rows_by_sheet.get(s.key, [])
+        ]
+        for s in contract.SHEETS
+    }
+    typed = {
+        s.title: {c for c, col in enumerate(s.columns, start=1) if col.type in _FORMATTED}
+        for s in contract.SHEETS
+    }
+    later = {s.key: len(values[s.title]) for s in contract.SHEETS}
+    try:
+        data = sheet_xml.splice(_saved(build(county, period, later=later)), values, typed)
+    except sheet_xml.NotPlain:  # what only openpyxl writes as openpyxl does
+        data = _saved(build(county, period, rows_by_sheet))
+    return _atomic(path, data)

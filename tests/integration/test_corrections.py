@@ -85,3 +85,42 @@ def test_text_that_looks_like_a_formula_stays_text(tmp_path):
     cells = [c.value for (c,) in load_workbook(tmp_path / "t.xlsx").active.iter_rows()]
     assert cells == ["=1+1", "+86", "-3", "@SUM(A1)", "普通"]
     assert all(c.data_type == "s" for (c,) in load_workbook(tmp_path / "t.xlsx").active.iter_rows())
+
+
+def test_the_same_original_and_findings_are_annotated_once(wh, tmp_path, defective):
+    """A night with nothing new copies last night's correction workbooks; new findings, or an
+    entry not asked for in CACHE_DAYS, make it anew."""
+    import dataclasses
+    import os
+    import time
+
+    s = dataclasses.replace(wh, home=tmp_path / "home")  # a cache of its own
+    paths, _ = defective
+    for path in paths:
+        ingest_file(path, s)
+    first = corrections.write(s, tmp_path / "night1")
+    cache = s.home / "cache" / "annotated"
+    made = sorted(cache.glob("*.xlsx"))
+    assert len(made) == len(first) == len(COUNTIES)
+    assert sorted(p.read_bytes() for p in made) == sorted(p.read_bytes() for p in first)
+
+    made[0].write_bytes(b"kept from the night before")  # what the next night copies, if it copies
+    second = corrections.write(s, tmp_path / "night2")
+    assert sorted(p.read_bytes() for p in second).count(b"kept from the night before") == 1
+
+    sub = corrections.with_problems(s)[0]
+    fewer = dataclasses.replace(sub, findings=sub.findings[1:])
+    held = dataclasses.replace(sub, held_for=("另一原因",))
+    assert len({corrections._digest(x) for x in (sub, fewer, held)}) == 3
+
+    long_ago = time.time() - (corrections.CACHE_DAYS + 1) * 86400
+    os.utime(made[0], (long_ago, long_ago))
+    os.utime(made[1], (long_ago, long_ago))
+    third = corrections.write(s, tmp_path / "night3")  # asks for both again: both kept
+    assert sorted(cache.glob("*.xlsx")) == made
+    asked = third[0].name[:6]
+    [kept] = [cache / f"{corrections._digest(x)}.xlsx" for x in corrections.with_problems(s, county=asked)]
+    for old in made:
+        os.utime(old, (long_ago, long_ago))
+    corrections.write(s, tmp_path / "night4", county=asked)  # asks for one only
+    assert list(cache.glob("*.xlsx")) == [kept]

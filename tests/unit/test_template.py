@@ -107,3 +107,49 @@ def test_template_refuses_an_unknown_county(tmp_path):
     assert (
         main.main(["template", "--county", "110101", "--period", "2025", "-o", str(tmp_path / "x.xlsx")]) == 2
     )
+
+
+def _cells(path) -> dict:
+    """Every cell of every sheet: (value, number format, type), and each sheet's extent and
+    drop-downs, as openpyxl and python-calamine read them."""
+    book = load_workbook(path)
+    cells = {
+        (ws.title, c.coordinate): (c.value, c.number_format, c.data_type)
+        for ws in book.worksheets
+        for row in ws.iter_rows()
+        for c in row
+    }
+    for ws in book.worksheets:
+        cells[ws.title] = (ws.dimensions, [(d.sqref, d.formula1) for d in ws.data_validations.dataValidation])
+    calamine = CalamineWorkbook.from_path(str(path))
+    cells["calamine"] = [calamine.get_sheet_by_name(n).to_python() for n in calamine.sheet_names]
+    return cells
+
+
+def test_rows_written_into_the_sheet_xml_are_the_workbook_openpyxl_writes(tmp_path):
+    """template.write writes data rows as XML; each kind of value comes out as openpyxl
+    would write it, and what it cannot write that way falls back to openpyxl whole."""
+    import datetime as dt
+
+    from openpyxl.utils.exceptions import IllegalCharacterError
+
+    rows = generator.county_rows(COUNTY, "2025")
+    rows = {key: [dict(r) for r in value[:40]] for key, value in rows.items()}
+    villages, cadres = rows["villages"], rows["cadres"]
+    villages[0]["org_unit_name"] = " 前后有空格 "
+    villages[1]["org_unit_name"] = "=SUM(1,2)"
+    villages[2]["org_unit_name"] = "a<b & c>"
+    villages[3]["collective_income"] = 1e-7
+    villages[4]["collective_income"] = Decimal("12345678.12")
+    villages[5]["is_rectified"] = True
+    cadres[0]["birth_date"] = "2025/2/30"
+    cadres[1]["birth_date"] = dt.datetime(2020, 1, 2, 14, 30)
+    rows["villages"] = villages + [{}] * 2000  # the drop-downs reach 200 rows past the last
+    openpyxl_path, written = tmp_path / "openpyxl.xlsx", tmp_path / "written.xlsx"
+    template.save(template.build(COUNTY, "2025", rows), openpyxl_path)
+    template.write(written, COUNTY, "2025", rows)
+    assert _cells(written) == _cells(openpyxl_path)
+
+    villages[6]["org_unit_name"] = "控制符\x01"  # openpyxl refuses it: so does write
+    with pytest.raises(IllegalCharacterError):
+        template.write(tmp_path / "refused.xlsx", COUNTY, "2025", rows)
