@@ -173,7 +173,7 @@ def _annotate(original: bytes, sub: Submission) -> bytes:
         for reason in sub.held_for
     ]
     for i, f in enumerate([*held, *sub.findings], start=1):
-        row = summary.max_row + 1
+        row = i + 1  # under the header (not summary.max_row, which looks at every cell each time)
         for col, value in enumerate((i, f.sheet, f.cell, f.header, f.original, f.message, f.rule), start=1):
             target = summary.cell(row, col)
             if isinstance(value, int):

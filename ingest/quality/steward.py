@@ -142,8 +142,7 @@ def export_review(s: Settings, path: Path, run_id: str | None = None) -> int:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     fill = PatternFill("solid", start_color="FFF2CC", end_color="FFF2CC")
-    for f in found:
-        row = sheet.max_row + 1
+    for row, f in enumerate(found, start=2):  # under the header
         sheet.cell(row, 1, f.validation_result_id)
         for col, value in enumerate(
             (

@@ -274,9 +274,9 @@ def _equal_run(ws, s: Sheet, taken: set[tuple[int, int]], rng: random.Random) ->
     for column in rng.sample(range(1, len(s.columns) + 1), len(s.columns)):
         if s.columns[column - 1].type in ("boolean", "date"):  # 是 and dates read as other types
             continue
-        top = None
-        for row in range(header + 1, ws.max_row + 2):
-            value = ws.cell(row, column).value if row <= ws.max_row else None
+        top, last = None, ws.max_row  # ws.max_row looks at every cell: once, not per row
+        for row in range(header + 1, last + 2):
+            value = ws.cell(row, column).value if row <= last else None
             same = top is not None and value == ws.cell(top, column).value and row - top < 4
             if not same:
                 if top is not None and row - top >= 2:

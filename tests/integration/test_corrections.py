@@ -67,14 +67,6 @@ def test_correction_workbooks_mark_exactly_the_injected_defects(wh, tmp_path, de
         assert book.sheetnames[1:] == load_workbook(original).sheetnames  # the county's own workbook
 
 
-def test_only_the_asked_county_and_nothing_when_clean(wh, tmp_path, defective):
-    paths, _ = defective
-    for path in paths:
-        ingest_file(path, wh)
-    assert [p.name[:6] for p in corrections.write(wh, tmp_path / "one", county="520624")] == ["520624"]
-    assert corrections.write(wh, tmp_path / "none", period="2024") == []
-
-
 def test_text_that_looks_like_a_formula_stays_text(tmp_path):
     from openpyxl import Workbook
 
@@ -87,9 +79,9 @@ def test_text_that_looks_like_a_formula_stays_text(tmp_path):
     assert all(c.data_type == "s" for (c,) in load_workbook(tmp_path / "t.xlsx").active.iter_rows())
 
 
-def test_the_same_original_and_findings_are_annotated_once(wh, tmp_path, defective):
-    """A night with nothing new copies last night's correction workbooks; new findings, or an
-    entry not asked for in CACHE_DAYS, make it anew."""
+def test_only_the_asked_county_and_the_same_findings_annotated_once(wh, tmp_path, defective):
+    """Only the county or period asked for; a night with nothing new copies last night's
+    correction workbooks; new findings, or an entry not asked for in CACHE_DAYS, make it anew."""
     import dataclasses
     import os
     import time
@@ -98,6 +90,11 @@ def test_the_same_original_and_findings_are_annotated_once(wh, tmp_path, defecti
     paths, _ = defective
     for path in paths:
         ingest_file(path, s)
+    assert [p.name[:6] for p in corrections.write(s, tmp_path / "one", county="520624")] == ["520624"]
+    assert corrections.write(s, tmp_path / "none", period="2024") == []
+
+    for old in (s.home / "cache" / "annotated").glob("*.xlsx"):
+        old.unlink()
     first = corrections.write(s, tmp_path / "night1")
     cache = s.home / "cache" / "annotated"
     made = sorted(cache.glob("*.xlsx"))
