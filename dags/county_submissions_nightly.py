@@ -1,7 +1,8 @@
 """county_submissions_nightly: load what the counties submitted, rebuild, audit and publish.
 
-discover → ingest (one mapped task per workbook; a workbook with a critical problem is held
-back) → anything new? → dbt (Cosmos, from the precompiled manifest, into analytics_next) →
+discover → ingest (the new workbooks in at most DANGJIAN_INGEST_TASKS mapped tasks, batches
+balanced by size with a county's files together, so that any number of files stays under
+Airflow's max_map_length; a workbook with a critical problem is held back) → anything new? → dbt (Cosmos, from the precompiled manifest, into analytics_next) →
 recover a build that failed on data (hold back the submissions it fails with) → audit (holds
 back counties whose new rows fail; fails closed on what no county can be held back for) →
 publish → the steward's report and correction workbooks → notify; summary says which
@@ -32,24 +33,31 @@ from dangjian_airflow import DAG_DEFAULTS, build_audit_publish, settings
 )
 def county_submissions_nightly():
     @task
-    def discover() -> list[str]:
+    def discover() -> list[list[str]]:
+        from airflow.sdk import conf
+
+        from ingest import batches
         from ingest.load import discover as find_new
 
-        return [str(p) for p in find_new(settings("loader"))]
+        most = batches.task_count(conf.getint("core", "max_map_length", fallback=batches.AIRFLOW_MAP_LIMIT))
+        found = batches.of_files([str(p) for p in find_new(settings("loader"))], most)
+        print(f"{sum(map(len, found))} new files in {len(found)} ingest tasks")
+        return found
 
-    @task(map_index_template="{{ task.op_kwargs['path'].rsplit('/', 1)[-1] }}")
-    def ingest_submission(path: str) -> dict:
-        from dataclasses import asdict
+    @task(
+        map_index_template="{{ task.op_kwargs['paths'][0].rsplit('/', 1)[-1] }} +{{ task.op_kwargs['paths'] | length - 1 }}"
+    )
+    def ingest_submissions(paths: list[str]) -> list[dict]:
+        from ingest.load import ingest_batch
 
-        from ingest.load import ingest_file
-
-        return asdict(ingest_file(Path(path), settings("loader")))
+        return ingest_batch([Path(p) for p in paths], settings("loader"))
 
     @task(trigger_rule="all_done", retries=0)
-    def summary(paths: list[str]) -> dict:
+    def summary(batches: list[list[str]]) -> dict:
         """Say what tonight did; fail the run if any workbook could not be ingested at all."""
         from ingest.load import registered
 
+        paths = [p for batch in batches for p in batch]
         found = registered([Path(p) for p in paths], settings("loader"))
         failed = [p for p in paths if p not in found]
         outcome = {status: list(found.values()).count(status) for status in set(found.values())}
@@ -60,10 +68,10 @@ def county_submissions_nightly():
             raise AirflowFailException(f"{len(failed)} workbook(s) failed to ingest: {failed}")
         return outcome
 
-    paths = discover()
-    results = ingest_submission.expand(path=paths)
+    found = discover()
+    results = ingest_submissions.expand(paths=found)
     build_audit_publish(results)
-    results >> summary(paths)  # a leaf beside the rest: a workbook that failed fails the run
+    results >> summary(found)  # a leaf beside the rest: a workbook that failed fails the run
 
 
 county_submissions_nightly()

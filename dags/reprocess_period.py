@@ -3,7 +3,8 @@
 For when a code list, a parsing rule or a check changed: each county's current file for the
 period (or, where a county has none, the newest file it sent, which was quarantined) is read
 again from the archive under the current contract, loaded as that county-period's newest
-submission (recording which one it re-reads), and the night's second half runs as usual:
+submission (recording which one it re-reads; in at most DANGJIAN_INGEST_TASKS mapped tasks,
+see ingest/batches.py), and the night's second half runs as usual:
 dbt → audit gate → publish → the steward's report and correction workbooks → notify.
 
 Trigger it by hand with ``period`` (e.g. ``2025``, ``2025Q3``, ``2025-09``) and, optionally,
@@ -41,26 +42,31 @@ from dangjian_airflow import DAG_DEFAULTS, build_audit_publish, settings
 )
 def reprocess_period():
     @task
-    def select_submissions(params=None) -> list[int]:
+    def select_submissions(params=None) -> list[list[int]]:
+        from airflow.sdk import conf
         from airflow.sdk.exceptions import AirflowFailException
 
+        from ingest import batches
         from ingest.load import to_reprocess
 
         found = to_reprocess(settings("loader"), params["period"], params.get("county") or None)
         if not found:
             raise AirflowFailException(f"没有可重新处理的报送 / nothing received for {dict(params)}")
         print(f"reprocessing submissions {found}")
-        return found
+        most = batches.task_count(conf.getint("core", "max_map_length", fallback=batches.AIRFLOW_MAP_LIMIT))
+        return batches.spread(found, lambda _: 1, most, lambda _: "")
 
-    @task(map_index_template="{{ task.op_kwargs['submission_id'] }}")
-    def reprocess(submission_id: int) -> dict:
+    @task(
+        map_index_template="{{ task.op_kwargs['submission_ids'][0] }} +{{ task.op_kwargs['submission_ids'] | length - 1 }}"
+    )
+    def reprocess(submission_ids: list[int]) -> list[dict]:
         from dataclasses import asdict
 
         from ingest.load import reprocess as read_again
 
-        return asdict(read_again(settings("loader"), submission_id))
+        return [asdict(read_again(settings("loader"), sid)) for sid in submission_ids]
 
-    build_audit_publish(reprocess.expand(submission_id=select_submissions()))
+    build_audit_publish(reprocess.expand(submission_ids=select_submissions()))
 
 
 reprocess_period()

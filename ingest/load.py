@@ -307,6 +307,37 @@ def ingest_file(
     )
 
 
+class BatchFailed(RuntimeError):
+    """Some files of a batch could not be ingested at all (the others were)."""
+
+
+def ingest_batch(paths: Sequence[Path], s: Settings) -> list[dict[str, Any]]:
+    """Ingest ``paths`` in order, as one task does (ingest/batches.py). A file already
+    registered (a retry of the batch) is passed over; a file that cannot be ingested at all
+    (the archive full, the warehouse gone) does not stop the others, and once they are done
+    :class:`BatchFailed` names every such file, so the task fails and its retry takes only those."""
+    import traceback
+    from dataclasses import asdict
+
+    done = registered(list(paths), s)
+    results, failed = [], []
+    for path in paths:
+        if str(path) in done:
+            print(f"{path.name}: 已登记（{done[str(path)]}） / registered before")
+            continue
+        try:
+            result = ingest_file(path, s)
+        except Exception as exc:  # noqa: BLE001 - named below, and the task fails
+            traceback.print_exc()
+            failed.append(f"{path.name}（{type(exc).__name__}: {exc}）")
+            continue
+        print(f"{path.name}: {result.status}")
+        results.append(asdict(result))
+    if failed:
+        raise BatchFailed(f"{len(failed)} 个文件未能入库，重试时再处理 / not ingested: {'；'.join(failed)}")
+    return results
+
+
 def to_reprocess(s: Settings, period: str, county: str | None = None) -> list[int]:
     """The submissions to read again for a period (one county, or all): each county's current
     accepted file, or, where it has none, the newest file it sent (quarantined)."""

@@ -306,6 +306,15 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("DANGJIAN_MAX_UNPACKED_MB", _PIPELINE, default="1024", kind="number", minimum=0, joined=True),
     Variable("DANGJIAN_MAX_ROWS", _PIPELINE, default="300000", kind="int", minimum=1, joined=True),
     Variable(
+        "DANGJIAN_INGEST_TASKS",
+        _PIPELINE,
+        "A night ingests its files in at most this many Airflow tasks (batches balanced by size, a\n"
+        "county's files together; never more than Airflow's [core] max_map_length).",
+        "64",
+        kind="int",
+        minimum=1,
+    ),
+    Variable(
         "DANGJIAN_BUILD_WAIT_MINUTES",
         _PIPELINE,
         "One run at a time builds, audits and publishes (the nightly DAG and a reprocessing started\n"

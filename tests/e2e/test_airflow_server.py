@@ -1,5 +1,9 @@
 """`make airflow` end to end: start the local Airflow the way a user does, drive it through its
-REST API (health, unpause, trigger, watch the run), check what the run published, stop it."""
+REST API (health, unpause, trigger, watch the run), check what the run published, stop it.
+
+The night brings more files than Airflow maps tasks for (``[core] max_map_length``, 1,024): two
+counties' workbooks and the scans and attachments a deadline brings beside them. They are
+ingested in a bounded number of tasks (ingest/batches.py), every one registered once."""
 
 from __future__ import annotations
 
@@ -22,6 +26,9 @@ from ingest.samples import generator
 from tests.helpers import query
 
 COUNTIES = ["520603", "520624"]
+#: Files beside the workbooks: more than Airflow would map one task each for.
+ATTACHMENTS = 1100
+INGEST_TASKS = 4  # DANGJIAN_INGEST_TASKS for this server: each task is a process of its own
 #: Seconds from starting the server to the end of the last wait (each wait has its own bound
 #: too); stopping takes at most STOP_GRACE more. Bounds for a hung server, not speed targets:
 #: the run takes about 5 minutes beside three other test workers on two cores, and longer when
@@ -46,7 +53,12 @@ class Server:
         self.started = time.monotonic()
         self.deadline = self.started + BUDGET
         self.marks: list[str] = []
-        env = {**os.environ, "DANGJIAN_HOME": str(s.home), "WAREHOUSE_PORT": str(s.port)}
+        env = {
+            **os.environ,
+            "DANGJIAN_HOME": str(s.home),
+            "WAREHOUSE_PORT": str(s.port),
+            "DANGJIAN_INGEST_TASKS": str(INGEST_TASKS),
+        }
         with log.open("wb") as out:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "ingest.cli", "airflow", "--port", str(self.port)],
@@ -139,6 +151,8 @@ def _log_line(entry) -> str:
 
 def test_make_airflow_runs_the_dag(wh, tmp_path):
     generator.generate("2025", wh.inbox, counties=COUNTIES)
+    for i in range(ATTACHMENTS):  # not workbooks: each is quarantined with its reason
+        (wh.inbox / f"附件{i:04d}_扫描件.pdf").write_bytes(f"%PDF-1.4 扫描件 {i}".encode())
     server = Server(wh, tmp_path / "airflow-server.log")
     try:
         # http_proxy and the like must not apply to 127.0.0.1
@@ -201,6 +215,15 @@ def test_make_airflow_runs_the_dag(wh, tmp_path):
             server.mark(f"all runs finished: {sorted(run_ids)}")
             failed = [r["dag_run_id"] for r in runs if r["state"] != "success"]
             assert not failed, "\n".join(f"{f}:\n{_run_report(api, f)}" for f in failed)
+            ingest_tasks = {
+                r: _ok(
+                    api.get(
+                        f"/api/v2/dags/{DAG_ID}/dagRuns/{r}/taskInstances",
+                        params={"task_id": "ingest_submissions", "limit": 100},
+                    )
+                )["total_entries"]
+                for r in run_ids
+            }
     finally:
         leftovers = server.stop()
         server.mark("stopped")
@@ -215,3 +238,11 @@ def test_make_airflow_runs_the_dag(wh, tmp_path):
     published = query(wh, "select run_id from quality.publication where status = 'published'")
     assert len(published) == 1
     assert published[0][0] in run_ids
+    # every file registered exactly once, in at most INGEST_TASKS mapped tasks
+    assert query(
+        wh, "select status, count(*), count(distinct sha256) from raw.submission group by 1 order by 1"
+    ) == [
+        ("accepted", len(COUNTIES), len(COUNTIES)),
+        ("quarantined", ATTACHMENTS, ATTACHMENTS),
+    ]
+    assert 1 < ingest_tasks[published[0][0]] <= INGEST_TASKS
