@@ -68,6 +68,8 @@ def _cell(ref: str, value: object, style: str) -> str:
         raise NotPlain(f"{ref}: {value}")
     if isinstance(value, int | float | Decimal):
         return f'<c r="{ref}"{style} t="n"><v>{value}</v></c>'
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        raise NotPlain(f"{ref}: a time zone")  # openpyxl refuses it: so does the fallback
     if isinstance(value, dt.date):  # datetime too
         return f'<c r="{ref}"{style} t="n"><v>{to_excel(value)}</v></c>'
     raise NotPlain(f"{ref}: a value of type {type(value).__name__}")
