@@ -166,6 +166,10 @@ _DATE_TEXT = re.compile(
     r"(\d{4})\s*[年./-]\s*(\d{1,2})\s*(?:[月./-]\s*(\d{1,2})\s*日?)?\s*月?"
     r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
 )
+#: A date as many information systems write it, and as a clerk types it into a date cell (Excel
+#: then stores the number 20250311): eight digits, year month day. As an Excel serial number it
+#: would be a day in the year 57,000, so it is never anything else.
+_COMPACT_DATE = re.compile(r"((?:19|20)\d\d)(\d\d)(\d\d)")
 
 
 def _date(value: Any) -> dt.date:
@@ -173,10 +177,13 @@ def _date(value: Any) -> dt.date:
         return value.date()
     if isinstance(value, dt.date):
         return value
-    if isinstance(value, int | float) and not isinstance(value, bool) and 1 <= value < 2958466:
-        return _EXCEL_EPOCH + dt.timedelta(days=int(value))
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if 1 <= value < 2958466:
+            return _EXCEL_EPOCH + dt.timedelta(days=int(value))
+        if value == int(value):
+            value = int(value)  # 20250311, typed into a date cell: read as its digits below
     text = from_chinese_numerals(normalise_text(value))
-    m = _DATE_TEXT.fullmatch(text)
+    m = _DATE_TEXT.fullmatch(text) or _COMPACT_DATE.fullmatch(text)
     if m:
         year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3) or 1)
         if not 1 <= month <= 12:

@@ -53,7 +53,18 @@ def test_boolean_rejects_other_text():
 
 
 @pytest.mark.parametrize(
-    "raw", ["2025年3月11日", "2025.3.11", "2025/3/11", "2025-03-11", 45727, dt.datetime(2025, 3, 11)]
+    "raw",
+    [
+        "2025年3月11日",
+        "2025.3.11",
+        "2025/3/11",
+        "2025-03-11",
+        45727,
+        dt.datetime(2025, 3, 11),
+        "20250311",  # as many systems export it
+        20250311,  # typed into a date cell, which Excel stores as that number
+        20250311.0,
+    ],
 )
 def test_dates_in_every_form_clerks_use(raw):
     assert parse_value(raw, DAY) == dt.date(2025, 3, 11)
@@ -107,6 +118,8 @@ def test_month_only_date_is_first_of_month():
         ("2025-04-31", "2025年4月的日应为 1 到 30"),
         ("2025.13.01", "月份应为 1 到 12"),
         ("2025-00", "月份应为 1 到 12"),
+        ("20251301", "月份应为 1 到 12"),
+        ("20250230", "2025年2月的日应为 1 到 28"),
     ],
 )
 def test_an_impossible_date_says_which_part_cannot_be(raw, said):
