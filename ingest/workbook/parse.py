@@ -170,6 +170,8 @@ _DATE_TEXT = re.compile(
 #: then stores the number 20250311): eight digits, year month day. As an Excel serial number it
 #: would be a day in the year 57,000, so it is never anything else.
 _COMPACT_DATE = re.compile(r"((?:19|20)\d\d)(\d\d)(\d\d)")
+#: Day and month first, year last (11/03/2025): 11 March or 3 November, which cannot be told.
+_YEAR_LAST = re.compile(r"\d{1,2}\s*[./-]\s*\d{1,2}\s*[./-]\s*\d{4}")
 
 
 def _date(value: Any) -> dt.date:
@@ -192,6 +194,10 @@ def _date(value: Any) -> dt.date:
         if not 1 <= day <= days:
             raise ParseError(f"日期不存在：{year}年{month}月的日应为 1 到 {days}，实际为「{shown(value)}」")
         return dt.date(year, month, day)
+    if _YEAR_LAST.fullmatch(text):
+        raise ParseError(
+            f"日期「{shown(value)}」年份在后，看不出哪个是月、哪个是日；请写成 2025-03-11 或 2025年3月11日"
+        )
     raise ParseError(f"应为日期（如 2025-03-11 或 2025年3月11日），实际为「{shown(value)}」")
 
 

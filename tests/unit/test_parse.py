@@ -106,6 +106,13 @@ def test_a_comma_that_is_no_thousands_separator_is_refused_not_dropped(raw):
     assert parse_value("约1,200", MONEY) == Decimal(1200)
 
 
+@pytest.mark.parametrize("raw", ["11/03/2025", "3/11/2025", "11-03-2025", "11.3.2025"])
+def test_a_date_with_the_year_last_is_refused_saying_why(raw):
+    """11 March or 3 November: the parser cannot tell, so the clerk is asked to write it out."""
+    with pytest.raises(ParseError, match=f"日期「{raw}」年份在后，看不出哪个是月、哪个是日"):
+        parse_value(raw, DAY)
+
+
 def test_month_only_date_is_first_of_month():
     assert parse_value("2025-03", DAY) == dt.date(2025, 3, 1)
 
