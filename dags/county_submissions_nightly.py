@@ -2,11 +2,12 @@
 
 discover → ingest (the new workbooks in at most DANGJIAN_INGEST_TASKS mapped tasks, batches
 balanced by size with a county's files together, so that any number of files stays under
-Airflow's max_map_length; a workbook with a critical problem is held back) → anything new? → dbt (Cosmos, from the precompiled manifest, into analytics_next) →
-recover a build that failed on data (hold back the submissions it fails with) → audit (holds
-back counties whose new rows fail; fails closed on what no county can be held back for) →
-publish → the steward's report and correction workbooks → notify; summary says which
-workbooks could not be read.
+Airflow's max_map_length; a workbook with a critical problem is held back) → anything new? →
+dbt (Cosmos, from the precompiled manifest, into analytics_next) → recover a build that
+failed on data (hold back the submissions it fails with) → audit (holds back counties whose
+new rows fail; fails closed on what no county can be held back for) → publish → the
+steward's report and correction workbooks → notify; summary says which workbooks could not
+be read.
 
 Thin by design: every task calls into the ``ingest`` package, which is tested without
 Airflow. Credentials come from Airflow connections: ``warehouse`` (owner, publishes),
