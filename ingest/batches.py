@@ -40,11 +40,11 @@ def spread(
         groups.setdefault(group(item) or f"#{i}", []).append(i)
     loads = [(0.0, b) for b in range(min(most, len(groups)))]
     chosen: list[list[int]] = [[] for _ in loads]
-    ranked = sorted(groups.values(), key=lambda g: (-sum(weight(items[i]) for i in g), g[0]))
-    for members in ranked:
+    weighed = [(sum(weight(items[i]) for i in g), g) for g in groups.values()]
+    for size, members in sorted(weighed, key=lambda w: (-w[0], w[1][0])):
         load, b = heapq.heappop(loads)
         chosen[b] += members
-        heapq.heappush(loads, (load + sum(weight(items[i]) for i in members), b))
+        heapq.heappush(loads, (load + size, b))
     return [[items[i] for i in sorted(batch)] for batch in sorted(chosen, key=min) if batch]
 
 
