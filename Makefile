@@ -26,7 +26,7 @@ demo: $(STAMP)  ## warehouse up, sample workbooks, one nightly DAG run, summary
 TEST_WORKERS ?= $(shell echo $$(( $$(nproc) * 2 )))
 
 test: $(STAMP)  ## the whole test suite, in parallel (each worker starts its own PostgreSQL)
-	.ci/ensure-browser
+	.ci/ensure-services
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=25
 
 docs: $(STAMP)  ## dbt's documentation site for the warehouse: dbt_project/target/static_index.html
@@ -44,8 +44,8 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-airflow: $(STAMP)  ## local Airflow UI on http://127.0.0.1:8080 (api-server, scheduler, dag-processor)
-	$(BIN)/dangjian airflow
+airflow: $(STAMP)  ## local Airflow UI on http://127.0.0.1:8080; CELERY_WORKERS=2: on the CeleryExecutor
+	$(BIN)/dangjian airflow $(if $(CELERY_WORKERS),--celery-workers $(CELERY_WORKERS))
 
 portal: $(STAMP)  ## the portal for county clerks and data stewards on http://127.0.0.1:8800
 	$(BIN)/dangjian portal

@@ -114,6 +114,17 @@ VARIABLES: tuple[Variable, ...] = (
         used_by="compose",
     ),
     Variable(
+        "AIRFLOW__CELERY__WORKER_CONCURRENCY",
+        _AIRFLOW,
+        "CeleryExecutor: tasks each airflow-worker runs at once (about its cores: ingest batches,\n"
+        "dbt and the audit each keep a core busy). `dangjian airflow --celery-workers N` shares the\n"
+        "machine's cores among its workers unless this is set.",
+        "2",
+        kind="int",
+        minimum=1,
+        used_by="compose",
+    ),
+    Variable(
         "AIRFLOW_ADMIN_USERNAME",
         _AIRFLOW,
         "Login of the Airflow UI's first admin user (created by airflow-init if missing).",
@@ -434,6 +445,13 @@ VARIABLES: tuple[Variable, ...] = (
         "AIRFLOW_HOME",
         _LOCAL,
         "The local Airflow's metadata and configuration (default: DANGJIAN_HOME/airflow).",
+        used_by="local",
+    ),
+    Variable(
+        "DANGJIAN_WORKER_NAME",
+        _LOCAL,
+        "Set by `dangjian airflow --celery-workers N` for each Celery worker it starts: the host its\n"
+        "tasks report to Airflow, so that workers sharing one machine can be told apart.",
         used_by="local",
     ),
     Variable(

@@ -113,6 +113,7 @@ SLOWEST = (
     "reliability/test_warehouse_restart.py",
     "e2e/test_airflow_server.py",
     "e2e/test_nightly_dag.py",
+    "e2e/test_celery_night.py",
     "integration/test_steward_loop.py",
     "integration/test_audit_scope.py",
     "integration/test_portal.py",

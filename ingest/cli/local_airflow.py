@@ -139,9 +139,12 @@ def _output_to(log_file: Path | None):
             os.close(saved[1])
 
 
-def serve(s: Settings, port: int = 8080) -> int:
+def serve(s: Settings, port: int = 8080, celery_workers: int = 0) -> int:
     """Run a local Airflow (api-server, scheduler, dag-processor) until interrupted (Ctrl-C or
-    SIGTERM), then stop all three."""
+    SIGTERM), then stop it. With ``celery_workers``, on the CeleryExecutor: a local Redis and
+    that many Celery workers (ingest/cli/local_celery.py) instead of the LocalExecutor."""
+    from ingest.cli import local_celery
+
     env = {
         **os.environ,
         **airflow_env(s),
@@ -153,30 +156,39 @@ def serve(s: Settings, port: int = 8080) -> int:
         ),
     }
 
-    def stop(signum, frame):  # `kill` stops the three servers too, as Ctrl-C does
+    def stop(signum, frame):  # `kill` stops the servers too, as Ctrl-C does
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
-    procs = [
-        subprocess.Popen([airflow_executable(), *cmd], env=env)
-        for cmd in (
-            ["api-server", "--host", "127.0.0.1", "--port", str(port)],
-            ["scheduler"],
-            ["dag-processor"],
-        )
-    ]
+    broker: list[subprocess.Popen] = []
+    procs: list[subprocess.Popen] = []
+
+    def start(*command: str) -> None:
+        procs.append(subprocess.Popen([airflow_executable(), *command], env=env))
+
     try:
+        if celery_workers:
+            redis, url = local_celery.start_broker(s)
+            broker.append(redis)
+            env.update(local_celery.executor_env(url))
+            procs += local_celery.start_workers(s, env, celery_workers, airflow_executable())
+        start("api-server", "--host", "127.0.0.1", "--port", str(port))
+        start("dag-processor")
+        if celery_workers:  # the scheduler then hands the first tasks to every worker
+            local_celery.wait_for_workers(url, procs[:celery_workers])
+        start("scheduler")
         while all(p.poll() is None for p in procs):
             time.sleep(1)
     except KeyboardInterrupt:
         pass
     finally:
-        for p in procs:
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-        for p in procs:
-            try:
-                p.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                p.kill()
-    return max((p.returncode or 0) for p in procs)
+        for group in (procs, broker):
+            for p in group:
+                if p.poll() is None:
+                    p.send_signal(signal.SIGTERM)
+            for p in group:
+                try:
+                    p.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+    return max((p.returncode or 0 for p in procs), default=0)

@@ -124,6 +124,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("airflow", help="run a local Airflow UI, scheduler and dag-processor")
     p.add_argument("--port", type=int, default=8080)
+    p.add_argument(
+        "--celery-workers",
+        type=int,
+        default=0,
+        metavar="N",
+        help="CeleryExecutor with N local workers and a local Redis (redis-server) instead of the LocalExecutor",
+    )
     p.set_defaults(func=cmd_airflow)
 
     p = sub.add_parser("nightly", help="run the nightly DAG once (dag.test) on the inbox")

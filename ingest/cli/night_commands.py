@@ -101,14 +101,27 @@ def cmd_export(args: argparse.Namespace, s: Settings) -> int:
 
 
 def cmd_airflow(args: argparse.Namespace, s: Settings) -> int:
+    import shutil
+
     from ingest.cli import local_airflow
     from ingest.warehouse import dbt
 
+    if args.celery_workers and not shutil.which("redis-server"):
+        console.print(
+            "[red]CeleryExecutor 需要 Redis 作为消息代理，本机未安装 redis-server。"
+            " / --celery-workers needs redis-server: sudo apt-get install redis-server[/]"
+        )
+        return 2
     embedded.up(s)
     dbt.ensure_manifest(s)
     local_airflow.ensure_airflow_db(s)
-    console.print(f"Airflow UI on http://127.0.0.1:{args.port} (Ctrl-C stops it)")
-    return local_airflow.serve(s, args.port)
+    executor = f"CeleryExecutor, {args.celery_workers} workers" if args.celery_workers else "LocalExecutor"
+    console.print(f"Airflow UI on http://127.0.0.1:{args.port} ({executor}; Ctrl-C stops it)")
+    try:
+        return local_airflow.serve(s, args.port, args.celery_workers)
+    except RuntimeError as exc:  # the local broker or a Celery worker did not start
+        console.print(f"[red]{exc}[/]", highlight=False)
+        return 1
 
 
 def cmd_demo(args: argparse.Namespace, s: Settings) -> int:

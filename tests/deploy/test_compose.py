@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from ingest.cli import local_celery
 from ingest.config import PROJECT_ROOT, ROLES
 
 DCLINT_VERSION = "3.1.0"
@@ -152,6 +153,8 @@ def test_celery_profile_adds_redis_and_a_worker(compose):
     assert services["airflow-worker"]["command"] == "celery worker"
     assert services["airflow-worker"]["depends_on"]["redis"] == HEALTHY
     assert "@redis:6379/" in env["AIRFLOW__CELERY__BROKER_URL"]
+    for name, setting in local_celery.SETTINGS.items():  # as `dangjian airflow --celery-workers N`
+        assert env[name] == setting, name
     without_profile = {name for name, service in services.items() if "profiles" not in service}
     assert without_profile == {*AIRFLOW, "airflow-init", "portal", "postgres", "warehouse"}
 

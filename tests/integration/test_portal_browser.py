@@ -47,7 +47,7 @@ def browser():
     from playwright import sync_api
 
     executable = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert executable, "chromium is needed (.ci/ensure-browser installs it)"
+    assert executable, "chromium is needed (.ci/ensure-services installs it)"
     with sync_api.sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=executable, args=["--no-sandbox"])
         yield chromium

@@ -20,7 +20,7 @@ CLEAN, MESSY, BROKEN = "520602", "520603", "520624"
 
 def _chromium(*args: str) -> subprocess.CompletedProcess:
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert browser, "Chromium is installed by .ci/ensure-browser (make test runs it)"
+    assert browser, "Chromium is installed by .ci/ensure-services (make test runs it)"
     return subprocess.run(
         [browser, "--headless", "--no-sandbox", "--disable-gpu", *args],
         capture_output=True,

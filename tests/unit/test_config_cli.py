@@ -138,3 +138,16 @@ def test_the_cli_names_a_bad_setting_instead_of_a_traceback(monkeypatch):
     monkeypatch.setenv("WAREHOUSE_PORT", "5432x")
     assert main.main(["warehouse", "url"]) == 2  # before anything else runs
     assert "WAREHOUSE_PORT" in shown.getvalue() and "Traceback" not in shown.getvalue()
+
+
+def test_celery_workers_without_redis_server_are_refused_before_anything_starts(monkeypatch, tmp_path):
+    import io
+
+    shown = io.StringIO()
+    monkeypatch.setattr(terminal.console, "file", shown)
+    monkeypatch.setattr(terminal.console, "width", 200)
+    monkeypatch.setenv("PATH", str(tmp_path))  # no redis-server on it
+    monkeypatch.setenv("DANGJIAN_HOME", str(tmp_path / "home"))
+    assert main.main(["airflow", "--celery-workers", "2"]) == 2
+    assert "redis-server" in shown.getvalue() and "apt-get install redis-server" in shown.getvalue()
+    assert not (tmp_path / "home").exists()  # no warehouse started, nothing made
