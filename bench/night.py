@@ -548,7 +548,8 @@ def print_summary(scale: str, nights: list[Night]) -> None:
 
 
 def national(s: Settings, args: argparse.Namespace) -> None:
-    """Ingest only, file after file, printing the process's peak RSS as the files go by."""
+    """Ingest only, file after file on one connection (as one ingest task), printing the
+    process's peak RSS as the files go by."""
     from ingest.load import discover, ingest_file
 
     counties = list(orgunits.counties("national"))[: args.counties or None]
@@ -569,8 +570,9 @@ def national(s: Settings, args: argparse.Namespace) -> None:
     paths = discover(s)
     discover_secs = time.perf_counter() - start
     rows = 0
+    conn = psycopg.connect(s.url("loader"))  # one for the files, as one ingest task has (load.ingest_batch)
     for i, path in enumerate(paths, start=1):
-        r = ingest_file(path, s)
+        r = ingest_file(path, s, conn=conn)
         rows += r.rows_loaded
         if i in checkpoints or i == len(paths):
             secs = time.perf_counter() - start
@@ -586,6 +588,7 @@ def national(s: Settings, args: argparse.Namespace) -> None:
             table.add_row(*row)
             if not console.is_terminal:  # a log file: each checkpoint as it comes
                 print("  ".join(row), flush=True)
+    conn.close()
     console.print(table)
     console.print(
         f"discover (hashing {len(paths):,} files, in the seconds above): {discover_secs:.1f} s; "

@@ -5,6 +5,7 @@ and each sheet's cells read with python-calamine.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import zipfile
@@ -23,13 +24,16 @@ _HEADER_SCAN_ROWS = 30
 _FILE_NAME = re.compile(r"^(?P<county>\d{6})_(?P<period>[^_]+)_")
 
 
+_UNIT = re.compile(r"[(（][^()（）]*[)）]$")
+_LOOSE = re.compile(r"[\s*：:]")
+
+
 def _header_key(text: Any) -> str:
     """What a header cell means, stripped of units in brackets, spaces and line breaks."""
-    key = normalise_text(text)
-    key = re.sub(r"[(（][^()（）]*[)）]$", "", key)
-    return re.sub(r"[\s*：:]", "", key)
+    return _LOOSE.sub("", _UNIT.sub("", normalise_text(text)))
 
 
+@functools.cache
 def _header_index(s: Sheet) -> dict[str, Column]:
     index: dict[str, Column] = {}
     for col in s.columns:
@@ -39,10 +43,13 @@ def _header_index(s: Sheet) -> dict[str, Column]:
 
 
 def find_header(s: Sheet, grid: list[list[Any]]) -> tuple[int, dict[int, Column]]:
+    """The row among the first ones whose cells name the most of the sheet's columns, and
+    which column each names. Only text can name a column."""
     index = _header_index(s)
     best: tuple[int, dict[int, Column]] = (-1, {})
     for r, row in enumerate(grid[:_HEADER_SCAN_ROWS]):
-        found = {c: index[_header_key(v)] for c, v in enumerate(row) if _header_key(v) in index}
+        keys = ((c, _header_key(v)) for c, v in enumerate(row) if isinstance(v, str))
+        found = {c: index[key] for c, key in keys if key in index}
         if len(found) > len(best[1]):
             best = (r, found)
     return best

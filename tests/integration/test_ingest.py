@@ -190,3 +190,35 @@ def test_a_held_back_sheet_keeps_the_published_version(wh):
     assert query(wh, "select distinct submission_id from marts.fct_cadre_roster", role="analyst") == [
         (result.submission_id,)
     ]
+
+
+def test_a_batch_shares_one_connection_and_goes_on_past_losing_it(wh, monkeypatch):
+    """One task's batch (ingest/batches.py): the files load on one connection of the loader;
+    when the server drops it mid-batch, that file fails, the next ones load on a new one, the
+    batch then fails naming the file, and its retry loads only that one."""
+    import pytest
+
+    from ingest import load
+
+    counties = ["520602", "520603", "520621"]
+    paths = [_workbook(wh.inbox, county)[0] for county in counties]
+    read, loaders = load.read_workbook, []
+
+    def read_and_drop_the_second(path, *args):
+        loaders.append(query(wh, "select count(*) from pg_stat_activity where usename = 'loader'")[0][0])
+        if path == paths[1]:
+            query(wh, "select pg_terminate_backend(pid) from pg_stat_activity where usename = 'loader'")
+        return read(path, *args)
+
+    monkeypatch.setattr(load, "read_workbook", read_and_drop_the_second)
+    with pytest.raises(load.BatchFailed, match=paths[1].name):
+        load.ingest_batch(paths, wh)
+    assert loaders == [1, 1, 1]  # the batch's connection while each file is read (a new one for the third)
+    accepted = "select county_code from raw.submission where status = 'accepted' order by 1"
+    assert query(wh, accepted) == [(counties[0],), (counties[2],)]
+
+    monkeypatch.undo()
+    retried = load.ingest_batch(paths, wh)
+    assert [(r["file"], r["status"]) for r in retried] == [(paths[1].name, "accepted")]
+    assert query(wh, accepted) == [(c,) for c in counties]
+    assert query(wh, "select count(*), count(distinct sha256) from raw.submission") == [(3, 3)]
