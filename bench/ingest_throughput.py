@@ -39,7 +39,8 @@ from rich.table import Table  # noqa: E402
 
 from ingest import contract  # noqa: E402
 from ingest.config import Settings  # noqa: E402
-from ingest.contract import CADRES, rules  # noqa: E402
+from ingest.contract import CADRES  # noqa: E402
+from ingest.contract.cadres import ROLE_AGES  # noqa: E402
 from ingest.samples import generator  # noqa: E402
 from ingest.warehouse import embedded  # noqa: E402
 from ingest.workbook import template  # noqa: E402
@@ -62,7 +63,7 @@ def build_workbook(path: Path, n: int) -> None:
         if r["role"] == "党建指导员":  # an instructor must cover one of the county's enterprises
             r["role"] = "两委委员"
         # old enough for the role, and an adult when the post started
-        low, high = rules.ROLE_AGES.get(r["role"], (25, 55))
+        low, high = ROLE_AGES.get(r["role"], (25, 55))
         served = (county.end - r["start_date"]).days // 365 + 19 if r.get("start_date") else 0
         p = county.person(age=(max(low, served), max(high, low, served)))
         r.update(

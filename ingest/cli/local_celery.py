@@ -59,12 +59,15 @@ def start_broker(s: Settings) -> tuple[subprocess.Popen, str]:
     port, password = _free_port(), local_secret(s.airflow_home / "redis_secret")
     config = folder / "redis.conf"  # the password in a 0600 file, not on the command line
     config.touch(mode=0o600)
+    config.chmod(0o600)
     config.write_text(
         f'bind 127.0.0.1\nport {port}\nrequirepass {password}\nsave ""\nappendonly no\n'
         f"dir {folder}\nlogfile {folder / 'redis.log'}\n",
         encoding="utf-8",
     )
-    proc = subprocess.Popen([executable, str(config)], stdin=subprocess.DEVNULL)
+    # its own session: Ctrl-C reaches the workers, which hand unfinished tasks back to the
+    # broker as they stop, before the broker itself is stopped (last, by serve())
+    proc = subprocess.Popen([executable, str(config)], stdin=subprocess.DEVNULL, start_new_session=True)
     _wait_for_redis(proc, port, password)
     return proc, f"redis://:{password}@127.0.0.1:{port}/0"
 

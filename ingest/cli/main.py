@@ -35,6 +35,13 @@ from ingest.variables import SettingError
 from ingest.warehouse import embedded
 
 
+def _count(text: str) -> int:
+    """A whole number, zero or more (argparse names the option when this raises)."""
+    if not text.strip().isdigit():
+        raise argparse.ArgumentTypeError(f"应为 0 或正整数 / a whole number ≥ 0: {text!r}")
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dangjian", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -126,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8080)
     p.add_argument(
         "--celery-workers",
-        type=int,
+        type=_count,
         default=0,
         metavar="N",
         help="CeleryExecutor with N local workers and a local Redis (redis-server) instead of the LocalExecutor",

@@ -17,6 +17,21 @@ ROLE_CODES = (
     "党建指导员",
 )
 
+#: Ages (whole years at the period's end) usual for each role; outside them, a warning.
+ROLE_AGES: dict[str, tuple[int, int]] = {
+    "村（社区）党组织书记": (22, 65),
+    "村（居）委会主任": (22, 65),
+    "两委委员": (18, 65),
+    "后备力量": (18, 45),
+    "驻村第一书记": (22, 60),
+    "驻村工作队队员": (20, 60),
+    "乡村振兴专干": (20, 45),
+    "社区工作者": (18, 60),
+    "党建指导员": (22, 65),
+}
+#: Posts a person holds in one village or community at a time, full time.
+FULL_TIME_POSTS = ("村（社区）党组织书记", "村（居）委会主任", "两委委员", "社区工作者")
+
 CADRES = Sheet(
     key="cadres",
     title="干部名册",
@@ -205,11 +220,27 @@ CADRES = Sheet(
             aliases=("提前晋档",),
         ),
         column(
+            "promotion_date",
+            "提前晋档日期",
+            "date",
+            "提前晋升档次的日期，“是否提前晋档”为是时填写 / date of the early promotion",
+            aliases=("晋档日期", "晋档时间"),
+            earliest=EVENTS_FROM,
+        ),
+        column(
             "is_degree_upgrading",
             "是否学历提升",
             "boolean",
             "参加学历提升 / upgrading their degree",
             aliases=("学历提升",),
+        ),
+        column(
+            "degree_completed_date",
+            "学历提升完成日期",
+            "date",
+            "学历提升毕业、取得新学历的日期，仍在读留空 / date the upgraded degree was obtained",
+            aliases=("学历提升完成时间", "毕业日期"),
+            earliest=EVENTS_FROM,
         ),
         column(
             "certificates",

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ingest.contract import codes, orgunits
-from ingest.contract.expressions import Expr, Func, Rows, Scope, expr, literal, relation, unary
+from ingest.contract.expressions import Expr, Func, Rows, Scope, col, expr, literal, relation, unary
 
 
 def _years(start: dt.date, end: dt.date) -> int:
@@ -227,6 +227,19 @@ def years_between(start: Expr, end: Expr) -> Expr:
 
 def period_end() -> Expr:
     return PeriodEnd()
+
+
+def in_post_at_period_end() -> Expr:
+    """A role held at the period's end: started by then, not ended by then."""
+    return (col("start_date") <= period_end()) & (
+        col("end_date").is_null() | (col("end_date") > period_end())
+    )
+
+
+def filled_exactly_when(cell: str, flag: str) -> Expr:
+    """``cell`` filled exactly when the yes/no column ``flag`` says 是 (blank counts as 否)."""
+    no = col(flag).is_null() | col(flag).eq(False)
+    return (col(cell).is_null() & no) | (~col(cell).is_null() & col(flag).eq(True))
 
 
 def in_sheet(part: Expr, sheet: str, column: str, where: Expr | None = None) -> Expr:

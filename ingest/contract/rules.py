@@ -33,14 +33,17 @@ from typing import Literal
 
 from ingest import contract
 from ingest.contract import SHEETS, Column, Sheet
+from ingest.contract.cadres import FULL_TIME_POSTS, ROLE_AGES
 from ingest.contract.expressions import Book, Expr, Func, Lit, Rows, Scope, col
 from ingest.contract.expressions import literal as _literal
 from ingest.contract.rule_functions import (
     count,
+    filled_exactly_when,
     greatest,
     id_birth_date,
     id_sex,
     in_other_counties,
+    in_post_at_period_end,
     in_sheet,
     lookup,
     parent_unit,
@@ -126,28 +129,7 @@ class Rule:
         ]
 
 
-def _in_post_at_period_end() -> Expr:
-    """A role held at the period's end: started by then, not ended by then."""
-    return (col("start_date") <= period_end()) & (
-        col("end_date").is_null() | (col("end_date") > period_end())
-    )
-
-
-#: Ages (whole years at the period's end) usual for each role; outside them, a warning.
-ROLE_AGES: dict[str, tuple[int, int]] = {
-    "村（社区）党组织书记": (22, 65),
-    "村（居）委会主任": (22, 65),
-    "两委委员": (18, 65),
-    "后备力量": (18, 45),
-    "驻村第一书记": (22, 60),
-    "驻村工作队队员": (20, 60),
-    "乡村振兴专干": (20, 45),
-    "社区工作者": (18, 60),
-    "党建指导员": (22, 65),
-}
 _VILLAGE_LEVEL = ("行政村", "社区")
-#: Posts a person holds in one village or community at a time, full time.
-FULL_TIME_POSTS = ("村（社区）党组织书记", "村（居）委会主任", "两委委员", "社区工作者")
 
 #: Rules between columns, rows and sheets. Adding a rule is adding an entry here (and a row
 #: that breaks it in tests/integration/test_rule_set.py).
@@ -208,6 +190,22 @@ RULES: tuple[Rule, ...] = (
         "任职开始日期晚于报送期末；请核对日期或报送期间",
     ),
     Rule(
+        "cadre_promotion_dated_if_promoted",
+        "cadres",
+        filled_exactly_when("promotion_date", "is_early_promotion"),
+        "warning",
+        "“是否提前晋档”为“是”时应填写提前晋档日期（“某年以来”的统计按此日期），否则留空；请核对两项",
+        if_missing="fail",
+    ),
+    Rule(
+        "cadre_degree_completed_only_if_upgrading",
+        "cadres",
+        col("degree_completed_date").is_null() | col("is_degree_upgrading").eq(True),
+        "warning",
+        "填写了学历提升完成日期，但“是否学历提升”不为“是”；请核对两项",
+        if_missing="fail",
+    ),
+    Rule(
         "instructor_covers_an_enterprise",
         "cadres",
         in_sheet(col("id_number"), "enterprises", "instructor_id_number"),
@@ -222,11 +220,11 @@ RULES: tuple[Rule, ...] = (
             col("id_number"),
             "cadres",
             "id_number",
-            col("role").isin(FULL_TIME_POSTS) & _in_post_at_period_end(),
+            col("role").isin(FULL_TIME_POSTS) & in_post_at_period_end(),
         ),
         "critical",
         "同一人期末在另一县（区）也担任村（社区）专职岗位；请与该县核对任职情况",
-        when=col("role").isin(FULL_TIME_POSTS) & _in_post_at_period_end(),
+        when=col("role").isin(FULL_TIME_POSTS) & in_post_at_period_end(),
         per="counties",
     ),
     Rule(
@@ -283,7 +281,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "reserve_cadres_per_village_plausible",
         "cadres",
-        count("cadres", col("role").eq("后备力量") & _in_post_at_period_end(), distinct="id_number")
+        count("cadres", col("role").eq("后备力量") & in_post_at_period_end(), distinct="id_number")
         <= 10 * greatest(count("villages", col("unit_type").isin(_VILLAGE_LEVEL)), 1),
         "warning",
         "后备力量人数超过每个村（社区）10 人，明显偏多；请核对是否重复填报",
@@ -292,7 +290,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "reserve_cadres_at_least_one_per_village",
         "cadres",
-        count("cadres", col("role").eq("后备力量") & _in_post_at_period_end(), distinct="id_number")
+        count("cadres", col("role").eq("后备力量") & in_post_at_period_end(), distinct="id_number")
         >= count("villages", col("unit_type").isin(_VILLAGE_LEVEL)),
         "warning",
         "后备力量少于每村（社区）1 人；请核对干部名册中的后备力量是否漏报",

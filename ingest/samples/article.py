@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import random
 from collections.abc import Callable
 
 from ingest.contract import orgunits
@@ -256,10 +257,14 @@ def _songtao(c: County) -> None:
     # Appraisal, honours, promotion, degrees, certificates, "2+1" mentoring (since 2023).
     for r in rng.sample(current, 76):
         r["honours"] = "先进个人"
-    for r in rng.sample(current, 32):
-        r.update(appraisal="优秀", is_early_promotion=True)
-    for r in rng.sample(current, 20):
-        r["is_degree_upgrading"] = True
+    # Their dates come from a generator of their own, so that every other draw stays as it was.
+    dates, since = random.Random(f"{c.code}/{c.period}/dates"), dt.date(2023, 1, 1)
+    for r in rng.sample(current, 32):  # "2023年以来，32名考核优秀人员提前晋升档次"
+        when = random_day(dates, max(since, r["start_date"]), c.end)
+        r.update(appraisal="优秀", is_early_promotion=True, promotion_date=when)
+    for r in rng.sample(current, 20):  # "鼓励20人完成学历提升": completed, so dated
+        when = random_day(dates, max(since, r["start_date"]), c.end)
+        r.update(is_degree_upgrading=True, degree_completed_date=when)
     for r in rng.sample(current, 46):
         r["certificates"] = "助理社会工作师"
     for label, n in (

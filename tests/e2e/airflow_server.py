@@ -197,13 +197,17 @@ def run_report(api: httpx.Client, run_id: str) -> str:
     for ti in sorted(tis["task_instances"], key=lambda t: (t["task_id"], t["map_index"])):
         lines.append(f"  {ti['task_id']}[{ti['map_index']}]: {ti['state']}")
         if ti["state"] in ("failed", "upstream_failed", "up_for_retry") and ti["try_number"]:
-            log = api.get(
-                f"/api/v2/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/{ti['task_id']}/logs/{ti['try_number']}",
-                params={"map_index": ti["map_index"], "full_content": True},
-            )
-            content = log.json().get("content", []) if log.is_success else [log.text]
-            lines += [f"    {_log_line(entry)}"[:400] for entry in content[-15:]]
+            lines += [f"    {line}"[:400] for line in task_log(api, run_id, ti)[-15:]]
     return "\n".join(lines)
+
+
+def task_log(api: httpx.Client, run_id: str, ti: dict) -> list[str]:
+    """The log of a task instance's last try, as the UI shows it (one line per event)."""
+    log = api.get(
+        f"/api/v2/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/{ti['task_id']}/logs/{ti['try_number']}",
+        params={"map_index": ti["map_index"], "full_content": True},
+    )
+    return [_log_line(entry) for entry in log.json().get("content", [])] if log.is_success else [log.text]
 
 
 def _log_line(entry) -> str:

@@ -11,7 +11,7 @@ import shutil
 
 from ingest.cli import local_celery
 from ingest.samples import generator
-from tests.e2e.airflow_server import Server
+from tests.e2e.airflow_server import Server, task_log
 from tests.helpers import content_hash, night_by_hand, query, reset_warehouse
 
 COUNTIES = ["520603", "520624"]
@@ -39,6 +39,13 @@ def test_a_night_on_two_celery_workers_publishes_what_one_process_does(wh, tmp_p
     try:
         token, runs = server.night("test_celery_night")
         tasks = {r["dag_run_id"]: server.task_instances(token, r["dag_run_id"]) for r in runs}
+        with server.client(token) as api:  # what the UI shows: the workers' logs, read by the API server
+            logs = {
+                (r["dag_run_id"], ti["map_index"]): "\n".join(task_log(api, r["dag_run_id"], ti))
+                for r in runs
+                for ti in tasks[r["dag_run_id"]]
+                if ti["task_id"] == "ingest_submissions" and ti["try_number"]
+            }
     finally:
         leftovers = server.stop()
         server.mark("stopped")
@@ -53,6 +60,9 @@ def test_a_night_on_two_celery_workers_publishes_what_one_process_does(wh, tmp_p
     assert {ti["hostname"] for ti in batches} == set(names), [
         (ti["map_index"], ti["hostname"]) for ti in batches
     ]
+    shown = " ".join(logs[published[0], ti["map_index"]] for ti in batches)
+    for path in workbooks:
+        assert f"{path.name}: accepted" in shown
     # and so did every other task that ran (dbt, the audit, publishing, the steward's outputs)
     ran = [ti for tis in tasks.values() for ti in tis if ti["state"] == "success"]
     assert len(ran) > len(batches) and {ti["hostname"] for ti in ran} <= set(names)

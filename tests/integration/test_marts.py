@@ -39,6 +39,26 @@ def test_every_marts_table_and_column_is_explained_in_the_database(city):
     assert len(tables) >= 12 and all(description for _, description in tables)
 
 
+def test_an_early_promotion_is_dated_by_its_promotion_date_not_the_roles_start(city):
+    promotions = query(
+        city,
+        "select c.change_date, r.promotion_date, r.start_date from marts.fct_cadre_changes as c"
+        " join marts.fct_cadre_roster as r using (roster_id) where c.change_kind = 'early_promotion'",
+        role="analyst",
+    )
+    assert len(promotions) == 32  # 松桃县蓼皋街道's, every one dated by the county
+    assert all(change == promoted and promoted >= start for change, promoted, start in promotions)
+    assert sum(promoted != start for _, promoted, start in promotions) > 16
+    completed = query(
+        city,
+        "select count(*) filter (where degree_completed_date is not null),"
+        " count(*) filter (where degree_completed_date is not null and not is_degree_upgrading)"
+        " from marts.fct_cadre_roster",
+        role="analyst",
+    )
+    assert completed == [(20, 0)]
+
+
 def _contents(s, table: str, schema: str = "marts") -> set[tuple]:
     return set(query(s, f"select * from {schema}.{table}"))
 

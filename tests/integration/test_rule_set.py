@@ -107,6 +107,16 @@ def _cross_rule_breakers(rows: dict, period_end: dt.date) -> dict[str, object]:
             "cadres",
             lambda r: r.update(start_date=period_end + dt.timedelta(days=10), end_date=None),
         ),
+        "cadre_promotion_dated_if_promoted": (
+            "cadres",
+            lambda r: r.update(promotion_date=dt.date(period_end.year, 3, 1), is_early_promotion=False),
+        ),
+        "cadre_degree_completed_only_if_upgrading": (
+            "cadres",
+            lambda r: r.update(
+                degree_completed_date=dt.date(period_end.year, 7, 1), is_degree_upgrading=None
+            ),
+        ),
         "instructor_covers_an_enterprise": ("cadres", lonely_instructor),
         "training_ends_after_it_starts": (
             "training",

@@ -74,7 +74,9 @@ final as (
         changed.honours,
         changed.certificates,
         changed.is_early_promotion,
+        changed.promotion_date,
         changed.is_degree_upgrading,
+        changed.degree_completed_date,
         changed.submission_id,
         changed.source_sheet,
         changed.source_row

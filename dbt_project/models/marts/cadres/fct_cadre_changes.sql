@@ -30,7 +30,7 @@ changes as (
     select
         roster.*,
         'early_promotion' as change_kind,
-        roster.start_date as change_date
+        coalesce(roster.promotion_date, roster.start_date) as change_date
     from roster
     where roster.is_early_promotion
 

@@ -33,7 +33,9 @@ final as (
         honours,
         certificates,
         is_early_promotion,
+        promotion_date,
         is_degree_upgrading,
+        degree_completed_date,
         submission_id,
         source_sheet,
         source_row

@@ -40,7 +40,9 @@ final as (
         cadres.honours,
         cadres.certificates,
         coalesce(cadres.is_early_promotion, false) as is_early_promotion,
+        cadres.promotion_date,
         coalesce(cadres.is_degree_upgrading, false) as is_degree_upgrading,
+        cadres.degree_completed_date,
         cadres.submission_id,
         cadres.sheet as source_sheet,
         cadres.source_row
