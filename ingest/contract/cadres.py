@@ -210,7 +210,12 @@ CADRES = Sheet(
             aliases=("考核结果",),
         ),
         column(
-            "honours", "荣誉", "text", "所获荣誉，多项用分号分隔 / honours, separated by ；", max_length=500
+            "honours",
+            "荣誉",
+            "text",
+            "所获荣誉，多项用分号分隔，每项后括注获得年份，如“先进个人（2024）”"
+            " / honours, separated by ；, each with its year in brackets",
+            max_length=500,
         ),
         column(
             "is_early_promotion",
@@ -246,7 +251,8 @@ CADRES = Sheet(
             "certificates",
             "职业资格证书",
             "text",
-            "职业资格证书，多项用分号分隔 / certificates",
+            "职业资格证书，多项用分号分隔，每项后括注取得年份，如“助理社会工作师（2024）”"
+            " / certificates, separated by ；, each with its year in brackets",
             aliases=("证书",),
             max_length=500,
         ),

@@ -254,11 +254,15 @@ def _songtao(c: County) -> None:
         dt.date(c.end.year, 4, 1),
         "新任",
     )
-    # Appraisal, honours, promotion, degrees, certificates, "2+1" mentoring (since 2023).
-    for r in rng.sample(current, 76):
-        r["honours"] = "先进个人"
-    # Their dates come from a generator of their own, so that every other draw stays as it was.
+    # Appraisal, honours, promotion, degrees, certificates, "2+1" mentoring (since 2023). Their
+    # dates and years come from a generator of their own, so every other draw stays as it was.
     dates, since = random.Random(f"{c.code}/{c.period}/dates"), dt.date(2023, 1, 1)
+
+    def dated(label: str) -> str:  # an honour or certificate with its year, as the template asks
+        return f"{label}（{dates.randint(since.year, c.end.year)}）"
+
+    for r in rng.sample(current, 76):
+        r["honours"] = dated("先进个人")
     for r in rng.sample(current, 32):  # "2023年以来，32名考核优秀人员提前晋升档次"
         when = random_day(dates, max(since, r["start_date"]), c.end)
         r.update(appraisal="优秀", is_early_promotion=True, promotion_date=when)
@@ -266,7 +270,7 @@ def _songtao(c: County) -> None:
         when = random_day(dates, max(since, r["start_date"]), c.end)
         r.update(is_degree_upgrading=True, degree_completed_date=when)
     for r in rng.sample(current, 46):
-        r["certificates"] = "助理社会工作师"
+        r["certificates"] = dated("助理社会工作师")
     for label, n in (
         ("两代表一委员", 15),
         ("全市优秀党务工作者", 1),
@@ -274,7 +278,7 @@ def _songtao(c: County) -> None:
         ("全县优秀共产党员", 1),
     ):
         for r in rng.sample(current, n):
-            r["honours"] = "；".join(filter(None, (r.get("honours"), label)))
+            r["honours"] = "；".join(filter(None, (r.get("honours"), dated(label))))
     secretaries = [
         r for r in c.cadres if r["role"] == "村（社区）党组织书记" and r["org_unit_code"] in codes_
     ]

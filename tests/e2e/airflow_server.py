@@ -36,7 +36,9 @@ def _free_port() -> int:
 
 class Server:
     """``python -m ingest.cli airflow --port N [options]`` in its own session, output to a file,
-    with ``env`` added to its environment."""
+    with ``env`` added to its environment. Its Airflow home (metadata, logs, Celery folders) is
+    a new one beside the log, as on a new user's machine: the DAG runs other tests of the same
+    worker made through ``dag.test()`` are not its runs."""
 
     def __init__(
         self, s, log: Path, options: tuple[str, ...] = (), env: dict[str, str] | None = None
@@ -47,10 +49,12 @@ class Server:
         self.started = time.monotonic()
         self.deadline = self.started + BUDGET
         self.marks: list[str] = []
+        self.airflow_home = log.parent / "airflow"
         environment = {
             **os.environ,
             "DANGJIAN_HOME": str(s.home),
             "WAREHOUSE_PORT": str(s.port),
+            "AIRFLOW_HOME": str(self.airflow_home),
             **(env or {}),
         }
         with log.open("wb") as out:

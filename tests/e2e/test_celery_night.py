@@ -60,15 +60,16 @@ def test_a_night_on_two_celery_workers_publishes_what_one_process_does(wh, tmp_p
     assert {ti["hostname"] for ti in batches} == set(names), [
         (ti["map_index"], ti["hostname"]) for ti in batches
     ]
-    shown = " ".join(logs[published[0], ti["map_index"]] for ti in batches)
-    for path in workbooks:
-        assert f"{path.name}: accepted" in shown
+    # each batch's log, as the UI shows it, read from the log folder the workers share
+    for ti in batches:
+        shown = logs[published[0], ti["map_index"]]
+        assert str(server.airflow_home / "logs") in shown and "Could not read" not in shown, shown
     # and so did every other task that ran (dbt, the audit, publishing, the steward's outputs)
     ran = [ti for tis in tasks.values() for ti in tis if ti["state"] == "success"]
     assert len(ran) > len(batches) and {ti["hostname"] for ti in ran} <= set(names)
     # each worker in its own folder, where it kept its pid file and temporary files
     for name in names:
-        assert (wh.airflow_home / "celery" / name / "tmp").is_dir()
+        assert (server.airflow_home / "celery" / name / "tmp").is_dir()
     assert query(wh, "select status, count(*) from raw.submission group by 1 order by 1") == [
         ("accepted", len(COUNTIES)),
         ("quarantined", SCANS),
@@ -79,4 +80,5 @@ def test_a_night_on_two_celery_workers_publishes_what_one_process_does(wh, tmp_p
     reset_warehouse(wh)
     night_by_hand(wh, "one-process", sorted(originals.iterdir()))
     assert content_hash(wh) == distributed
-    assert len(distributed) > 10 and all(not h.startswith("0:") for h in distributed.values())
+    empty = {table for table, digest in distributed.items() if digest.startswith("0:")}
+    assert len(distributed) > 10 and empty <= {"fct_cadre_recognitions"}  # no honours in these two

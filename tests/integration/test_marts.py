@@ -59,6 +59,29 @@ def test_an_early_promotion_is_dated_by_its_promotion_date_not_the_roles_start(c
     assert completed == [(20, 0)]
 
 
+def test_each_honour_and_certificate_is_a_row_with_the_year_written_beside_it(city):
+    listed = query(
+        city,
+        "select recognition_kind, recognition, min(recognition_year), max(recognition_year),"
+        " count(*), count(recognition_year) from marts.fct_cadre_recognitions"
+        " where county_code = '520628' group by 1, 2 order by 1, 2",
+        role="analyst",
+    )
+    by_name = {(kind, name): rest for kind, name, *rest in listed}
+    assert by_name[("honour", "先进个人")] == [2023, 2025, 76, 76]
+    assert by_name[("honour", "两代表一委员")][2:] == [15, 15]
+    assert by_name[("certificate", "助理社会工作师")] == [2023, 2025, 46, 46]
+    assert by_name[("honour", "享受街道副科级干部经济待遇")] == [None, None, 1, 0]  # no year written
+    # as many rows as items in the roster's cells
+    items = query(
+        city,
+        "select coalesce(sum(array_length(regexp_split_to_array(honours, '；'), 1)), 0)"
+        " + coalesce(sum(array_length(regexp_split_to_array(certificates, '；'), 1)), 0)"
+        " from marts.fct_cadre_roster where county_code = '520628'",
+    )
+    assert items == [(sum(rows for *_, rows, _ in listed),)]
+
+
 def _contents(s, table: str, schema: str = "marts") -> set[tuple]:
     return set(query(s, f"select * from {schema}.{table}"))
 
