@@ -21,7 +21,7 @@ from pathlib import Path
 
 from airflow.sdk import dag, task
 
-from dangjian_airflow import DAG_DEFAULTS, build_audit_publish, settings
+from dangjian_airflow import DAG_DEFAULTS, build_audit_publish, ingest_task_count, settings
 
 
 @dag(
@@ -35,13 +35,10 @@ from dangjian_airflow import DAG_DEFAULTS, build_audit_publish, settings
 def county_submissions_nightly():
     @task
     def discover() -> list[list[str]]:
-        from airflow.sdk import conf
-
         from ingest import batches
         from ingest.load import discover as find_new
 
-        most = batches.task_count(conf.getint("core", "max_map_length", fallback=batches.AIRFLOW_MAP_LIMIT))
-        found = batches.of_files([str(p) for p in find_new(settings("loader"))], most)
+        found = batches.of_files([str(p) for p in find_new(settings("loader"))], ingest_task_count())
         print(f"{sum(map(len, found))} new files in {len(found)} ingest tasks")
         return found
 

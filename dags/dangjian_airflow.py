@@ -54,6 +54,16 @@ def settings(role: str | None):
     return Settings.from_env()
 
 
+def ingest_task_count() -> int:
+    """How many ingest tasks a night maps at most: DANGJIAN_INGEST_TASKS, never more than this
+    Airflow's ``[core] max_map_length`` (ingest/batches.py)."""
+    from airflow.sdk import conf
+
+    from ingest import batches
+
+    return batches.task_count(conf.getint("core", "max_map_length", fallback=batches.AIRFLOW_MAP_LIMIT))
+
+
 class TaskFailed(BaseNotifier):
     """Failure callback, as an Airflow notifier: tell the operations team which task failed,
     in which run, and why, on the configured channel (``ingest/outputs/notify.py``)."""

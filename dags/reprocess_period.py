@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from airflow.sdk import Param, dag, task
 
-from dangjian_airflow import DAG_DEFAULTS, build_audit_publish, settings
+from dangjian_airflow import DAG_DEFAULTS, build_audit_publish, ingest_task_count, settings
 
 
 @dag(
@@ -43,7 +43,6 @@ from dangjian_airflow import DAG_DEFAULTS, build_audit_publish, settings
 def reprocess_period():
     @task
     def select_submissions(params=None) -> list[list[int]]:
-        from airflow.sdk import conf
         from airflow.sdk.exceptions import AirflowFailException
 
         from ingest import batches
@@ -53,8 +52,7 @@ def reprocess_period():
         if not found:
             raise AirflowFailException(f"没有可重新处理的报送 / nothing received for {dict(params)}")
         print(f"reprocessing submissions {found}")
-        most = batches.task_count(conf.getint("core", "max_map_length", fallback=batches.AIRFLOW_MAP_LIMIT))
-        return batches.spread(found, lambda _: 1, most, lambda _: "")
+        return batches.spread(found, lambda _: 1, ingest_task_count(), lambda _: "")
 
     @task(
         map_index_template="{{ task.op_kwargs['submission_ids'][0] }} +{{ task.op_kwargs['submission_ids'] | length - 1 }}"
