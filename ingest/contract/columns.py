@@ -75,6 +75,18 @@ class Column:
         high = Decimal(str(self.max_value)) if self.max_value is not None else None
         return low, high
 
+    def as_yuan(self, value: object) -> str:
+        """For an amount in 万元 too large for its column that fits once read as 元 (the usual
+        slip): what it is in 万元, as a hint after the refusal; else nothing."""
+        low, high = self.bounds
+        try:
+            wan = Decimal(str(value)) / 10000
+        except ArithmeticError:
+            return ""
+        if self.unit != "万元" or high is None or wan * 10000 <= high or not low <= wan <= high:
+            return ""
+        return f"；如按元填写，应为 {wan.normalize():f} 万元"
+
     @property
     def text_limit(self) -> int:
         return self.max_length or MAX_TEXT

@@ -30,7 +30,8 @@ class ParseError(ValueError):
 
 def _beyond(col: Column, kind: str, value: Any) -> ParseError:
     """The error for a value outside one of the column's declared limits."""
-    return ParseError(f"{col.limit_text(kind)}，实际为「{shown(value)}」", kind)
+    hint = col.as_yuan(value) if kind == "range" else ""
+    return ParseError(f"{col.limit_text(kind)}，实际为「{shown(value)}」{hint}", kind)
 
 
 _EXCEL_EPOCH = dt.date(1899, 12, 30)

@@ -287,3 +287,20 @@ def test_a_status_in_words_answers_a_yes_no_column(raw, meant):
 def test_a_yes_no_column_refuses_what_is_no_answer(raw):
     with pytest.raises(ParseError, match="应填「是」或「否」"):
         parse_value(raw, FLAG)
+
+
+@pytest.mark.parametrize(
+    ("raw", "hint"),
+    [(3500000, "如按元填写，应为 350 万元"), ("1234567", "如按元填写，应为 123.4567 万元"), (2e9, None)],
+)
+def test_an_amount_in_yuan_where_wan_yuan_is_asked_is_refused_saying_so(raw, hint):
+    income = Column("income", "收入", "decimal", "", unit="万元", max_value=100000)  # 10 亿元
+    with pytest.raises(ParseError) as err:
+        parse_value(raw, income)
+    assert "单位：万元" in str(err.value) and str(raw).removesuffix(".0") in str(err.value).replace(
+        "e+09", ""
+    )
+    assert (hint in str(err.value)) if hint else "如按元" not in str(err.value)
+    with pytest.raises(ParseError) as err:  # a count too large is not money
+        parse_value(3500000, Column("grids", "网格数", "integer", "", unit="个", max_value=100000))
+    assert "如按元" not in str(err.value)
