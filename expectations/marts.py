@@ -9,7 +9,8 @@ rule set on the rows the build is made from (``expectations/rules.py``) and, her
 checks of the marts themselves that dbt has no test for:
 
 - every mart the candidate build publishes has rows (an empty mart would replace the
-  analysts' table with nothing), but for marts of what a county may have none of (honours);
+  analysts' table with nothing), but for marts of what a county may have none of (honours,
+  the optional townships sheet);
 - a village's indicator far from its own history is flagged as an outlier
   (``expectations/outliers.py``).
 
@@ -54,6 +55,8 @@ MARTS: tuple[Mart, ...] = (
     Mart("fct_training_attendance", "培训记录", lineage=True),
     Mart("fct_enterprise_coverage", "党建指导员联系企业", lineage=True),
     Mart("fct_village_indicators", "村情", lineage=True),
+    # the townships sheet is optional: a build whose counties sent none has no rows
+    Mart("fct_township_indicators", "乡镇（街道）情况", lineage=True, may_be_empty=True),
     Mart("mart_county_period_summary", "县（区）期间汇总"),
     Mart("mart_city_period_summary", "市（州）期间汇总"),
     Mart("mart_county_period_status", "县（区）期间发布状态"),

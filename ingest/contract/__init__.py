@@ -4,9 +4,9 @@ Everything that needs to know the shape of a submission reads it from here: the 
 reader, the raw table DDL, the sample generator, the dbt source documentation and the Great
 Expectations contract suites. Change a sheet here and every one of them follows.
 
-Each sheet is a module of its own (``cadres``, ``training``, ``villages``, ``enterprises``), made
-of the columns of ``columns.py``; this module gathers them with the region's counties, the
-reporting periods and every code list. Beside it: the org-unit registry (``orgunits``), ID
+Each sheet is a module of its own (``cadres``, ``training``, ``villages``, ``enterprises``,
+``townships``), made of the columns of ``columns.py``; this module gathers them with the
+region's counties, the reporting periods and every code list. Beside it: the org-unit registry (``orgunits``), ID
 numbers and credit codes (``codes``), and the rule set (``rules``, in the expression language
 of ``expressions`` and ``rule_functions``).
 """
@@ -31,6 +31,7 @@ from ingest.contract.columns import (
     Sheet,
 )
 from ingest.contract.enterprises import ENTERPRISES
+from ingest.contract.townships import TOWNSHIPS
 from ingest.contract.training import TRAINING
 from ingest.contract.villages import VILLAGES
 
@@ -59,6 +60,7 @@ __all__ = [
     "SHEETS",
     "STRONG_NET_INCOME",
     "STRONG_OPERATING_INCOME",
+    "TOWNSHIPS",
     "TRAINING",
     "VILLAGES",
     "Column",
@@ -74,7 +76,7 @@ __all__ = [
     "sheet",
 ]
 
-SHEETS: tuple[Sheet, ...] = (CADRES, TRAINING, VILLAGES, ENTERPRISES)
+SHEETS: tuple[Sheet, ...] = (CADRES, TRAINING, VILLAGES, ENTERPRISES, TOWNSHIPS)
 
 
 #: Code lists of the columns the warehouse derives itself (no county types them). An org unit's
@@ -221,6 +223,12 @@ def render_markdown() -> str:
         lines += ["", f"## {s.title} (`{s.table}`)", "", s.description, ""]
         if s.aliases:
             lines += [f"Also recognised as: {'、'.join(s.aliases)}.", ""]
+        if s.optional:
+            lines += [
+                "An optional sheet: a workbook without it is accepted and loads none of its rows;"
+                " the steward's report names the counties whose current submission has none.",
+                "",
+            ]
         lines += [
             "| column | header | type | unit | required | allowed values and limits | also accepted headers | description |",
             "|---|---|---|---|---|---|---|---|",

@@ -161,6 +161,9 @@ class Sheet:
     aliases: tuple[str, ...] = field(default=())
     #: Columns that identify a row; a second row with the same values is a duplicate.
     row_key: tuple[str, ...] = ()
+    #: A sheet added after counties began to submit: a workbook without it still loads (with
+    #: none of its rows), and the steward's report names the counties that sent none.
+    optional: bool = False
 
     @property
     def table(self) -> str:
@@ -213,3 +216,33 @@ def column(name: str, header: str, type_: ColumnType, description: str, **kw) ->
 
 #: An org unit's code: county (6), township (9) or village (12 digits).
 ORG_UNIT_CODE = r"^\d{6}(\d{3}(\d{3})?)?$"
+
+
+def township_code(description: str) -> Column:
+    """A township's or street's 9-digit code, one of the county's: the township a village row
+    lies in, and the key of the townships sheet."""
+    return column(
+        "township_code",
+        "乡镇（街道）代码",
+        "code",
+        description,
+        required=True,
+        aliases=("乡镇代码", "街道代码"),
+        pattern=r"^\d{9}$",
+        pattern_text="应为 9 位数字",
+        org_level="township",
+    )
+
+
+def rating(header: str, description: str, aliases: tuple[str, ...]) -> Column:
+    """A party organisation's rating in the ranking (排队定级): one code list for villages and
+    townships alike."""
+    return column(
+        "party_org_rating",
+        header,
+        "code",
+        description,
+        required=True,
+        aliases=aliases,
+        codes=("先进", "一般", "后进"),
+    )

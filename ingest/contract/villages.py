@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ingest.contract.columns import Sheet, column
+from ingest.contract.columns import Sheet, column, rating, township_code
 
 VILLAGES = Sheet(
     key="villages",
@@ -40,25 +40,9 @@ VILLAGES = Sheet(
             aliases=("单位类型",),
             codes=("行政村", "社区", "小区党支部"),
         ),
-        column(
-            "township_code",
-            "乡镇（街道）代码",
-            "code",
-            "所属乡镇（街道）9 位代码 / township or street code",
-            required=True,
-            aliases=("乡镇代码", "街道代码"),
-            pattern=r"^\d{9}$",
-            pattern_text="应为 9 位数字",
-            org_level="township",
-        ),
-        column(
-            "party_org_rating",
-            "党组织定级",
-            "code",
-            "排队定级结果：先进、一般、后进 / party organisation rating",
-            required=True,
-            aliases=("定级", "党组织等级"),
-            codes=("先进", "一般", "后进"),
+        township_code("所属乡镇（街道）9 位代码 / township or street code"),
+        rating(
+            "党组织定级", "排队定级结果：先进、一般、后进 / party organisation rating", ("定级", "党组织等级")
         ),
         column(
             "is_rectified",

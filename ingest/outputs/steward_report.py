@@ -3,7 +3,7 @@
 First the county-periods held back from publication (``ingest/quality/approval.py``), each with every
 cell it is held back for and how to release it; then per county and period the submission
 status (accepted, late, quarantined, superseded files, missing), the reporting and on-time
-rates per period with a chart, every problem ingest found with its file, sheet, cell,
+rates per period with a chart, the optional sheets a current submission left empty, every problem ingest found with its file, sheet, cell,
 original text, rule and explanation, the latest audit's failed checks with their rule's
 explanation and the steward's decisions, and the history of every run.
 ``dangjian report`` writes it; nothing in it is secret or personal beyond what stewards see.
@@ -40,6 +40,10 @@ def context(s: Settings) -> dict:
             " from quality.rejected_cells_named r join quality.submission_status s using (submission_id)"
             " where s.is_current or s.status = 'quarantined'"
             " order by s.county_code, s.period, r.rejected_cell_id"
+        ).fetchall()
+        left_empty = conn.execute(
+            "select county_code, period, file_name, sheet_title from quality.optional_sheets_left_empty"
+            " order by county_code, period, sheet"
         ).fetchall()
         latest = conn.execute("select run_id from quality.latest_audit").fetchone()
         failures = conn.execute(
@@ -86,6 +90,7 @@ def context(s: Settings) -> dict:
         "cells": cells,
         "max_cells": MAX_FAILED_CELLS,
         "rejected": rejected,
+        "left_empty": [(orgunits.county_name(c), c, p, f, sheet) for c, p, f, sheet in left_empty],
         "latest_run": latest[0] if latest else None,
         "failures": failures,
         "history": history,

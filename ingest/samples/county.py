@@ -78,6 +78,7 @@ class County:
     training: list[dict[str, Any]] = field(default_factory=list)
     villages: list[dict[str, Any]] = field(default_factory=list)
     enterprises: list[dict[str, Any]] = field(default_factory=list)
+    townships: list[dict[str, Any]] = field(default_factory=list)
     _ids: set[str] = field(default_factory=set)
     _classes: int = 0
     #: Share of a generic county's townships that report (scale tests: fewer rows per county).

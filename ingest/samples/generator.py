@@ -21,7 +21,7 @@ from ingest import contract
 from ingest.contract import orgunits, period_end
 from ingest.samples.article import CALIBRATED
 from ingest.samples.county import County
-from ingest.samples.generic import generic
+from ingest.samples.generic import generic, townships_sheet
 from ingest.workbook import template
 
 
@@ -37,7 +37,7 @@ def _as_of(rows: list[dict], end: dt.date) -> Iterator[dict]:
 def county_rows(
     county: str, period: str, seed: int = 2025, rows_scale: float = 1.0
 ) -> dict[str, list[dict[str, Any]]]:
-    """All four sheets' rows for one county and period (deterministic for the seed).
+    """Every sheet's rows for one county and period (deterministic for the seed).
 
     ``rows_scale`` < 1 (scale tests only) makes a generic county report for about that share
     of its townships; the counties calibrated to the article are left whole.
@@ -46,11 +46,14 @@ def county_rows(
     c = County(county, period, random.Random(f"{seed}/{county}/{period}"), period_end(period))
     c.rows_scale = 1.0 if county in CALIBRATED else rows_scale
     CALIBRATED.get(county, generic)(c)
+    if not c.townships:  # a county the article gives no township figures for
+        townships_sheet(c)
     return {
         "cadres": list(_as_of(c.cadres, c.end)),
         "training": list(_as_of(c.training, c.end)),
         "villages": c.villages,
         "enterprises": c.enterprises,
+        "townships": c.townships,
     }
 
 

@@ -238,6 +238,35 @@ def villages_sheet(
             )
 
 
+def townships_sheet(c: County, lagging: int | None = None) -> dict[str, dict[str, Any]]:
+    """One row for each township or street that the villages sheet reports under, drawn after
+    everything else (the other sheets stay as they were without it); ``lagging`` committees
+    rated 后进 (default: about one in twenty), all rectified. Returns the rows by code."""
+    rng = c.rng
+    names = {t.unit.code: t.unit.name for t in orgunits.townships(c.code, c.period)}
+    codes = sorted({r["township_code"] for r in c.villages} & names.keys())
+    lag = set(rng.sample(codes, lagging if lagging is not None else round(len(codes) * rng.uniform(0, 0.1))))
+    for code in codes:
+        groups = rng.randint(2, 12)
+        problems = rng.randint(groups, groups * 5)
+        c.townships.append(
+            {
+                "township_code": code,
+                "township_name": names[code],
+                "party_org_rating": "后进" if code in lag else rng.choice(("先进", "一般", "一般")),
+                "is_rectified": True if code in lag else None,
+                "supervision_groups": groups,
+                "supervision_rounds": rng.randint(1, 4),
+                "problems_solved": problems,
+                "suggestions_made": rng.randint(problems // 2, problems),
+                "talks_held": rng.randint(40, 320),
+                "grievances_resolved": rng.randint(0, 30),
+                "backbone_members_developed": rng.randint(0, 12),
+            }
+        )
+    return {r["township_code"]: r for r in c.townships}
+
+
 def coverage_training(c: County, people: list[dict], level: str = "乡镇级") -> None:
     """Every committee member and reserve cadre attends at least one business training."""
     c.rng.shuffle(people)

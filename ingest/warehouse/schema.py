@@ -124,6 +124,24 @@ def _contract_sheets_sql() -> str:
     )
 
 
+def _optional_sheets_sql() -> str:
+    """``quality.optional_sheets_left_empty``: each current submission's optional sheets
+    without a row (the sheet was not in the workbook, or empty), for the steward's report."""
+    parts = [
+        f"select s.submission_id, s.county_code, s.period, s.file_name, '{sh.key}'::text as sheet,"
+        f" '{sh.title}'::text as sheet_title from quality.submission_status s where s.is_current"
+        f" and not exists (select from {sh.table} r where r.submission_id = s.submission_id)"
+        for sh in contract.SHEETS
+        if sh.optional
+    ] or ["select null::bigint, null::text, null::text, null::text, null::text, null::text where false"]
+    return (
+        "create or replace view quality.optional_sheets_left_empty as "
+        + " union all ".join(parts)
+        + "; comment on view quality.optional_sheets_left_empty is"
+        " '当前报送中未填报的可选工作表 / optional sheets a current submission left empty'"
+    )
+
+
 def _roles(conn: psycopg.Connection, s: Settings) -> None:
     for role in ROLES:
         exists = conn.execute("select 1 from pg_roles where rolname = %s", (role,)).fetchone()
@@ -161,6 +179,7 @@ def bootstrap(s: Settings) -> list[str]:
             conn.execute(_contract_sheets_sql())
             for text in _views():
                 conn.execute(text)
+            conn.execute(_optional_sheets_sql())
             conn.execute(_sql_dir("grants.sql").read_text(encoding="utf-8"))
             registry.sync(conn)
             pseudonym.install(s, conn)

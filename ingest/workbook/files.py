@@ -345,12 +345,12 @@ def read_grids(path: Path) -> _Grids:
         ) from None
     county, period = _cover(book, path)
     titles = _find_sheets(book)
-    missing = [s.title for s in contract.SHEETS if s.key not in titles]
+    missing = [s.title for s in contract.SHEETS if s.key not in titles and not s.optional]
     if missing:
         raise WorkbookRejected(f"缺少工作表：{'、'.join(missing)}", "missing_sheet", missing[0])
     max_rows = value("DANGJIAN_MAX_ROWS")
     grids, merged = {}, {}
-    for s in contract.SHEETS:
+    for s in (s for s in contract.SHEETS if s.key in titles):  # an optional sheet may be absent
         sheet = book.get_sheet_by_name(titles[s.key])
         if sheet.height > max_rows or sheet.width > 200:
             raise WorkbookRejected(

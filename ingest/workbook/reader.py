@@ -321,6 +321,9 @@ def _read_workbook(path: Path, max_rejected_share: float | None) -> Workbook:
         limit = value("DANGJIAN_MAX_REJECTED_SHARE")
     sheets: dict[str, SheetData] = {}
     for s in contract.SHEETS:
+        if s.key not in read.grids:  # an optional sheet the workbook does not have: no rows
+            sheets[s.key] = SheetData(s, s.title)
+            continue
         grid = read.grids.pop(s.key)  # each grid freed once parsed
         data = sheets[s.key] = _read_sheet(s, read.titles[s.key], grid, read.county, read.period)
         del grid

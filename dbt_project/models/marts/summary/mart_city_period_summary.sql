@@ -11,7 +11,9 @@
     'party_members_in_grids', 'volunteer_teams', 'volunteer_services', 'livelihood_items',
     'talents_recruited', 'support_projects', 'support_funds', 'signboards_cleared',
     'party_fee_venue_funds', 'instructors', 'instructors_covering', 'enterprises_covered',
-    'social_organisations_covered'
+    'social_organisations_covered', 'townships_reported', 'lagging_townships',
+    'rectified_lagging_townships', 'supervision_groups', 'supervision_problems_solved',
+    'supervision_suggestions_made', 'talks_held', 'grievances_resolved', 'backbone_members_developed'
 ] -%}
 with
 

@@ -25,6 +25,12 @@ coverage as (
 
 ),
 
+townships as (
+
+    select * from {{ ref('fct_township_indicators') }}
+
+),
+
 county_periods as (
 
     select
@@ -46,6 +52,11 @@ county_periods as (
         county_code,
         period
     from coverage
+    union
+    select
+        county_code,
+        period
+    from townships
 
 ),
 
@@ -137,6 +148,25 @@ coverage_figures as (
 
 ),
 
+township_figures as (
+
+    select
+        county_code,
+        period,
+        count(*) as townships_reported,
+        count(*) filter (where is_lagging) as lagging_townships,
+        count(*) filter (where is_lagging and is_rectified) as rectified_lagging_townships,
+        sum(supervision_groups) as supervision_groups,
+        sum(problems_solved) as supervision_problems_solved,
+        sum(suggestions_made) as supervision_suggestions_made,
+        sum(talks_held) as talks_held,
+        sum(grievances_resolved) as grievances_resolved,
+        sum(backbone_members_developed) as backbone_members_developed
+    from townships
+    group by county_code, period
+
+),
+
 final as (
 
     select
@@ -174,7 +204,17 @@ final as (
         coalesce(roster_figures.instructors, 0) as instructors,
         coalesce(coverage_figures.instructors_covering, 0) as instructors_covering,
         coalesce(coverage_figures.enterprises_covered, 0) as enterprises_covered,
-        coalesce(coverage_figures.social_organisations_covered, 0) as social_organisations_covered
+        coalesce(coverage_figures.social_organisations_covered, 0) as social_organisations_covered,
+        -- the townships sheet is optional: its figures stay empty for a county that sent none
+        coalesce(township_figures.townships_reported, 0) as townships_reported,
+        township_figures.lagging_townships,
+        township_figures.rectified_lagging_townships,
+        township_figures.supervision_groups,
+        township_figures.supervision_problems_solved,
+        township_figures.supervision_suggestions_made,
+        township_figures.talks_held,
+        township_figures.grievances_resolved,
+        township_figures.backbone_members_developed
 
     from county_periods
     left join village_figures
@@ -193,6 +233,10 @@ final as (
         on
             county_periods.county_code = coverage_figures.county_code
             and county_periods.period = coverage_figures.period
+    left join township_figures
+        on
+            county_periods.county_code = township_figures.county_code
+            and county_periods.period = township_figures.period
 
 )
 

@@ -1,0 +1,3 @@
+select t.supervision_groups
+from {{ ref('fct_township_indicators') }} as t
+where t.county_code = '520628' and t.period = '2025' and t.township_name = '蓼皋街道'
