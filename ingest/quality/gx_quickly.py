@@ -63,4 +63,5 @@ def render_pages_quickly() -> None:
         self.env.bytecode_cache = shared
 
     init.shares_templates = True
+    init.original = make
     DefaultJinjaView.__init__ = init
