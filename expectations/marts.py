@@ -10,7 +10,7 @@ checks of the marts themselves that dbt has no test for:
 
 - every mart the candidate build publishes has rows (an empty mart would replace the
   analysts' table with nothing), but for marts of what a county may have none of (honours,
-  the optional townships sheet);
+  the optional townships and village projects sheets);
 - a village's indicator far from its own history is flagged as an outlier
   (``expectations/outliers.py``).
 
@@ -55,7 +55,8 @@ MARTS: tuple[Mart, ...] = (
     Mart("fct_training_attendance", "培训记录", lineage=True),
     Mart("fct_enterprise_coverage", "党建指导员联系企业", lineage=True),
     Mart("fct_village_indicators", "村情", lineage=True),
-    # the townships sheet is optional: a build whose counties sent none has no rows
+    # optional sheets: a build whose counties sent none has no rows
+    Mart("fct_village_projects", "村集体经济项目", lineage=True, may_be_empty=True),
     Mart("fct_township_indicators", "乡镇（街道）情况", lineage=True, may_be_empty=True),
     Mart("mart_county_period_summary", "县（区）期间汇总"),
     Mart("mart_city_period_summary", "市（州）期间汇总"),

@@ -5,10 +5,10 @@ reader, the raw table DDL, the sample generator, the dbt source documentation an
 Expectations contract suites. Change a sheet here and every one of them follows.
 
 Each sheet is a module of its own (``cadres``, ``training``, ``villages``, ``enterprises``,
-``townships``), made of the columns of ``columns.py``; this module gathers them with the
-region's counties, the reporting periods and every code list. Beside it: the org-unit registry (``orgunits``), ID
-numbers and credit codes (``codes``), and the rule set (``rules``, in the expression language
-of ``expressions`` and ``rule_functions``).
+``townships``, ``village_projects``), made of the columns of ``columns.py``; this module
+gathers them with the region's counties, the reporting periods and every code list. Beside
+it: the org-unit registry (``orgunits``), ID numbers and credit codes (``codes``), and the rule
+set (``rules``, in the expression language of ``expressions`` and ``rule_functions``).
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from ingest.contract.columns import (
 from ingest.contract.enterprises import ENTERPRISES
 from ingest.contract.townships import TOWNSHIPS
 from ingest.contract.training import TRAINING
+from ingest.contract.village_projects import VILLAGE_PROJECTS
 from ingest.contract.villages import VILLAGES
 
 #: A village's collective economy is "strong" from these amounts (万元) up: operating income
@@ -63,6 +64,7 @@ __all__ = [
     "TOWNSHIPS",
     "TRAINING",
     "VILLAGES",
+    "VILLAGE_PROJECTS",
     "Column",
     "ColumnType",
     "Sheet",
@@ -76,7 +78,7 @@ __all__ = [
     "sheet",
 ]
 
-SHEETS: tuple[Sheet, ...] = (CADRES, TRAINING, VILLAGES, ENTERPRISES, TOWNSHIPS)
+SHEETS: tuple[Sheet, ...] = (CADRES, TRAINING, VILLAGES, ENTERPRISES, TOWNSHIPS, VILLAGE_PROJECTS)
 
 
 #: Code lists of the columns the warehouse derives itself (no county types them). An org unit's

@@ -218,6 +218,22 @@ def column(name: str, header: str, type_: ColumnType, description: str, **kw) ->
 ORG_UNIT_CODE = r"^\d{6}(\d{3}(\d{3})?)?$"
 
 
+def village_code() -> Column:
+    """A village's, community's or residential branch's 12-digit code, one of the county's: the
+    key of the village sheet and the village a project belongs to."""
+    return column(
+        "org_unit_code",
+        "村（社区）代码",
+        "code",
+        "12 位统计用区划代码 / 12-digit village or community code",
+        required=True,
+        aliases=("村代码", "社区代码", "区划代码"),
+        pattern=r"^\d{12}$",
+        pattern_text="应为 12 位数字",
+        org_level="unit",
+    )
+
+
 def township_code(description: str) -> Column:
     """A township's or street's 9-digit code, one of the county's: the township a village row
     lies in, and the key of the townships sheet."""

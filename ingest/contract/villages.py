@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ingest.contract.columns import Sheet, column, rating, township_code
+from ingest.contract.columns import Sheet, column, rating, township_code, village_code
 
 VILLAGES = Sheet(
     key="villages",
@@ -11,17 +11,7 @@ VILLAGES = Sheet(
     aliases=("村情统计", "村（社区）情况"),
     row_key=("org_unit_code",),
     columns=(
-        column(
-            "org_unit_code",
-            "村（社区）代码",
-            "code",
-            "12 位统计用区划代码 / 12-digit village or community code",
-            required=True,
-            aliases=("村代码", "社区代码", "区划代码"),
-            pattern=r"^\d{12}$",
-            pattern_text="应为 12 位数字",
-            org_level="unit",
-        ),
+        village_code(),
         column(
             "org_unit_name",
             "村（社区）名称",
@@ -162,6 +152,72 @@ VILLAGES = Sheet(
         ),
         column(
             "talents_recruited", "回引人才数", "integer", "回引各类人才 / talents recruited back", unit="人"
+        ),
+        # What a village does for its villagers' livelihoods beyond money (added in 2025: a
+        # workbook without these columns still loads, with them empty).
+        column(
+            "villager_trainings",
+            "群众技术培训次数",
+            "integer",
+            "邀请专家等为群众开展的技术培训 / technical trainings held for villagers",
+            unit="次",
+            aliases=("技术培训次数",),
+        ),
+        column(
+            "villager_trainees",
+            "群众技术培训人次",
+            "integer",
+            "参加技术培训的群众 / villagers trained (person-times)",
+            unit="人次",
+            aliases=("技术培训人数", "技术培训人次"),
+        ),
+        column(
+            "local_experts",
+            "培育土专家田秀才数",
+            "integer",
+            "本期培育的“土专家、田秀才” / local experts cultivated",
+            unit="人",
+            aliases=("培育土专家数", "土专家田秀才"),
+        ),
+        column(
+            "practical_sessions",
+            "实用技术讲解场次",
+            "integer",
+            "在田间地头开展的实用技术讲解 / practical technique sessions",
+            unit="场次",
+            aliases=("技术讲解场次",),
+        ),
+        column(
+            "observation_visits",
+            "现场观摩次数",
+            "integer",
+            "组织群众现场观摩学习 / on-site observation visits",
+            unit="次",
+            aliases=("观摩次数",),
+        ),
+        column(
+            "practical_attendees",
+            "技术讲解和观摩惠及人次",
+            "integer",
+            "实用技术讲解和现场观摩惠及的群众 / villagers reached by the sessions and visits (person-times)",
+            unit="人次",
+            aliases=("惠及群众人次",),
+        ),
+        column(
+            "local_employment",
+            "带动就近务工人次",
+            "integer",
+            "集体经济项目带动群众就近务工 / local employment given (person-times)",
+            unit="人次",
+            aliases=("就近务工人次",),
+        ),
+        column(
+            "local_wages",
+            "发放务工工资",
+            "decimal",
+            "向就近务工群众发放的工资 / wages paid for that work",
+            unit="万元",
+            aliases=("务工工资",),
         ),
     ),
 )

@@ -19,6 +19,7 @@ from ingest.samples.generic import (
     spread_total,
     townships_sheet,
     village_committees,
+    village_projects_sheet,
     villages_sheet,
     work_teams,
 )
@@ -153,8 +154,11 @@ def _wanshan(c: County) -> None:
 
 
 def _dejiang(c: County) -> None:
-    """德江县: 平原镇台头村's collective economy as the article gives it."""
+    """德江县: 平原镇台头村's collective economy as the article gives it: its totals, the tea
+    garden it runs and its two investments as project rows, and its work for the villagers."""
     generic(c)
+    townships_sheet(c)
+    village_projects_sheet(c)
     village = orgunits.township_by_name(c.code, "平原镇").units[0]
     row = next(r for r in c.villages if r["org_unit_code"] == village.code)
     row.update(
@@ -162,7 +166,40 @@ def _dejiang(c: County) -> None:
         collective_investment=36.8,
         collective_dividends=7.5,
         subsidies_applied=9.47,
+        villager_trainings=4,  # 技术培训4次120余人
+        villager_trainees=123,
+        local_experts=6,  # 培育“土专家、田秀才”6人
+        practical_sessions=12,  # 实用技术讲解12场次, 现场观摩学习3次, 惠及群众200余人次
+        observation_visits=3,
+        practical_attendees=206,
+        local_employment=512,  # 500余人次就近务工, 工资80余万元
+        local_wages=82.6,
     )
+    year = c.end.year
+    c.village_projects[:] = [p for p in c.village_projects if p["org_unit_code"] != village.code] + [
+        {
+            "org_unit_code": village.code,
+            "project_name": "村集体自主经营茶园",
+            "project_type": "自营土地",
+            "land_use": "茶园",
+            "area_mu": 63,
+            "started_on": dt.date(year - 3, 3, 1),
+        },
+        {
+            "org_unit_code": village.code,
+            "project_name": "入股强村富民公司",
+            "project_type": "对外投资",
+            "amount": 5,
+            "started_on": dt.date(year - 2, 6, 1),
+        },
+        {
+            "org_unit_code": village.code,
+            "project_name": "入股县天德公司、森德公司",
+            "project_type": "对外投资",
+            "amount": 31.8,
+            "started_on": dt.date(year - 1, 4, 1),
+        },
+    ]
 
 
 def _yanhe(c: County) -> None:

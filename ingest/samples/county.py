@@ -79,6 +79,7 @@ class County:
     villages: list[dict[str, Any]] = field(default_factory=list)
     enterprises: list[dict[str, Any]] = field(default_factory=list)
     townships: list[dict[str, Any]] = field(default_factory=list)
+    village_projects: list[dict[str, Any]] = field(default_factory=list)
     _ids: set[str] = field(default_factory=set)
     _classes: int = 0
     #: Share of a generic county's townships that report (scale tests: fewer rows per county).

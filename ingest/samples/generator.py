@@ -21,7 +21,7 @@ from ingest import contract
 from ingest.contract import orgunits, period_end
 from ingest.samples.article import CALIBRATED
 from ingest.samples.county import County
-from ingest.samples.generic import generic, townships_sheet
+from ingest.samples.generic import generic, townships_sheet, village_projects_sheet
 from ingest.workbook import template
 
 
@@ -48,12 +48,15 @@ def county_rows(
     CALIBRATED.get(county, generic)(c)
     if not c.townships:  # a county the article gives no township figures for
         townships_sheet(c)
+    if not c.village_projects:  # nor village projects
+        village_projects_sheet(c)
     return {
         "cadres": list(_as_of(c.cadres, c.end)),
         "training": list(_as_of(c.training, c.end)),
         "villages": c.villages,
         "enterprises": c.enterprises,
         "townships": c.townships,
+        "village_projects": c.village_projects,
     }
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from ingest.contract import STRONG_OPERATING_INCOME, codes, orgunits
 from ingest.contract.orgunits import UNIT_BRANCH, UNIT_COMMUNITY, UNIT_VILLAGE
+from ingest.contract.village_projects import LAND_USES
 from ingest.samples.county import EDUCATION, GIVEN, INDUSTRIES, County, birthday, random_day
 
 # --- the generic county --------------------------------------------------------------------
@@ -265,6 +266,51 @@ def townships_sheet(c: County, lagging: int | None = None) -> dict[str, dict[str
             }
         )
     return {r["township_code"]: r for r in c.townships}
+
+
+def village_projects_sheet(c: County) -> None:
+    """Land some villages' collectives run (by use) and the investments some made, each a row of
+    its own, with the village's total investment their sum; and, where a village runs land, its
+    work for the villagers (trainings, local experts, local jobs). Drawn after everything else."""
+    rng, end = c.rng, c.end
+    for row in c.villages:
+        if row["unit_type"] != UNIT_VILLAGE:
+            continue
+        code = row["org_unit_code"]
+        if rng.random() < 0.25:
+            use = rng.choice(LAND_USES[:5])
+            c.village_projects.append(
+                {
+                    "org_unit_code": code,
+                    "project_name": f"村集体自营{use}",
+                    "project_type": "自营土地",
+                    "land_use": use,
+                    "area_mu": round(rng.uniform(10, 300), 1),
+                    "started_on": random_day(rng, dt.date(end.year - 6, 1, 1), end),
+                }
+            )
+            trainings = rng.randint(1, 6)
+            row.update(
+                villager_trainings=trainings,
+                villager_trainees=trainings * rng.randint(15, 40),
+                local_experts=rng.randint(0, 5),
+                practical_sessions=rng.randint(0, 10),
+                local_employment=rng.randint(50, 600),
+                local_wages=round(rng.uniform(5, 90), 2),
+            )
+        if rng.random() < 0.15:
+            amounts = [round(rng.uniform(2, 40), 1) for _ in range(rng.randint(1, 2))]
+            for n, amount in enumerate(amounts, start=1):
+                c.village_projects.append(
+                    {
+                        "org_unit_code": code,
+                        "project_name": f"入股{rng.choice(INDUSTRIES)}企业（第{n}笔）",
+                        "project_type": "对外投资",
+                        "amount": amount,
+                        "started_on": random_day(rng, dt.date(end.year - 5, 1, 1), end),
+                    }
+                )
+            row["collective_investment"] = round(sum(amounts), 1)
 
 
 def coverage_training(c: County, people: list[dict], level: str = "乡镇级") -> None:

@@ -34,6 +34,7 @@ def test_sheets_in_order_with_instructions_cover_and_a_hidden_code_sheet(blank):
         "村情",
         "新兴领域",
         "乡镇（街道）情况",
+        "村集体经济项目",
         template.CODES_SHEET,
     ]
     assert wb[template.CODES_SHEET].sheet_state == "hidden"
@@ -78,7 +79,7 @@ def test_the_blank_template_reads_back_with_every_header_found_and_no_rows(blank
     # refuses a submission without data
     with pytest.raises(WorkbookRejected, match="只有表头，没有任何数据行"):
         read_workbook(blank)
-    assert len(CalamineWorkbook.from_path(str(blank)).sheet_names) == 8  # calamine opens it too
+    assert len(CalamineWorkbook.from_path(str(blank)).sheet_names) == 9  # calamine opens it too
 
 
 def _as_read(value):
