@@ -23,7 +23,7 @@ import pytest
 
 from ingest.config import PROJECT_ROOT, Settings
 from tests import workbook_cache
-from tests.helpers import from_snapshot, night_by_hand, reset_warehouse
+from tests.helpers import from_shared_snapshot, from_snapshot, night_by_hand, reset_warehouse
 
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # gw0, gw1… under pytest-xdist
 WORKER_INDEX = int(WORKER[2:]) if WORKER.startswith("gw") else 0
@@ -45,6 +45,12 @@ os.environ["GX_ANALYTICS_ENABLED"] = "False"
 
 # The same sample workbook is written once for all workers (tests/workbook_cache.py).
 workbook_cache.install(TEST_BASE / "workbooks")
+# What the workers of this run make once for all of them (the built city): a folder of the
+# run's own, and those of earlier runs removed.
+SHARED = TEST_BASE / "shared" / os.environ.get("PYTEST_XDIST_TESTRUNUID", f"pid{os.getpid()}")
+for _earlier in (TEST_BASE / "shared").glob("*"):
+    if _earlier != SHARED:
+        shutil.rmtree(_earlier, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -96,12 +102,17 @@ def _city(s: Settings) -> None:
 
 @pytest.fixture(scope="module")
 def city(warehouse_server: Settings):
-    """The whole city's sample data (ten counties), built, audited and published: made once,
-    restored for each module that asks for it (one snapshot per pseudonymisation key)."""
+    """The whole city's sample data (ten counties), built, audited and published: made once for
+    the whole run and restored for each module that asks for it, under the local key that
+    comes with it; with a configured key (``DANGJIAN_PSEUDONYM_KEY``), made once per worker
+    and key."""
+    from ingest.variables import value
     from ingest.warehouse import pseudonym
 
     s = warehouse_server
-    return from_snapshot(s, f"city-{pseudonym.key_id(pseudonym.key(s))}", _city)
+    if value("DANGJIAN_PSEUDONYM_KEY"):
+        return from_snapshot(s, f"city-{pseudonym.key_id(pseudonym.key(s))}", _city)
+    return from_shared_snapshot(s, SHARED, "city", _city)
 
 
 #: The slowest modules, slowest first (measured on the 2-core machine, 2026-12-05: each module's

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import psycopg
 
@@ -106,6 +107,57 @@ def from_snapshot(s: Settings, name: str, make) -> Settings:
         reset_warehouse(s)
         make(s)
         save_snapshot(s, name)
+    return s
+
+
+def _pg(s: Settings, program: str, *args: str) -> None:
+    from ingest.warehouse import embedded
+
+    env = {**os.environ, "PGPASSWORD": s.admin_password}
+    command = [str(embedded._bin_dir() / program), "-h", "127.0.0.1", "-p", str(s.port), "-U", s.admin_user]
+    subprocess.run([*command, *args], env=env, check=True, capture_output=True)
+
+
+def from_shared_snapshot(s: Settings, shared: Path, name: str, make) -> Settings:
+    """As :func:`from_snapshot`, but made once for every worker of the test run: the first
+    worker that needs it makes it and leaves the database (``pg_dump``, about a second) and the
+    home's files in ``shared``; the others restore those instead of making it again (a built
+    city is half a minute of two cores). The archive paths the database holds are rewritten
+    to this worker's home, where its copy of the files is."""
+    import fcntl
+
+    if restore_snapshot(s, name):
+        return s
+    shared.mkdir(parents=True, exist_ok=True)
+    dump, files, home = shared / f"{name}.dump", shared / name, shared / f"{name}.home"
+    with (shared / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one maker; the others wait for its dump
+        if not dump.exists():
+            reset_warehouse(s)
+            make(s)
+            save_snapshot(s, name)
+            shutil.rmtree(files, ignore_errors=True)
+            shutil.copytree(s.home / "snapshots" / name, files)
+            home.write_text(str(s.home))
+            _pg(s, "pg_dump", "-Fc", "-Z", "0", "-f", str(dump.with_suffix(".part")), s.database)
+            dump.with_suffix(".part").replace(dump)
+            return s
+    from psycopg import sql
+
+    with psycopg.connect(s.url(), dbname="postgres", autocommit=True) as conn:
+        conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(s.database)))
+        conn.execute(sql.SQL("create database {}").format(sql.Identifier(s.database)))
+    _pg(s, "pg_restore", "-d", s.database, str(dump))
+    with psycopg.connect(s.url(), autocommit=True) as conn:
+        conn.execute(
+            "update raw.submission set archive_path = replace(archive_path, %s, %s)",
+            (home.read_text(), str(s.home)),
+        )
+    for entry in s.home.iterdir():
+        if entry.name not in _NOT_SNAPSHOTTED:
+            shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
+    shutil.copytree(files, s.home, dirs_exist_ok=True)
+    save_snapshot(s, name)
     return s
 
 
