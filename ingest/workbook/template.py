@@ -59,10 +59,13 @@ def _instructions(wb: Workbook, county: str, period: str) -> None:
     ws = wb.active
     ws.title = INSTRUCTIONS_SHEET
     name = orgunits.county_name(county)
+    added = "、".join(s.title for s in contract.SHEETS if s.optional)
     lines = [
         f"铜仁市党建统计报送模板：{name}（{county}） {period}",
         "",
-        "一、本工作簿包含封面和四张报表：干部名册、培训记录、村情、新兴领域。请勿修改表名和表头。",
+        f"一、本工作簿包含封面和 {len(contract.SHEETS)} 张报表：{'、'.join(s.title for s in contract.SHEETS)}。"
+        + (f"其中{added}为新增表，有数据时请填报。" if added else "")
+        + "请勿修改表名和表头。",
         "二、表头带 * 的列为必填项；带下拉箭头的列请从下拉列表中选择。",
         "三、身份证号、统一社会信用代码、各类代码均按文本填写，不要改成数字格式（会丢失位数）。",
         "四、日期填写为 2025-03-11 形式；金额单位为万元，保留两位小数；数量填写整数。",
@@ -78,7 +81,7 @@ def _instructions(wb: Workbook, county: str, period: str) -> None:
     ws["A1"].font = Font(bold=True, size=14)
     for s in contract.SHEETS:
         ws.append([])
-        ws.append([f"【{s.title}】{s.description}"])
+        ws.append([f"【{s.title}】{'（新增表）' if s.optional else ''}{s.description}"])
         ws.cell(ws.max_row, 1).font = Font(bold=True)
         for col in s.columns:
             mark = "（必填）" if col.required else ""
