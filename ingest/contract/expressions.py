@@ -44,10 +44,10 @@ class Rows:
 
     @property
     def n(self) -> int:
-        return self.book.counts[self.sheet]
+        return self.book.counts.get(self.sheet, 0)  # a sheet the book lacks has no rows
 
     def column(self, name: str) -> list[Any]:
-        return self.book.sheets[self.sheet].get(name) or [None] * self.n
+        return self.book.sheets.get(self.sheet, {}).get(name) or [None] * self.n
 
 
 @dataclass(frozen=True)
@@ -163,6 +163,9 @@ class Expr:
 
     def __mul__(self, other: Any) -> Expr:
         return Arith("*", self, expr(other))
+
+    def __sub__(self, other: Any) -> Expr:
+        return Arith("-", self, expr(other))
 
     def __rmul__(self, other: Any) -> Expr:
         return Arith("*", expr(other), self)

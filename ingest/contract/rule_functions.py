@@ -153,6 +153,42 @@ class Count(Expr):
 
 
 @dataclass(frozen=True)
+class SumOf(Expr):
+    """The sum of ``column`` over the rows of another sheet of the submission whose ``key`` is
+    this row's value (those where ``where`` holds); null when there are none."""
+
+    part: Expr
+    sheet: str
+    key: str
+    column: str
+    where: Expr | None = None
+
+    def values(self, rows: Rows) -> list[Any]:
+        other = Rows(rows.book, self.sheet)
+        keep = self.where.values(other) if self.where is not None else [True] * other.n
+        totals: dict[Any, Any] = {}
+        for k, v, ok in zip(other.column(self.key), other.column(self.column), keep, strict=True):
+            if ok and k is not None and v is not None:
+                totals[k] = totals.get(k, 0) + v
+        return unary(totals.get, self.part.values(rows))
+
+    def sql(self, scope: Scope) -> str:
+        inner = scope.inner(self.sheet)
+        o, t = inner.alias, scope.alias
+        where = f" and {self.where.sql(inner)}" if self.where is not None else ""
+        k = scope.join(
+            f"(select {o}.county_code, {o}.period, {o}.{self.key} as v, sum({o}.{self.column}) as total"
+            f" from {relation(self.sheet)} as {o} where {o}.{self.key} is not null"
+            f" and {o}.{self.column} is not null{where} group by 1, 2, 3)",
+            {"county_code": f"{t}.county_code", "period": f"{t}.period", "v": self.part.sql(scope)},
+        )
+        return f"{k}.total"
+
+    def columns(self) -> list[str]:
+        return self.part.columns()
+
+
+@dataclass(frozen=True)
 class Greatest(Expr):
     parts: tuple[Expr, ...]
 
@@ -249,6 +285,10 @@ def in_sheet(part: Expr, sheet: str, column: str, where: Expr | None = None) -> 
 def in_other_counties(part: Expr, sheet: str, column: str, where: Expr | None = None) -> Expr:
     """In that sheet of another county's submission for the same period (audit only)."""
     return InSheet(part, sheet, column, where, other_counties=True)
+
+
+def sum_of(part: Expr, sheet: str, key: str, column: str, where: Expr | None = None) -> Expr:
+    return SumOf(part, sheet, key, column, where)
 
 
 def count(sheet: str, where: Expr | None = None, distinct: str | None = None) -> Expr:

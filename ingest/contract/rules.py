@@ -9,12 +9,12 @@ same cells and the same Chinese explanation:
   ``UnexpectedRowsExpectation`` (``expectations/rules.py``) on the rows the build is made from
   (each sheet's raw rows of the submissions selected for the build: :func:`relation`).
 
-Two kinds of rule are kept here:
+Two kinds of rule make the rule set:
 
 - **column limits**, declared on each column of the contract (``Column.limits()``: code lists,
   code formats, the county's own org units, number ranges and decimal places, text lengths,
-  date ranges, required cells). The parsers check them cell by cell on the workbook; here
-  they become SQL for the audit (:func:`column_rules`).
+  date ranges, required cells). The parsers check them cell by cell on the workbook;
+  ``ingest/contract/limits.py`` makes them SQL for the audit (:func:`column_rules`).
 - **rules between columns, rows and sheets** (:data:`RULES`): written in a small expression
   language (:class:`Expr`) that evaluates on parsed columns and compiles to SQL.
 
@@ -32,10 +32,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ingest import contract
-from ingest.contract import SHEETS, Column, Sheet
 from ingest.contract.cadres import FULL_TIME_POSTS, ROLE_AGES
-from ingest.contract.expressions import Book, Expr, Func, Lit, Rows, Scope, col
-from ingest.contract.expressions import literal as _literal
+from ingest.contract.expressions import Book, Expr, Func, Rows, Scope, col
 from ingest.contract.rule_functions import (
     count,
     filled_exactly_when,
@@ -49,6 +47,7 @@ from ingest.contract.rule_functions import (
     parent_unit,
     period_end,
     registered_kind,
+    sum_of,
     years_between,
 )
 
@@ -130,6 +129,11 @@ class Rule:
 
 
 _VILLAGE_LEVEL = ("行政村", "社区")
+
+#: What a village's investment rows add up to (村集体经济项目: its 对外投资 rows).
+_INVESTED = sum_of(
+    col("org_unit_code"), "village_projects", "org_unit_code", "amount", col("project_type").eq("对外投资")
+)
 
 #: Rules between columns, rows and sheets. Adding a rule is adding an entry here (and a row
 #: that breaks it in tests/integration/test_rule_set.py).
@@ -265,6 +269,31 @@ RULES: tuple[Rule, ...] = (
         "所填类型（行政村、社区或小区党支部）与组织单位名录不一致；请按名录填写",
     ),
     Rule(
+        "village_investment_is_its_projects",
+        "villages",
+        Func("abs", col("collective_investment") - _INVESTED, abs, "abs({})") <= 0.0001,  # 1 元
+        "warning",
+        "“集体对外投资”与村集体经济项目表中该村各笔对外投资金额之和不一致；请核对（单位：万元）",
+    ),
+    Rule(
+        "project_land_has_an_area",
+        "village_projects",
+        ~col("area_mu").is_null(),
+        "warning",
+        "自营土地项目应填写“经营面积（亩）”",
+        when=col("project_type").eq("自营土地"),
+        if_missing="fail",
+    ),
+    Rule(
+        "project_investment_has_an_amount",
+        "village_projects",
+        ~col("amount").is_null(),
+        "warning",
+        "对外投资项目应填写“投资金额（万元）”",
+        when=col("project_type").eq("对外投资"),
+        if_missing="fail",
+    ),
+    Rule(
         "village_grids_plausible",
         "villages",
         col("grid_count") <= 60,
@@ -299,74 +328,6 @@ RULES: tuple[Rule, ...] = (
 )
 
 
-def column_rule_id(sheet: Sheet, column: Column, kind: str) -> str:
-    return f"{sheet.key}.{column.name}.{kind}"
-
-
-#: The registry's levels an org-unit column may name (``Column.org_level``).
-_ORG_LEVELS = {"unit": ("village",), "township": ("township",), "any": ("county", "township", "village")}
-
-
-def _column_limit(sheet: Sheet, c: Column, kind: str) -> Expr | None:
-    """A column's declared limit as an expression that holds on a valid value."""
-    value = col(c.name)
-    if kind == "required":
-        return ~value.is_null()
-    if kind == "codes":
-        return value.isin(c.codes)
-    if kind == "pattern":
-        pattern = _literal(c.pattern).replace("{", "{{").replace("}", "}}")  # a template's braces
-        return Func("matches", value, lambda v: True, "{} ~ " + pattern)
-    if kind == "org_unit":
-        levels = ", ".join(map(_literal, _ORG_LEVELS[c.org_level]))
-        return Func(
-            "registered_in_county",
-            value,
-            lambda v: True,
-            "case when {0} is null then null else exists (select from raw.org_unit as u"
-            " where u.org_unit_code = {0} and u.unit_level in (" + levels + ")"
-            " and left(u.org_unit_code, 6) = t.county_code"
-            " and u.valid_from <= quality.period_end_date(t.period)"
-            " and (u.valid_to is null or u.valid_to > quality.period_start_date(t.period))) end",
-        )
-    if kind == "range":
-        low, high = c.bounds
-        return value >= low if high is None else value.between(low, high)
-    if kind == "scale":
-        return Func("scale", value, lambda v: True, "min_scale({})") <= c.scale
-    if kind == "length":
-        return Func("length", value, lambda v: True, "char_length({})") <= c.text_limit
-    if kind == "dates":
-        earliest, latest = c.earliest or contract.EARLIEST_DATE, c.latest or contract.LATEST_DATE
-        upper: Expr = (
-            Func("today", value, lambda v: True, "current_date") if latest == "today" else Lit(latest)
-        )
-        return (value >= earliest) & (value <= upper)
-    return None
-
-
-def column_rules() -> tuple[Rule, ...]:
-    """Each column's declared limits as rules for the audit (the parsers check them on the
-    workbook). Their Python side is never used: a value outside a limit is not loaded."""
-    found = []
-    for s in SHEETS:
-        for c in s.columns:
-            for kind in c.limits():
-                found.append(
-                    Rule(
-                        column_rule_id(s, c, kind),
-                        s.key,
-                        _column_limit(s, c, kind),
-                        "critical",
-                        f"「{c.header}」{c.limit_text(kind)}",
-                        if_missing="fail" if kind == "required" else "pass",
-                        rejects_row=True,
-                        parser_checked=True,
-                    )
-                )
-    return tuple(found)
-
-
 def all_rules() -> tuple[Rule, ...]:
     """The whole rule set: every column limit, then :data:`RULES`."""
     return (*column_rules(), *RULES)
@@ -393,3 +354,8 @@ def render_markdown() -> str:
             f"| `{r.rule_id}` | {contract.sheet(r.sheet).title} | {kind} | {r.importance} | {row} | {r.explanation} |"
         )
     return "\n".join(lines) + "\n"
+
+
+# Column limits are rules too, made from the contract in their own module (which needs ``Rule``).
+from ingest.contract.limits import column_rule_id as column_rule_id  # noqa: E402
+from ingest.contract.limits import column_rules as column_rules  # noqa: E402

@@ -86,12 +86,12 @@ def sql_failing(
     return [i for (i,) in conn.execute(query.replace("{{", "{").replace("}}", "}"))]
 
 
-def _reads_other_sheets(rule: rules.Rule) -> bool:
+def reads_other_sheets(rule: rules.Rule) -> bool:
     """Rules that look into another sheet are judged on whole submissions: test_rule_set.py."""
-    return rule.per == "submission" or "InSheet(" in repr(rule.holds)
+    return rule.per == "submission" or any(f in repr(rule.holds) for f in ("InSheet(", "SumOf("))
 
 
-ROW_RULES = [r for r in rules.RULES if not _reads_other_sheets(r)]
+ROW_RULES = [r for r in rules.RULES if not reads_other_sheets(r)]
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -123,6 +123,12 @@ def _cross_rule_breakers(rows: dict, period_end: dt.date) -> dict[str, object]:
             lambda r: r.update(end_date=r["start_date"] - dt.timedelta(days=1)),
         ),
         "attendee_on_the_roster": ("training", someone_else),
+        "village_investment_is_its_projects": (
+            "villages",
+            lambda r: r.update(collective_investment=r["collective_investment"] + 1),
+        ),
+        "project_land_has_an_area": ("village_projects", lambda r: r.update(area_mu=None)),
+        "project_investment_has_an_amount": ("village_projects", lambda r: r.update(amount=None)),
         "village_net_within_operating_income": (
             "villages",
             lambda r: r.update(collective_operating_income=Decimal(10), collective_net_income=Decimal(11)),
@@ -140,7 +146,13 @@ _WHERE = {
     "instructor_covers_an_enterprise": lambda r: r["role"] == "党建指导员",
     "cadre_post_ends_after_it_starts": lambda r: not r.get("end_date"),
     "village_net_within_operating_income": lambda r: r.get("collective_operating_income") is not None,
+    "village_investment_is_its_projects": lambda r: r.get("collective_investment") is not None,
+    "project_land_has_an_area": lambda r: r["project_type"] == "自营土地",
+    "project_investment_has_an_amount": lambda r: r["project_type"] == "对外投资",
 }
+#: rules broken on a row from the end of its sheet: far from the rows broken first (a village's
+#: total of investments is judged against its project rows, which must stay as they are)
+_FROM_THE_END = {"village_investment_is_its_projects"}
 #: rules judged on a whole submission: each breaks in a workbook of its own (county → how)
 _WHOLE = {
     "reserve_cadres_at_least_one_per_village": (
@@ -163,10 +175,12 @@ def _broken_rows() -> tuple[dict, dict[str, tuple[str, int]]]:
     used = {key: itertools.count(min(3, max(0, len(rows[key]) - breaks[key]))) for key in rows}
     where: dict[str, tuple[str, int]] = {}
 
+    tail = {key: itertools.count(len(rows[key]) - 1, -1) for key in rows}
+
     def pick(sheet: str, rule_id: str) -> int:
         fits = _WHERE.get(rule_id, lambda r: True)
         while True:
-            i = next(used[sheet])
+            i = next(tail[sheet] if rule_id in _FROM_THE_END else used[sheet])
             if fits(rows[sheet][i]):
                 return i
 
