@@ -185,7 +185,7 @@ class SumOf(Expr):
         return f"{k}.total"
 
     def columns(self) -> list[str]:
-        return self.part.columns()
+        return []  # the key only finds the rows; the cell at fault is what the sum is compared with
 
 
 @dataclass(frozen=True)
