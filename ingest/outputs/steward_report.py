@@ -3,9 +3,10 @@
 First the county-periods held back from publication (``ingest/quality/approval.py``), each with every
 cell it is held back for and how to release it; then per county and period the submission
 status (accepted, late, quarantined, superseded files, missing), the reporting and on-time
-rates per period with a chart, the optional sheets a current submission left empty, every problem ingest found with its file, sheet, cell,
-original text, rule and explanation, the latest audit's failed checks with their rule's
-explanation and the steward's decisions, and the history of every run.
+rates per period with a chart, the optional sheets a current submission left empty, every
+problem ingest found with its file, sheet, cell, original text, rule and explanation, the
+latest audit's failed checks with their rule's explanation and the steward's decisions, and
+the history of every run.
 ``dangjian report`` writes it; nothing in it is secret or personal beyond what stewards see.
 """
 
