@@ -126,10 +126,12 @@ def _contract_sheets_sql() -> str:
 
 def _optional_sheets_sql() -> str:
     """``quality.optional_sheets_left_empty``: each current submission's optional sheets
-    without a row (the sheet was not in the workbook, or empty), for the steward's report."""
+    without a row (the sheet was not in the workbook, or empty; not one held back whole for its
+    refused rows, which the report shows with its cells), for the steward's report."""
     parts = [
         f"select s.submission_id, s.county_code, s.period, s.file_name, '{sh.key}'::text as sheet,"
         f" '{sh.title}'::text as sheet_title from quality.submission_status s where s.is_current"
+        f" and not '{sh.key}' = any(s.held_back_sheets)"  # held back whole: reported as such
         f" and not exists (select from {sh.table} r where r.submission_id = s.submission_id)"
         for sh in contract.SHEETS
         if sh.optional

@@ -16,6 +16,7 @@ from ingest.samples import generator
 from tests.helpers import query
 
 WITHOUT, WITH = "520622", "520623"
+HELD_SHEET = "520621"  # its township sheet is held back whole: not "left empty"
 
 
 OPTIONAL = [s for s in contract.SHEETS if s.optional]
@@ -55,6 +56,15 @@ def test_a_workbook_without_the_optional_sheet_loads_and_is_named_to_the_steward
     without, with_ = ingest_file(paths[WITHOUT], wh), ingest_file(paths[WITH], wh)
     assert without.status == with_.status == "accepted"
     assert without.cells_rejected == 0 and without.critical == 0
+    broken = generator.county_rows(HELD_SHEET, "2025")
+    for township in broken["townships"][: len(broken["townships"]) * 3 // 4]:
+        township["party_org_rating"] = "较差"
+    held_path = wh.inbox / contract.file_name(HELD_SHEET, "2025")
+    held = ingest_file(generator.write_workbook(held_path, HELD_SHEET, "2025", broken), wh)
+    assert held.status == "accepted" and held.critical
+    assert query(
+        wh, "select held_back_sheets from raw.submission where submission_id = %s", (held.submission_id,)
+    ) == [(["townships"],)]
     sent_rows = generator.county_rows(WITH, "2025")
     sent = sent_rows["townships"]
     assert build_and_publish(wh, "night-1") is not None
