@@ -273,7 +273,9 @@ RULES: tuple[Rule, ...] = (
         "villages",
         Func("abs", col("collective_investment") - _INVESTED, abs, "abs({})") <= 0.0001,  # 1 元
         "warning",
-        "村集体对外投资合计与村集体经济项目表中该村各笔对外投资的金额之和不一致；请核对合计与各笔金额（单位：万元）",
+        "村集体对外投资合计与村集体经济项目表中该村各笔对外投资的金额之和不一致（或未填合计）；请核对合计与各笔金额（单位：万元）",
+        when=~_INVESTED.is_null(),  # a village with investment rows: its total is theirs, and filled
+        if_missing="fail",
     ),
     Rule(
         "project_land_has_an_area",

@@ -123,10 +123,7 @@ def _cross_rule_breakers(rows: dict, period_end: dt.date) -> dict[str, object]:
             lambda r: r.update(end_date=r["start_date"] - dt.timedelta(days=1)),
         ),
         "attendee_on_the_roster": ("training", someone_else),
-        "village_investment_is_its_projects": (
-            "villages",
-            lambda r: r.update(collective_investment=r["collective_investment"] + 1),
-        ),
+        "village_investment_is_its_projects": ("villages", lambda r: r.update(collective_investment=None)),
         "project_land_has_an_area": ("village_projects", lambda r: r.update(area_mu=None)),
         "project_investment_has_an_amount": ("village_projects", lambda r: r.update(amount=None)),
         "village_net_within_operating_income": (
