@@ -130,6 +130,21 @@ class Rule:
 
 _VILLAGE_LEVEL = ("行政村", "社区")
 
+
+def _project_needs(rule_id: str, kind: str, column: str) -> Rule:
+    """A village project of ``kind`` fills ``column`` (land its area, an investment its amount)."""
+    c = contract.sheet("village_projects").column(column)
+    return Rule(
+        rule_id,
+        "village_projects",
+        ~col(column).is_null(),
+        "warning",
+        f"{kind}项目应填写“{c.template_header}”",
+        when=col("project_type").eq(kind),
+        if_missing="fail",
+    )
+
+
 #: What a village's investment rows add up to (村集体经济项目: its 对外投资 rows).
 _INVESTED = sum_of(
     col("org_unit_code"), "village_projects", "org_unit_code", "amount", col("project_type").eq("对外投资")
@@ -277,24 +292,8 @@ RULES: tuple[Rule, ...] = (
         when=~_INVESTED.is_null(),  # a village with investment rows: its total is theirs, and filled
         if_missing="fail",
     ),
-    Rule(
-        "project_land_has_an_area",
-        "village_projects",
-        ~col("area_mu").is_null(),
-        "warning",
-        "自营土地项目应填写“经营面积（亩）”",
-        when=col("project_type").eq("自营土地"),
-        if_missing="fail",
-    ),
-    Rule(
-        "project_investment_has_an_amount",
-        "village_projects",
-        ~col("amount").is_null(),
-        "warning",
-        "对外投资项目应填写“投资金额（万元）”",
-        when=col("project_type").eq("对外投资"),
-        if_missing="fail",
-    ),
+    _project_needs("project_land_has_an_area", "自营土地", "area_mu"),
+    _project_needs("project_investment_has_an_amount", "对外投资", "amount"),
     Rule(
         "village_grids_plausible",
         "villages",

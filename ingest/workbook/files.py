@@ -350,7 +350,9 @@ def read_grids(path: Path) -> _Grids:
         raise WorkbookRejected(f"缺少工作表：{'、'.join(missing)}", "missing_sheet", missing[0])
     max_rows = value("DANGJIAN_MAX_ROWS")
     grids, merged = {}, {}
-    for s in (s for s in contract.SHEETS if s.key in titles):  # an optional sheet may be absent
+    for s in contract.SHEETS:
+        if s.key not in titles:  # an optional sheet the workbook does not have
+            continue
         sheet = book.get_sheet_by_name(titles[s.key])
         if sheet.height > max_rows or sheet.width > 200:
             raise WorkbookRejected(
