@@ -4,7 +4,7 @@ The product grew from a newspaper article on party building in five places of To
 (思南县, 万山区, 沿河县新景镇, 德江县平原镇台头村, 松桃县蓼皋街道). Each countable figure is a dbt
 analysis in that folder: ``<name>.sql`` is the one query over the published ``marts`` tables
 that answers it (one row, one column), and ``_article_figures.yml`` lists the figures in order,
-each with the sentence it comes from, the county whose 2025 submission it is counted from, the
+each with the sentence it comes from, the county whose submissions it is counted from, the
 figure as printed and the computation in words; ``left_out.csv`` lists the figures left out,
 and why. ``docs/seed_figures.md`` is rendered from them (``dangjian seed-figures``), and
 ``tests/integration/test_seed_figures_sql.py`` runs every query on a warehouse built from the
@@ -112,8 +112,11 @@ def render_markdown() -> str:
         "",
         "Generated from `dbt_project/analyses/article_figures/` (`dangjian seed-figures`); do not edit",
         "by hand. Each figure is a dbt analysis there: its query, and its entry in `_article_figures.yml`.",
-        "Every query is run on the published marts of a warehouse built from the generated 2025",
-        "submissions, as the `analyst` role, by `tests/integration/test_seed_figures_sql.py`.",
+        "Every query is run on the published marts of a warehouse built from the generated",
+        "submissions (every county for 2023, 2024 and 2025, views of one history), as the `analyst`",
+        "role, by `tests/integration/test_seed_figures_sql.py`. A figure of the year is read from the",
+        '2025 submission; one the article counts "since 2023" (and 蓼皋街道\'s, which reach back to',
+        "2021) from the three periods' rows, each person, class or unit counted once.",
         "Approximate figures (`余`) are met by any value from the figure up to the next step of its",
         "last significant digit (580余 → 580–589).",
     ]

@@ -97,12 +97,12 @@ def night():
 def _city(s: Settings) -> None:
     from ingest.samples import generator
 
-    night_by_hand(s, "city-1", generator.generate("2025", s.inbox))
+    night_by_hand(s, "city-1", generator.generate(generator.SAMPLE_PERIODS, s.inbox))
 
 
 @pytest.fixture(scope="module")
 def city(warehouse_server: Settings):
-    """The whole city's sample data (ten counties), built, audited and published: made once for
+    """The whole city's sample data (ten counties, 2023 to 2025), built, audited and published: made once for
     the whole run and restored for each module that asks for it, under the local key that
     comes with it; with a configured key (``DANGJIAN_PSEUDONYM_KEY``), made once per worker
     and key."""

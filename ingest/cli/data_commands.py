@@ -67,7 +67,7 @@ def cmd_sample(args: argparse.Namespace, s: Settings) -> int:
     with progress_bars() as progress:
         task = progress.add_task("生成样例工作簿 / sample workbooks", total=len(counties))
         paths = generator.generate(
-            args.period,
+            args.period.split(","),
             Path(args.out),
             seed=args.seed,
             scale=args.scale,

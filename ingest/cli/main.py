@@ -31,8 +31,12 @@ from ingest.cli.registry_commands import cmd_registry
 from ingest.cli.steward_commands import cmd_corrections, cmd_report, cmd_steward, cmd_summary
 from ingest.cli.terminal import console
 from ingest.config import ROLES, Settings
+from ingest.samples.history import SAMPLE_PERIODS
 from ingest.variables import SettingError
 from ingest.warehouse import embedded
+
+#: The sample's periods, as the ``--period`` options of ``sample`` and ``demo`` take them.
+PERIODS = ",".join(SAMPLE_PERIODS)
 
 
 def _count(text: str) -> int:
@@ -55,7 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_warehouse)
 
     p = sub.add_parser("sample", help="write sample county workbooks (calibrated to the article)")
-    p.add_argument("--period", default="2025")
+    p.add_argument(
+        "--period", default=PERIODS, help=f"one period or several, comma-separated (default {PERIODS})"
+    )
     p.add_argument("--out", default=None, help="folder (default: the inbox)")
     p.add_argument(
         "--scale",
@@ -158,7 +164,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("demo", help="start everything, make sample data, run the nightly DAG")
-    p.add_argument("--period", default="2025")
+    p.add_argument(
+        "--period", default=PERIODS, help=f"the sample's periods, comma-separated (default {PERIODS})"
+    )
     p.add_argument("--seed", type=int, default=2025)
     p.set_defaults(func=cmd_demo)
 

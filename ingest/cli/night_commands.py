@@ -142,7 +142,7 @@ def cmd_demo(args: argparse.Namespace, s: Settings) -> int:
         embedded.up(s)
         progress.advance(task)
         step(steps[1])
-        generator.generate(args.period, s.inbox, seed=args.seed, overwrite=False)
+        generator.generate(args.period.split(","), s.inbox, seed=args.seed, overwrite=False)
         progress.advance(task)
         step(steps[2])
         dbt.ensure_manifest(s)

@@ -14,6 +14,7 @@ from ingest.contract.orgunits import UNIT_BRANCH, UNIT_COMMUNITY, UNIT_VILLAGE
 from ingest.samples.county import County, Person, random_day
 from ingest.samples.generic import (
     coverage_training,
+    earlier_training,
     generic,
     instructors_and_enterprises,
     spread_total,
@@ -23,6 +24,7 @@ from ingest.samples.generic import (
     villages_sheet,
     work_teams,
 )
+from ingest.samples.history import EARLIER
 
 SINAN, WANSHAN, DEJIANG, YANHE, SONGTAO = "520624", "520603", "520626", "520627", "520628"
 
@@ -108,6 +110,7 @@ def _sinan(c: County) -> None:
             people,
         )
     coverage_training(c, cadres_and_reserves)
+    earlier_training(c, [p for rows in committees.values() for p in rows])
     instructors_and_enterprises(c, 40, 90, 20)
     # Villages: 53 lagging (all rectified), 173 strong villages, 1,665 grids, 1,580 party groups,
     # 11,000-odd party members in grids; the 58 residential branches carry the volunteer work.
@@ -330,35 +333,60 @@ def _songtao(c: County) -> None:
     for r in rng.sample([r for r in recruits if r in current], 159):
         m1, m2 = rng.sample(mentors, 2)
         r.update(mentor1_id_number=m1["id_number"], mentor2_id_number=m2["id_number"])
-    # Training since 2023: 6 street-level business classes for all 262; 55 at county level;
-    # the 191 recruits rotated through posts for two months.
-    people = list(current)
-    rng.shuffle(people)
-    for n, chunk in enumerate((people[i::6] for i in range(6)), start=1):
-        c.training_class(
-            f"蓼皋街道社区工作者业务培训（第{n}期）",
-            "业务培训",
-            "乡镇级",
-            dt.date(2023 + (n - 1) // 2, 3 + 4 * ((n - 1) % 2), 15),
-            2,
-            16,
-            chunk,
-        )
+    # Training since 2023: 6 street-level business classes for all 262, each person in one held
+    # after they joined (so on that year's roster); 55 at county level in 2024; the 191 recruits
+    # rotated through posts for two months in the second half of the year they joined, or of
+    # the next if they joined after June.
+    joined = {}
+    for r in c.cadres:
+        joined[r["id_number"]] = min(joined.get(r["id_number"], r["start_date"]), r["start_date"])
+    dates_ = [dt.date(2023 + k // 2, 3 + 4 * (k % 2), 15) for k in range(6)]
+    classes: list[list[dict]] = [[] for _ in dates_]
+    for r in current:
+        classes[rng.choice([k for k, d in enumerate(dates_) if d >= joined[r["id_number"]]])].append(r)
+    for n, (day, chunk) in enumerate(zip(dates_, classes, strict=True), start=1):
+        c.training_class(f"蓼皋街道社区工作者业务培训（第{n}期）", "业务培训", "乡镇级", day, 2, 16, chunk)
+    county_day = dt.date(2024, 5, 1)
     c.in_classes(
-        rng.sample(people, 55), 30, "县局级社区工作者示范培训", "专题培训", "县级", dt.date(2024, 5, 1), 3, 24
+        rng.sample([r for r in current if joined[r["id_number"]] < county_day], 55),
+        30,
+        "县局级社区工作者示范培训",
+        "专题培训",
+        "县级",
+        county_day,
+        3,
+        24,
     )
-    c.in_classes(recruits, 40, "新招录社区工作者轮岗锻炼", "轮岗锻炼", "乡镇级", dt.date(2023, 6, 1), 60, 320)
-    # The street's own work: 12 supervision groups, 2 rounds, 43 problems solved, 36 suggestions;
-    # 262 one-to-one talks, 20-odd grievances resolved, 19 backbone party members developed.
-    # With one period in the sample, its row carries what the article counts since 2023.
+    for year in range(2023, c.end.year + 1):
+        c.in_classes(
+            [r for r in recruits if (r["start_date"] + dt.timedelta(days=184)).year == year],
+            40,
+            f"{year}年新招录社区工作者轮岗锻炼",
+            "轮岗锻炼",
+            "乡镇级",
+            dt.date(year, 7, 1),
+            60,
+            320,
+        )
+    # The street's own work: 12 supervision groups, 2 rounds, 43 problems solved, 36 suggestions
+    # in 2025; 262 one-to-one talks and 20-odd grievances resolved since 2023, year by year;
+    # 19 backbone party members developed.
+    talks = [rng.randint(70, 95), rng.randint(70, 95)]
+    grievances = [rng.randint(5, 9), rng.randint(5, 9)]
     townships_sheet(c)[street.unit.code].update(
         supervision_groups=12,
         supervision_rounds=2,
         problems_solved=43,
         suggestions_made=36,
-        talks_held=262,
-        grievances_resolved=23,
+        talks_held=262 - sum(talks),
+        grievances_resolved=23 - sum(grievances),
         backbone_members_developed=19,
+        **{
+            EARLIER: {
+                str(year): {"talks_held": t, "grievances_resolved": g}
+                for year, t, g in zip((2023, 2024), talks, grievances, strict=True)
+            }
+        },
     )
 
 

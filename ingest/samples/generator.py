@@ -11,9 +11,8 @@ on a build of these rows); the other counties get plausible data at a similar sc
 
 from __future__ import annotations
 
-import datetime as dt
 import random
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,27 +21,18 @@ from ingest.contract import orgunits, period_end
 from ingest.samples.article import CALIBRATED
 from ingest.samples.county import County
 from ingest.samples.generic import generic, townships_sheet, village_projects_sheet
+from ingest.samples.history import SAMPLE_PERIODS as SAMPLE_PERIODS
+from ingest.samples.history import history_period, view
 from ingest.workbook import template
 
 
-def _as_of(rows: list[dict], end: dt.date) -> Iterator[dict]:
-    """Rows as a submission for a period ending ``end`` would list them: nothing later."""
-    for r in rows:
-        if r["start_date"] <= end:
-            if r.get("end_date") and r["end_date"] > end:
-                r = {**r, "end_date": None, "change_type": "留任"}
-            yield r
-
-
-def county_rows(
-    county: str, period: str, seed: int = 2025, rows_scale: float = 1.0
-) -> dict[str, list[dict[str, Any]]]:
-    """Every sheet's rows for one county and period (deterministic for the seed).
+def history(county: str, period: str, seed: int = 2025, rows_scale: float = 1.0) -> dict[str, list[dict]]:
+    """The county's whole history up to the end of ``period`` (a history year, see
+    ingest.samples.history): every spell, class, unit and project, deterministic for the seed.
 
     ``rows_scale`` < 1 (scale tests only) makes a generic county report for about that share
     of its townships; the counties calibrated to the article are left whole.
     """
-    period = contract.parse_period(period)
     c = County(county, period, random.Random(f"{seed}/{county}/{period}"), period_end(period))
     c.rows_scale = 1.0 if county in CALIBRATED else rows_scale
     CALIBRATED.get(county, generic)(c)
@@ -51,13 +41,23 @@ def county_rows(
     if not c.village_projects:  # nor village projects
         village_projects_sheet(c)
     return {
-        "cadres": list(_as_of(c.cadres, c.end)),
-        "training": list(_as_of(c.training, c.end)),
+        "cadres": c.cadres,
+        "training": c.training,
         "villages": c.villages,
         "enterprises": c.enterprises,
         "townships": c.townships,
         "village_projects": c.village_projects,
     }
+
+
+def county_rows(
+    county: str, period: str, seed: int = 2025, rows_scale: float = 1.0, told: dict | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """Every sheet's rows for one county and period: a view of the county's history
+    (``told``, or made here), so that its periods agree with each other."""
+    period = contract.parse_period(period)
+    told = told or history(county, history_period(period), seed, rows_scale)
+    return view(told, period, f"{seed}/{county}")
 
 
 def write_workbook(path: Path, county: str, period: str, rows_by_sheet: dict[str, list[dict]]) -> Path:
@@ -68,22 +68,31 @@ def write_workbook(path: Path, county: str, period: str, rows_by_sheet: dict[str
 DEFECTS_MANIFEST = "defects.csv"
 
 
-def _write_one(args: tuple[str, str, Path, int, float, float]) -> tuple[Path, list]:
-    county, period, target, seed, defects_rate, rows_scale = args
-    rows = county_rows(county, period, seed, rows_scale)
-    if not defects_rate:
-        return write_workbook(target, county, period, rows), []
-    from ingest.samples import defects
+def _write_county(args: tuple[str, list[tuple[str, Path]], int, float, float]) -> tuple[list[Path], list]:
+    """One county's workbooks, a period each, all views of one history."""
+    county, targets, seed, defects_rate, rows_scale = args
+    told: dict[str, dict] = {}
+    written, found = [], []
+    for period, target in targets:
+        year = history_period(period)
+        if year not in told:
+            told[year] = history(county, year, seed, rows_scale)
+        rows = county_rows(county, period, seed, rows_scale, told[year])
+        if not defects_rate:
+            written.append(write_workbook(target, county, period, rows))
+            continue
+        from ingest.samples import defects
 
-    wb = template.build(county, period, rows)
-    found = defects.inject(
-        wb, target.name, county, rows, defects_rate, random.Random(f"{seed}/defects/{county}")
-    )
-    return template.save(wb, target), found
+        wb = template.build(county, period, rows)
+        found += defects.inject(
+            wb, target.name, county, rows, defects_rate, random.Random(f"{seed}/defects/{county}/{period}")
+        )
+        written.append(template.save(wb, target))
+    return written, found
 
 
 def generate(
-    period: str,
+    period: str | Sequence[str],
     out: Path,
     seed: int = 2025,
     counties: list[str] | None = None,
@@ -94,31 +103,36 @@ def generate(
     workers: int | None = None,
     rows_scale: float = 1.0,
 ) -> list[Path]:
-    """Write one workbook per county into ``out``; returns the paths written.
+    """Write one workbook per county and period into ``out`` (``period``: one, or several,
+    such as :data:`SAMPLE_PERIODS`, each a view of the county's one history); returns the
+    paths written, a county's periods in the order given.
 
     With ``overwrite=False`` a county whose file is already there is left alone (its bytes,
     and so its sha256, stay the same: the warehouse sees nothing new). With ``defects`` > 0
     some workbooks get real-world mess, listed in ``out/defects.csv`` (see ingest.samples.defects).
-    Counties are written in parallel processes (``workers``, default: one per CPU).
+    Counties are written in parallel processes (``workers``, default: one per CPU);
+    ``progress`` is called once per county.
     ``rows_scale`` < 1 gives the generic counties fewer rows (scale tests; see county_rows).
     """
     import os
     from concurrent.futures import ProcessPoolExecutor
 
-    period = contract.parse_period(period)
+    periods = [contract.parse_period(p) for p in ([period] if isinstance(period, str) else period)]
     jobs = []
     for county in counties or list(orgunits.counties(scale)):
-        target = out / contract.file_name(county, period, orgunits.county_name(county))
-        if overwrite or not target.exists():
-            jobs.append((county, period, target, seed, defects, rows_scale))
+        name = orgunits.county_name(county)
+        targets = [(p, out / contract.file_name(county, p, name)) for p in periods]
+        targets = [(p, t) for p, t in targets if overwrite or not t.exists()]
+        if targets:
+            jobs.append((county, targets, seed, defects, rows_scale))
         elif progress:
             progress()
     workers = workers or min(len(jobs), os.cpu_count() or 1)
     written: list[Path] = []
     found: list = []
     with ProcessPoolExecutor(workers) if workers > 1 else _Serial() as pool:
-        for path, defects_found in pool.map(_write_one, jobs):
-            written.append(path)
+        for paths, defects_found in pool.map(_write_county, jobs):
+            written += paths
             found += defects_found
             if progress:
                 progress()

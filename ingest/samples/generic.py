@@ -132,7 +132,8 @@ def instructors_and_enterprises(
             c.person((28, 55), party=True),
             c.code,
             "党建指导员",
-            random_day(rng, dt.date(c.end.year - 2, 1, 1), dt.date(c.end.year - 1, 6, 30)),
+            # before the sample's first period, so every period's roster has them
+            random_day(rng, dt.date(c.end.year - 3, 1, 1), dt.date(c.end.year - 3, 12, 31)),
             source_category="机关选派",
         )
         for _ in range(instructors)
@@ -328,6 +329,23 @@ def coverage_training(c: County, people: list[dict], level: str = "乡镇级") -
     )
 
 
+def earlier_training(c: County, people: list[dict], years: int = 2) -> None:
+    """A business training class in each of the ``years`` before the history's last, for the
+    committee members in post by its start, so that every period reports training."""
+    for year in range(c.end.year - years, c.end.year):
+        day = dt.date(year, 3, 1)
+        c.in_classes(
+            [p for p in people if p["start_date"] <= day],
+            120,
+            f"{year}年村（社区）两委干部业务培训",
+            "业务培训",
+            "乡镇级",
+            day,
+            3,
+            24,
+        )
+
+
 def generic(c: County, enterprises: bool = True) -> None:
     rng = c.rng
     all_units = orgunits.units(c.code)
@@ -367,3 +385,4 @@ def generic(c: County, enterprises: bool = True) -> None:
         party_groups=len(level) * rng.randint(2, 3),
     )
     coverage_training(c, [p for rows in committees.values() for p in rows] + reserves)
+    earlier_training(c, [p for rows in committees.values() for p in rows])

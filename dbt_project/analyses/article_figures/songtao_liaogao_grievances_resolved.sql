@@ -1,3 +1,3 @@
-select t.grievances_resolved
+select sum(t.grievances_resolved)
 from {{ ref('fct_township_indicators') }} as t
-where t.county_code = '520628' and t.period = '2025' and t.township_name = '蓼皋街道'
+where t.county_code = '520628' and t.period in {{ since_2023() }} and t.township_name = '蓼皋街道'

@@ -1,5 +1,6 @@
 {#- One row per change in the roster: appointments (新任), adjustments (调整) and departures
-    (离任), each dated, and early promotions as their own event. 留任 (stays) is no change. -#}
+    (离任), each dated, and early promotions as their own event, in the period of their date
+    (an undated one in the period reporting it). 留任 (stays) is no change. -#}
 {{ config(indexes=[{'columns': ['county_code']}]) }}  {#- tonight's counties: macros/test_scope.sql -#}
 with
 
@@ -33,6 +34,11 @@ changes as (
         coalesce(roster.promotion_date, roster.start_date) as change_date
     from roster
     where roster.is_early_promotion
+        {#- in the period its date falls in: later periods' rosters still mark it #}
+        and (
+            roster.promotion_date is null
+            or roster.promotion_date between {{ period_start('roster.period') }} and roster.period_end_date
+        )
 
 ),
 
