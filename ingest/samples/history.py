@@ -5,7 +5,8 @@ reports, or the period's own year when that is later). Every period up to then i
 that history, as the county would have reported it then:
 
 - **cadres**: the spells that overlap the period. One that started before it is 留任, or 离任
-  when it ends within it; one that ends after it has no end date yet. Honours and
+  when it ends within it; one that starts in it keeps the change it began with (新任, 调整), or
+  新任 if it has none; one that ends after it has no end date yet. Honours and
   certificates dated after the period, and promotions and degrees completed after it, are
   not reported yet. The same people keep their ID numbers, the same spells their start dates.
 - **training**: the classes that start within the period.
@@ -86,8 +87,8 @@ def _spell(row: dict[str, Any], start: dt.date, end: dt.date) -> dict[str, Any] 
     r = dict(row)
     if r["start_date"] < start:
         r["change_type"] = "离任" if ended and ended <= end else "留任"
-    elif ended and ended > end and r["change_type"] == "离任":
-        r["change_type"] = "新任"  # it ends later: in this period it began
+    elif r["change_type"] == "留任" or (ended and ended > end and r["change_type"] == "离任"):
+        r["change_type"] = "新任"  # in this period it began (and, if at all, ends later)
     if ended and ended > end:
         r["end_date"] = None
     for key in ("honours", "certificates"):

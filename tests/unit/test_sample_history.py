@@ -42,6 +42,8 @@ def test_people_keep_their_details_and_posts_their_start_dates(views):
             assert r["start_date"] <= end and (ended or end) >= start and (ended or end) <= end
             if r["start_date"] < start:
                 assert r["change_type"] == ("离任" if ended else "留任")
+            else:
+                assert r["change_type"] in ("新任", "调整", "离任")
             key = (r["id_number"], r["role"], r["org_unit_code"], r["start_date"])
             previous = spells.get(key)
             if previous is not None and previous.get("end_date") is None:
