@@ -105,6 +105,10 @@ def run_dag(s: Settings, dag_id: str, log_file: Path | None = None, conf: dict |
     with _output_to(log_file):
         from airflow.dag_processing.dagbag import BundleDagBag
 
+        from ingest.cli import execution_api
+
+        execution_api.newest_only()  # the one version this task runner speaks: a third of a quiet night
+
         # as Airflow's dag-processor and workers load them: the folder on sys.path, so that the
         # DAG files import what they share (dags/dangjian_airflow.py)
         folder = os.environ["AIRFLOW__CORE__DAGS_FOLDER"]
