@@ -21,9 +21,10 @@ FIGURES = pytest.mark.parametrize("figure", seed_figures.FIGURES, ids=lambda f: 
 
 @pytest.fixture(scope="module")
 def published(city):
-    """The city's sample workbooks (ten counties, the article's period) ingested, built,
-    audited and published: the session's city, restored from its snapshot."""
-    assert seed_figures.PERIOD == "2025"  # the period the city's sample is written for
+    """The city's sample workbooks (ten counties, 2023 to 2025: the article's year and the
+    years its "since 2023" figures reach back to) ingested, built, audited and published: the
+    session's city, restored from its snapshot."""
+    assert seed_figures.PERIOD == "2025"  # the article's year, the last the city's sample is written for
     return city
 
 
