@@ -102,10 +102,10 @@ def _city(s: Settings) -> None:
 
 @pytest.fixture(scope="module")
 def city(warehouse_server: Settings):
-    """The whole city's sample data (ten counties, 2023 to 2025), built, audited and published: made once for
-    the whole run and restored for each module that asks for it, under the local key that
-    comes with it; with a configured key (``DANGJIAN_PSEUDONYM_KEY``), made once per worker
-    and key."""
+    """The whole city's sample data (ten counties, 2023 to 2025), built, audited and
+    published: made once for the whole run and restored for each module that asks for it,
+    under the local key that comes with it; with a configured key (``DANGJIAN_PSEUDONYM_KEY``),
+    made once per worker and key."""
     from ingest.variables import value
     from ingest.warehouse import pseudonym
 

@@ -78,8 +78,6 @@ def restore_snapshot(s: Settings, name: str) -> bool:
     """Make the warehouse and the home's files what they were at :func:`save_snapshot`: the
     database cloned from its template (a file copy: well under a second for a built city),
     not rebuilt. False when there is no such snapshot yet."""
-    from psycopg import sql
-
     files = s.home / "snapshots" / name
     with psycopg.connect(s.url(), dbname="postgres", autocommit=True) as conn:
         if (
@@ -87,17 +85,32 @@ def restore_snapshot(s: Settings, name: str) -> bool:
             or not conn.execute("select 1 from pg_database where datname = %s", (_template(name),)).fetchone()
         ):
             return False
+    _new_database(s, template=_template(name))
+    _home_files_from(s, files)
+    return True
+
+
+def _new_database(s: Settings, template: str | None = None) -> None:
+    """The warehouse database dropped and made again: empty, or a file copy of ``template``."""
+    from psycopg import sql
+
+    with psycopg.connect(s.url(), dbname="postgres", autocommit=True) as conn:
         conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(s.database)))
-        conn.execute(
-            sql.SQL("create database {} template {} strategy file_copy").format(
-                sql.Identifier(s.database), sql.Identifier(_template(name))
-            )
-        )
+        create = sql.SQL("create database {}").format(sql.Identifier(s.database))
+        if template:
+            create += sql.SQL(" template {} strategy file_copy").format(sql.Identifier(template))
+        conn.execute(create)
+
+
+def _home_files_from(s: Settings, files: Path) -> None:
+    """The home's files (all but what snapshots leave out) replaced by those in ``files``."""
     for entry in s.home.iterdir():
         if entry.name not in _NOT_SNAPSHOTTED:
-            shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
     shutil.copytree(files, s.home, dirs_exist_ok=True)
-    return True
 
 
 def from_snapshot(s: Settings, name: str, make) -> Settings:
@@ -114,7 +127,15 @@ def _pg(s: Settings, program: str, *args: str) -> None:
     from ingest.warehouse import embedded
 
     env = {**os.environ, "PGPASSWORD": s.admin_password}
-    command = [str(embedded._bin_dir() / program), "-h", "127.0.0.1", "-p", str(s.port), "-U", s.admin_user]
+    command = [
+        str(embedded.wheel_bin_dir() / program),
+        "-h",
+        "127.0.0.1",
+        "-p",
+        str(s.port),
+        "-U",
+        s.admin_user,
+    ]
     subprocess.run([*command, *args], env=env, check=True, capture_output=True)
 
 
@@ -142,21 +163,14 @@ def from_shared_snapshot(s: Settings, shared: Path, name: str, make) -> Settings
             _pg(s, "pg_dump", "-Fc", "-Z", "0", "-f", str(dump.with_suffix(".part")), s.database)
             dump.with_suffix(".part").replace(dump)
             return s
-    from psycopg import sql
-
-    with psycopg.connect(s.url(), dbname="postgres", autocommit=True) as conn:
-        conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(s.database)))
-        conn.execute(sql.SQL("create database {}").format(sql.Identifier(s.database)))
+    _new_database(s)
     _pg(s, "pg_restore", "-d", s.database, str(dump))
     with psycopg.connect(s.url(), autocommit=True) as conn:
         conn.execute(
             "update raw.submission set archive_path = replace(archive_path, %s, %s)",
             (home.read_text(), str(s.home)),
         )
-    for entry in s.home.iterdir():
-        if entry.name not in _NOT_SNAPSHOTTED:
-            shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
-    shutil.copytree(files, s.home, dirs_exist_ok=True)
+    _home_files_from(s, files)
     save_snapshot(s, name)
     return s
 

@@ -1,7 +1,15 @@
 {#-
-    What the article's figures about 松桃县蓼皋街道 share (analyses/article_figures/): their
+    What the article's figures about 德江县台头村 and 松桃县蓼皋街道 share (analyses/article_figures/): their
     queries read the published marts; ingest/seed_figures.py renders them for the docs and tests.
 -#}
+
+{#- 德江县平原镇台头村's rows of `model` in 2025, as `v` (its org unit as `u`): from … where. -#}
+{% macro taitou(model) -%}
+from {{ ref(model) }} as v
+join {{ ref('dim_org_unit') }} as u on u.org_unit_code = v.org_unit_code
+where v.county_code = '520626' and v.period = '2025'
+  and u.township_name = '平原镇' and u.org_unit_name = '台头村'
+{%- endmacro %}
 
 {#-
     The periods the article's "since 2023" counts span: the sample has one submission each.

@@ -71,6 +71,8 @@ DEFECTS_MANIFEST = "defects.csv"
 def _write_county(args: tuple[str, list[tuple[str, Path]], int, float, float]) -> tuple[list[Path], list]:
     """One county's workbooks, a period each, all views of one history."""
     county, targets, seed, defects_rate, rows_scale = args
+    if defects_rate:
+        from ingest.samples import defects
     told: dict[str, dict] = {}
     written, found = [], []
     for period, target in targets:
@@ -81,8 +83,6 @@ def _write_county(args: tuple[str, list[tuple[str, Path]], int, float, float]) -
         if not defects_rate:
             written.append(write_workbook(target, county, period, rows))
             continue
-        from ingest.samples import defects
-
         wb = template.build(county, period, rows)
         found += defects.inject(
             wb, target.name, county, rows, defects_rate, random.Random(f"{seed}/defects/{county}/{period}")

@@ -1,6 +1,3 @@
 select sum(v.area_mu)
-from {{ ref('fct_village_projects') }} as v
-join {{ ref('dim_org_unit') }} as u on u.org_unit_code = v.org_unit_code
-where v.county_code = '520626' and v.period = '2025'
-  and u.township_name = '平原镇' and u.org_unit_name = '台头村'
+{{ taitou('fct_village_projects') }}
   and v.project_type = '自营土地' and v.land_use = '茶园'
