@@ -120,16 +120,17 @@ DAG_DEFAULTS = {
 def _quick_dbt(context) -> None:
     """Before the Cosmos task runs dbt in this process:
 
-    - spare dbt a stack walk per behaviour flag (1.2 s a command) and a connection per node
-      (about 260 a build: a quarter of its CPU, dbt's and the server's), as ingest/warehouse/dbt.py
-      does for every dbt command it runs (``quicken_in_process``);
+    - spare dbt a stack walk per behaviour flag (1.2 s a command), a connection per node
+      (about 260 a build: a quarter of its CPU, dbt's and the server's) and its events' JSON
+      parsing (an eighth of a build's CPU), as ``dbt.run`` does for every dbt command it runs
+      (``quicken_in_process``, ingest/warehouse/dbt_in_process.py);
     - freeze what the task process already holds (Airflow, Cosmos, dbt's modules), so that the
       full garbage collection Cosmos runs after the dbt command scans only what that command
       made (0.45 s inside a night run by ``dag.test()``).
     """
     import gc
 
-    from ingest.warehouse.dbt import quicken_in_process
+    from ingest.warehouse.dbt_in_process import quicken_in_process
 
     quicken_in_process()
     gc.freeze()

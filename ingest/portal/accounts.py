@@ -10,6 +10,7 @@ with the person and the time (migration 0008).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -27,8 +28,14 @@ MIN_PASSWORD = 10
 MAX_FAILURES = 5
 WINDOW_MINUTES = 15
 _HASHER = PasswordHasher()
-# checked against when the account does not exist, so that the answer takes as long either way
-_NOBODY = _HASHER.hash("nobody-has-this-password")
+
+
+@functools.cache
+def _nobody() -> str:
+    """Checked against when the account does not exist, so that the answer takes as long
+    either way. Made at the first login, not at import: every ``dangjian`` command imports
+    this module, and a hash costs a tenth of a second of CPU or more."""
+    return _HASHER.hash("nobody-has-this-password")
 
 
 class AccountError(ValueError):
@@ -97,7 +104,7 @@ def authenticate(s: Settings, name: str, password: str, address: str | None) -> 
             (name,),
         ).fetchone()
         try:
-            ok = _HASHER.verify(row[2] if row else _NOBODY, password) and row is not None
+            ok = _HASHER.verify(row[2] if row else _nobody(), password) and row is not None
         except (VerificationError, InvalidHashError):
             ok = False
         conn.execute(

@@ -19,6 +19,7 @@ import yaml
 from ingest import contract
 from ingest.config import Settings
 from ingest.variables import value
+from ingest.warehouse.dbt_in_process import quicken_in_process
 
 SOURCES_FILE = Path("models/staging/county_submissions/_county_submissions__sources.yml")
 CODE_LISTS_FILE = Path("seeds/code_lists.csv")
@@ -39,79 +40,6 @@ def dbt_env(s: Settings) -> dict[str, str]:
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
         "DBT_PARTIAL_PARSE": value("DBT_PARTIAL_PARSE"),
     }
-
-
-def name_flag_sources_quickly() -> None:
-    """Make dbt's behaviour flags find their declaring module from the frames' globals.
-
-    dbt-common (1.39) names the module that declared each behaviour flag by walking
-    ``inspect.stack()``, which reads the source lines of every frame and searches
-    ``sys.modules`` for each: about 70 ms a flag inside an Airflow task (a deep stack, thousands
-    of modules), so 1.2 s of every dbt command Cosmos runs in-process, a third of a night's
-    dbt time. The same name comes from each frame's globals in microseconds. Idempotent.
-    """
-    from dbt_common import behavior_flags
-
-    def default_source() -> str:
-        frame = sys._getframe(1)
-        while frame is not None:
-            name = frame.f_globals.get("__name__")
-            if name and name != behavior_flags.__name__:
-                return name
-            frame = frame.f_back
-        return "Unknown"
-
-    behavior_flags.BehaviorFlagRendered._default_source = staticmethod(default_source)
-
-
-def keep_connections_per_thread() -> None:
-    """Let each of dbt's threads keep its PostgreSQL connection from one node to the next.
-
-    dbt-postgres closes the connection after every node and opens another for the next: about
-    260 connections a build, each a password handshake and a new server process whose catalog
-    caches start empty. A city build measured side by side: 5.7 s of dbt's CPU and 4.2 s of the
-    server's with a connection per node, 4.8 s and 2.8 s with one per thread. dbt-snowflake keeps
-    its connections this way (``reuse_connections``); dbt-core#7587 proposed it for every adapter.
-
-    Between two nodes the connection is rolled back, so no lock, snapshot or transaction passes
-    from one node to the next. The rollback also resets psycopg2's own idea of the transaction:
-    after dbt ends one with a ``commit`` statement psycopg2 still believes it open and would not
-    begin the next (a pre-hook's ``on commit drop`` tables would vanish at once). A connection
-    that broke (the server went away) is closed as before, and dbt closes every connection at
-    the end of the command. Idempotent.
-    """
-    from dbt.adapters.postgres.connections import PostgresConnectionManager
-    from psycopg2 import extensions
-
-    close = PostgresConnectionManager.release
-    if getattr(close, "keeps_connection", False):
-        return
-
-    def release(self) -> None:
-        with self.lock:
-            conn = self.get_if_exists()
-        handle = getattr(conn, "handle", None)
-        if conn is None or conn.state != "open" or not hasattr(handle, "rollback") or handle.closed:
-            return close(self)
-        try:
-            idle = handle.info.transaction_status == extensions.TRANSACTION_STATUS_IDLE
-            if handle.status != extensions.STATUS_READY or not idle:
-                if idle:  # psycopg2's stale transaction: make it real, then roll it back quietly
-                    handle.cursor().execute("begin")
-                handle.rollback()
-        except Exception:
-            return close(self)
-        conn.transaction_open = False
-
-    release.keeps_connection = True
-    PostgresConnectionManager.release = release
-
-
-def quicken_in_process() -> None:
-    """Everything that spares dbt work when it runs inside a long-lived process (here, and the
-    Airflow ``dbt_build`` task): the flag-source walk and a connection per node. Idempotent."""
-    name_flag_sources_quickly()
-    keep_connections_per_thread()
 
 
 def dbt_executable() -> str:

@@ -1,4 +1,4 @@
-"""dbt keeps one PostgreSQL connection per thread for a whole build (ingest/warehouse/dbt.py,
+"""dbt keeps one PostgreSQL connection per thread for a whole build (ingest/warehouse/dbt_in_process.py,
 ``keep_connections_per_thread``), and nothing passes from one node to the next on it."""
 
 from __future__ import annotations
@@ -62,3 +62,27 @@ def test_a_build_opens_one_connection_per_thread_and_each_node_starts_clean(wh):
     assert again.returncode == 0, again.stdout[-3000:]
     persons = [r for r in _results(wh) if r["unique_id"] == "model.dangjian.int_persons_pseudonymised"]
     assert [r["status"] for r in persons] == ["success"]
+
+
+def test_every_event_of_a_build_built_quickly_is_the_message_dbt_would_build(wh, monkeypatch):
+    """dbt's log events are built by their message's constructor (``build_events_quickly``):
+    over a whole build, each such message equals the one protobuf's ParseDict makes, dbt's way."""
+    from google.protobuf.json_format import ParseDict
+
+    from ingest.warehouse import dbt_in_process
+
+    for path in generator.generate("2025", wh.inbox, counties=["520622"]):
+        assert ingest_file(path, wh).status == "accepted"
+    quick, built = dbt_in_process.quick_message, []
+
+    def compared(event_type, kwargs):
+        message = quick(event_type, kwargs)
+        if message is not None:
+            built.append((event_type.__name__, message, ParseDict(kwargs, type(message)())))
+        return message
+
+    monkeypatch.setattr(dbt_in_process, "quick_message", compared)
+    assert dbt.run(wh, "build", check=False).returncode == 0
+    kinds = {name for name, _, _ in built}
+    assert len(built) > 1000 and {"NodeStart", "SQLQuery", "LogTestResult"} <= kinds, kinds
+    assert [name for name, message, dbts in built if message != dbts] == []

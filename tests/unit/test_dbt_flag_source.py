@@ -1,8 +1,8 @@
-"""The quick behaviour-flag source (ingest/warehouse/dbt.py) names the same module as dbt's own."""
+"""The quick behaviour-flag source (ingest/warehouse/dbt_in_process.py) names the same module as dbt's own."""
 
 from dbt_common.behavior_flags import BehaviorFlagRendered
 
-from ingest.warehouse.dbt import name_flag_sources_quickly
+from ingest.warehouse.dbt_in_process import name_flag_sources_quickly
 
 FLAG = {"name": "some_flag", "default": False, "description": "a flag without a source"}
 
