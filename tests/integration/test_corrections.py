@@ -24,9 +24,8 @@ def defective(tmp_path_factory):
         return paths, list(csv.DictReader(fh))
 
 
-def _marked(path) -> dict[tuple[str, str], str]:
+def _marked(book) -> dict[tuple[str, str], str]:
     """(sheet, cell) → comment text, for every highlighted cell of a correction workbook."""
-    book = load_workbook(path)
     marked = {}
     for ws in book.worksheets[1:]:
         for row in ws.iter_rows():
@@ -51,20 +50,20 @@ def test_correction_workbooks_mark_exactly_the_injected_defects(wh, tmp_path, de
             for d in manifest
             if d["file"] == original.name and d["expect"] == "reject"
         }
-        marked = _marked(path)
+        book = load_workbook(path)
+        marked = _marked(book)
         assert expected and set(marked) == expected, {
             "missed": expected - set(marked),
             "extra": set(marked) - expected,
         }
         assert all("（规则：" in text and len(text) > 10 for text in marked.values())
-        book = load_workbook(path)
         assert book.sheetnames[0] == corrections.SUMMARY_SHEET
         summary = list(book[corrections.SUMMARY_SHEET].iter_rows(min_row=2, values_only=True))
         assert {(r[1], r[2]) for r in summary} >= expected
         # the column is named as the county's sheet shows it, not by the warehouse's name
         headers = {c.template_header for s in contract.SHEETS for c in s.columns}
         assert {r[3] for r in summary if r[3]} <= headers
-        assert book.sheetnames[1:] == load_workbook(original).sheetnames  # the county's own workbook
+        assert book.sheetnames[1:] == load_workbook(original, read_only=True).sheetnames  # the county's own
 
 
 def test_text_that_looks_like_a_formula_stays_text(tmp_path):

@@ -58,10 +58,11 @@ def test_province_scale_reuses_the_generator(tmp_path, monkeypatch):
     assert len(orgunits.counties("national")) == 2800
 
 
-def _grid(path: Path, title: str) -> list[list]:
-    wb = load_workbook(path)
-    ws = wb[title]
-    return [[c.value for c in row] for row in ws.iter_rows()]
+def _grid(books: dict, path: Path, title: str) -> list[list]:
+    """A sheet's values; each workbook is read once into ``books`` for all its sheets."""
+    if path not in books:
+        books[path] = load_workbook(path)
+    return [[c.value for c in row] for row in books[path][title].iter_rows()]
 
 
 def test_the_defect_manifest_lists_every_injected_defect_and_nothing_else(tmp_path):
@@ -75,13 +76,14 @@ def test_the_defect_manifest_lists_every_injected_defect_and_nothing_else(tmp_pa
     kinds = Counter(d["kind"] for d in manifest)
     assert {"wrong_check_digit", "negative_number"} & set(kinds)
     for path in sorted(messy_dir.glob("*.xlsx")):
+        books: dict = {}  # this county's clean and messy workbooks
         entries = [d for d in manifest if d["file"] == path.name]
         renamed = {d["original"]: d["sheet"] for d in entries if d["kind"] == "renamed_sheet"}
         for s in contract.SHEETS:
             title = renamed.get(s.title, s.title)
             mine = [d for d in entries if d["sheet"] == title]
-            clean = _grid(clean_dir / path.name, s.title)
-            messy = _grid(path, title)
+            clean = _grid(books, clean_dir / path.name, s.title)
+            messy = _grid(books, path, title)
             # drop the rows the manifest says were inserted; every other difference from the
             # clean workbook must be a listed cell, and every listed cell must differ
             inserted: set[int] = set()
