@@ -103,7 +103,8 @@ def _problem(
     row_loaded: bool = False,
 ) -> Problem:
     ref = cell_ref(r, c)
-    label = f"「{col.header}」" if col else ""
+    # the column by its header, unless the reason already begins with it (身份证号「…」…)
+    label = f"「{col.header}」" if col and not text.startswith(col.header) else ""
     return Problem(
         title,
         ref,

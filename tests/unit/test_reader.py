@@ -212,3 +212,32 @@ def test_a_hidden_sheet_is_never_taken_for_data(tmp_path):
     wb.save(path)
     data = read_workbook(path).sheets["villages"]
     assert data.title == "村情（更正）" and data.problems == [] and len(data.rows) == 3
+
+
+def test_a_reason_that_begins_with_the_column_s_name_does_not_name_it_twice(tmp_path):
+    from ingest.contract import codes
+    from ingest.samples import generator
+
+    def wrong_check(code: str, right: str) -> str:
+        return code[:17] + next(c for c in "0123456789ABCDEFGHJKLMNPQRTUWXY" if c != right)
+
+    rows = generator.county_rows("520603", "2025", rows_scale=0.05)
+    credit = rows["enterprises"][0]["credit_code"] = wrong_check(
+        rows["enterprises"][0]["credit_code"],
+        codes.credit_check_char(rows["enterprises"][0]["credit_code"][:17]),
+    )
+    person = rows["cadres"][0]["id_number"] = wrong_check(
+        rows["cadres"][0]["id_number"], codes.id_check_char(rows["cadres"][0]["id_number"][:17])
+    )
+    path = generator.write_workbook(tmp_path / contract.file_name("520603", "2025"), "520603", "2025", rows)
+    messages = {p.message for p in read_workbook(path, max_rejected_share=1).problems}
+    credit_col, person_col = column_of("enterprises", "credit_code"), column_of("cadres", "id_number")
+    assert (
+        f"{contract.sheet('enterprises').title}!{credit_col}2统一社会信用代码「{credit}」校验位不正确，请核对"
+        in messages
+    )
+    assert any(
+        m.startswith(f"{contract.sheet('cadres').title}!{person_col}2身份证号「{person}」")
+        and m.count("身份证号") == 1
+        for m in messages
+    ), messages
