@@ -112,10 +112,44 @@ def quick_message(event_type: type, kwargs: dict):
         return None
 
 
+def compile_templates_once() -> None:
+    """Compile each Jinja source once per process, not once per node and command.
+
+    dbt makes a new Jinja environment for every template it renders (a node's SQL, a test's
+    arguments) and compiles the source to Python again each time: a node's own SQL in every
+    build, the same few sources in every test. Jinja's generated code does not depend on the
+    environment object, only on its kind and settings (its own bytecode cache reuses code the
+    same way), and dbt's environments of one class differ only in what they do at run time
+    (``undefined``). So the code is kept by class and source. Idempotent.
+    """
+    from dbt_common.clients import jinja
+
+    for kind in (jinja.MacroFuzzEnvironment, jinja.NativeSandboxEnvironment):
+        if "compile" in vars(kind) and getattr(vars(kind)["compile"], "once", False):
+            continue
+        kind.compile = _compiling_once(kind, kind.compile)
+
+
+def _compiling_once(kind: type, compile_):
+    compiled: dict[str, object] = {}
+
+    def compile(self, source, name=None, filename=None, raw=False, defer_init=False):
+        if type(self) is not kind or name or filename or raw or defer_init or not isinstance(source, str):
+            return compile_(self, source, name, filename, raw, defer_init)
+        code = compiled.get(source)
+        if code is None:
+            code = compiled[source] = compile_(self, source)
+        return code
+
+    compile.once = True
+    return compile
+
+
 def quicken_in_process() -> None:
     """Everything that spares dbt work when it runs inside a long-lived process (``dbt.run``,
-    and the Airflow ``dbt_build`` task): the flag-source walk, a connection per node and the
-    events' messages. Idempotent."""
+    and the Airflow ``dbt_build`` task): the flag-source walk, a connection per node, the
+    events' messages and the templates' compilation. Idempotent."""
     name_flag_sources_quickly()
     keep_connections_per_thread()
     build_events_quickly()
+    compile_templates_once()
