@@ -121,8 +121,8 @@ def _quick_dbt(context) -> None:
     """Before the Cosmos task runs dbt in this process:
 
     - spare dbt a stack walk per behaviour flag (1.2 s a command), a connection per node
-      (about 260 a build: a quarter of its CPU, dbt's and the server's) and its events' JSON
-      parsing (an eighth of a build's CPU), as ``dbt.run`` does for every dbt command it runs
+      (about 260 a build: a quarter of its CPU, dbt's and the server's), its events' JSON parsing
+      and its templates' compilation per node, as ``dbt.run`` does for every dbt command it runs
       (``quicken_in_process``, ingest/warehouse/dbt_in_process.py);
     - freeze what the task process already holds (Airflow, Cosmos, dbt's modules), so that the
       full garbage collection Cosmos runs after the dbt command scans only what that command
