@@ -25,7 +25,7 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from ingest import contract
-from ingest.contract import Column, Sheet, orgunits
+from ingest.contract import Column, Sheet, codes, orgunits
 
 PARSE, REJECT = "parse", "reject"
 _FULLWIDTH = str.maketrans("0123456789.", "０１２３４５６７８９．")
@@ -124,8 +124,14 @@ def _cell_variants(value: Any, col: Column, county: str, rng: random.Random) -> 
         out.append(("wrong_check_digit", REJECT, value[:16] + wrong + value[17]))
         out.append(("impossible_birth_date", REJECT, _impossible_birth_date(value)))
     elif col.type == "credit_code":
-        alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-        out.append(("wrong_check_digit", REJECT, value[:17] + alphabet[(alphabet.index(value[17]) + 1) % 31]))
+        alphabet = codes.CREDIT_ALPHABET
+        out.append(
+            (
+                "wrong_check_digit",
+                REJECT,
+                value[:17] + alphabet[(alphabet.index(value[17]) + 1) % len(alphabet)],
+            )
+        )
     elif col.name == "org_unit_code" and col.pattern and len(str(value)) == 12:
         known = {u.code for u in orgunits.units(county)}
         unknown = next(f"{value[:9]}{k:03d}" for k in range(999, 0, -1) if f"{value[:9]}{k:03d}" not in known)

@@ -218,17 +218,15 @@ def test_a_reason_that_begins_with_the_column_s_name_does_not_name_it_twice(tmp_
     from ingest.contract import codes
     from ingest.samples import generator
 
-    def wrong_check(code: str, right: str) -> str:
-        return code[:17] + next(c for c in "0123456789ABCDEFGHJKLMNPQRTUWXY" if c != right)
+    def wrong_check(row: dict, key: str, check_char) -> str:
+        """The row's code with another check character (a digit: both kinds of code allow it)."""
+        code = row[key]
+        row[key] = code[:17] + next(c for c in "0123456789" if c != check_char(code[:17]))
+        return row[key]
 
     rows = generator.county_rows("520603", "2025", rows_scale=0.05)
-    credit = rows["enterprises"][0]["credit_code"] = wrong_check(
-        rows["enterprises"][0]["credit_code"],
-        codes.credit_check_char(rows["enterprises"][0]["credit_code"][:17]),
-    )
-    person = rows["cadres"][0]["id_number"] = wrong_check(
-        rows["cadres"][0]["id_number"], codes.id_check_char(rows["cadres"][0]["id_number"][:17])
-    )
+    credit = wrong_check(rows["enterprises"][0], "credit_code", codes.credit_check_char)
+    person = wrong_check(rows["cadres"][0], "id_number", codes.id_check_char)
     path = generator.write_workbook(tmp_path / contract.file_name("520603", "2025"), "520603", "2025", rows)
     messages = {p.message for p in read_workbook(path, max_rejected_share=1).problems}
     credit_col, person_col = column_of("enterprises", "credit_code"), column_of("cadres", "id_number")
