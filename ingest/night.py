@@ -152,7 +152,7 @@ def find_culprits(
     and what they are made from, or everything for None; ``failed_nodes()`` names the nodes
     the last build failed on. The whole build is tried again as it is (a passing fault needs
     nothing more). Then only the nodes it failed on are built (a few models and tests, not the
-    250 nodes of a whole build): without any suspect (if that fails too, the fault is not in
+    80 nodes of a whole build): without any suspect (if that fails too, the fault is not in
     the data: BuildFailed), then with the suspects added back in halves, so that each one those
     nodes fail with is found with a few small builds. The whole build runs again without them;
     if it fails on other nodes (a failure that hid behind a model the first one skipped), the

@@ -10,10 +10,11 @@ the build is made from (:func:`decide_dbt_tests`). A row of a county-level model
 that county's submissions alone (tests/integration/test_dbt_scope.py checks this for every
 such model), together with the build's other inputs (:func:`inputs`): the dbt project's own
 files, dbt's version, the pseudonymisation key and the org-unit registry. So when those inputs
-are the published build's, a test of single rows need only check the counties that received
-a file since, or whose selection changed. Tests across rows (uniqueness without the county,
-relationships to models made from every county), tests whose bounds move with the clock and
-tests of severity ``warn`` still check every row (``dbt_project/macros/test_scope.sql``).
+are the published build's, a check of single rows need only read the counties that received
+a file since, or whose selection changed. Checks across rows (a key without the county, a
+reference to a model made from every county), bounds and conditions that move with the clock
+and tests of severity ``warn`` still read every row (each ``structure`` test decides check by
+check: ``dbt_project/macros/test_scope.sql``).
 Every row is tested when nothing was published yet, after a rollback, when any input
 changed, and whenever a file is received after the scope was decided
 (``quality.tested_counties()`` then answers null). A dbt run outside a night (no build lease)

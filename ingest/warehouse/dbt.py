@@ -11,9 +11,11 @@ import os
 import re
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import psycopg
 import yaml
 
 from ingest import contract
@@ -139,13 +141,67 @@ def _invoke(s: Settings, args: tuple[str, ...]) -> subprocess.CompletedProcess[s
 def run(s: Settings, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     """Run ``dbt <args>`` against the warehouse, in this process; its output is captured and
     returned as a completed process would be. When dbt's partial parsing lost a node, the
-    command is run once more after a full parse."""
+    command is run once more after a full parse. When tests failed, what they found (their
+    failing rows, :func:`failures`) is added to the output after dbt's own summary."""
     result = _invoke(s, args)
     if result.returncode != 0 and LOST_IN_PARTIAL_PARSE.search(result.stdout + result.stderr):
         result = _invoke(s, ("--no-partial-parse", *args))
+    if result.returncode == 1:
+        found = failures(s)
+        if found:
+            result.stdout += "\n".join(["Failing rows:", *(str(f) for f in found)]) + "\n"
     if check and result.returncode != 0:
         raise RuntimeError(f"dbt {' '.join(args)} failed:\n{result.stdout[-4000:]}{result.stderr}")
     return result
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A row a failing test returned: for a ``structure`` test, which check failed on which
+    column (or key, or expression), the value and how many rows carry it."""
+
+    test: str
+    check: str
+    column: str
+    value: str | None
+    rows: int | None
+
+    def __str__(self) -> str:
+        shown = "" if self.value is None else f" = {self.value}"
+        count = "" if self.rows is None else f" ({self.rows} rows)"
+        return f"  {self.test}: {self.check} {self.column}{shown}{count}"
+
+
+def failures(s: Settings, limit: int = 20) -> list[Failure]:
+    """What the tests that failed in the last dbt command found: each one's query
+    (``target/run_results.json``) run again as ``transformer``, up to ``limit`` rows a test.
+    A test other than ``structure`` gives its rows' first column as the value."""
+    try:
+        results = json.loads((target_dir(s) / "run_results.json").read_text(encoding="utf-8"))["results"]
+    except (OSError, ValueError, KeyError):
+        return []
+    found = []
+    with psycopg.connect(s.url("transformer"), autocommit=True) as conn:
+        for r in results:
+            if r["status"] != "fail" or not r.get("compiled_code") or not r["unique_id"].startswith("test."):
+                continue
+            name = r["unique_id"].split(".")[2]
+            try:
+                cur = conn.execute(f"select * from ({r['compiled_code']}) as failing limit {int(limit)}")
+            except psycopg.Error:
+                continue
+            columns = [d.name for d in cur.description]
+            for row in cur.fetchall():
+                got = dict(zip(columns, row, strict=True))
+                if {"check_name", "column_name", "value", "failing_rows"} <= set(got):
+                    found.append(
+                        Failure(
+                            name, got["check_name"], got["column_name"], got["value"], got["failing_rows"]
+                        )
+                    )
+                else:
+                    found.append(Failure(name, "rows", columns[0], str(row[0]), None))
+    return found
 
 
 #: The kinds of node a partial build can select by name, with what they are made from.
@@ -212,19 +268,22 @@ def ensure_manifest(s: Settings) -> Path:
     return manifest
 
 
+def _structure(table: str, **checks) -> dict:
+    """A raw table's ``structure`` test (``tests/generic/structure.sql``)."""
+    return {"structure": {"name": f"structure_county_submissions_{table}", "arguments": checks}}
+
+
 def sources_yaml() -> str:
     """The dbt sources file for the raw tables, generated from the submission contract."""
+    submission = "source('county_submissions', 'submission')"
     tables = [
         {
             "name": "submission",
             "description": "收到的每个报送文件一行（按 sha256 去重）/ one row per received workbook",
             "loaded_at_field": "received_at",
+            "data_tests": [_structure("submission", not_null=["submission_id"], keys=[["submission_id"]])],
             "columns": [
-                {
-                    "name": "submission_id",
-                    "description": "报送文件编号 / submission id",
-                    "data_tests": ["unique", "not_null"],
-                },
+                {"name": "submission_id", "description": "报送文件编号 / submission id"},
                 {"name": "sha256", "description": "文件内容的 sha256 / content hash"},
                 {"name": "status", "description": "accepted（已接收）或 quarantined（整份隔离）"},
             ],
@@ -236,23 +295,16 @@ def sources_yaml() -> str:
                 "name": s.key,
                 "description": f"{s.title}：{s.description}",
                 "loaded_at_field": "loaded_at",
+                # no foreign key in the database (its per-row trigger halves COPY speed): tested here
+                "data_tests": [
+                    _structure(
+                        s.key,
+                        not_null=["submission_id"],
+                        references={"submission_id": {"to": submission, "field": "submission_id"}},
+                    )
+                ],
                 "columns": [
-                    {
-                        "name": "submission_id",
-                        "description": "来源报送文件 / source submission",
-                        # no foreign key in the database (its per-row trigger halves COPY speed): tested here
-                        "data_tests": [
-                            "not_null",
-                            {
-                                "relationships": {
-                                    "arguments": {
-                                        "to": "source('county_submissions', 'submission')",
-                                        "field": "submission_id",
-                                    }
-                                }
-                            },
-                        ],
-                    },
+                    {"name": "submission_id", "description": "来源报送文件 / source submission"},
                     {"name": "source_row", "description": "来源 Excel 行号 / source row"},
                     *(
                         {"name": c.name, "description": f"{c.template_header}：{c.description}"}

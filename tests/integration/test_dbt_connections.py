@@ -49,7 +49,7 @@ def test_a_build_opens_one_connection_per_thread_and_each_node_starts_clean(wh):
         built = dbt.run(wh, "build", check=False)
         assert built.returncode == 0, built.stdout[-3000:]
         opened = _settled(conn) - before
-    assert len(_results(wh)) > 200
+    assert len(_results(wh)) > 10 * (threads + 1)  # nodes: many more than the connections allowed
     # one per thread, and one for the main thread's own queries (the relation cache, the
     # tested counties); not one per node
     assert 1 <= opened <= threads + 1, opened

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import shutil
 
 import psycopg
@@ -19,8 +20,8 @@ from ingest.warehouse import dbt
 from tests.helpers import query, reset_warehouse
 
 STAYS, RESUBMITS = "520603", "520602"
-#: A row-by-row dbt test on a model every county's submissions reach.
-FUNDS_TEST = "ranges_stg_county_submissions__villages"
+#: The structure test of a model every county's submissions reach; its bounds judge each row alone.
+FUNDS_TEST = "structure_stg_county_submissions__villages"
 
 
 def _workbook(tmp_path, county: str, funds: float | None = None):
@@ -96,11 +97,17 @@ def test_rows_of_a_county_are_made_from_its_own_submissions_alone(resubmitted):
 
 
 def _funds_test(s, *args: str) -> dict:
-    """Run the support-funds test alone; its result (status, failing rows) and compiled SQL."""
+    """Run the villages' structure test alone; its status, the rows its support-funds bound
+    refuses, and its compiled SQL."""
     dbt.run(s, "test", "--select", FUNDS_TEST, *args, check=False)
     target = dbt.target_dir(s)
     (result,) = json.loads((target / "run_results.json").read_text())["results"]
-    return {"status": result["status"], "failures": result["failures"], "sql": result["compiled_code"]}
+    refused = [f for f in dbt.failures(s) if f.check == "ranges" and f.column == "support_funds"]
+    return {
+        "status": result["status"],
+        "failures": sum(f.rows for f in refused),
+        "sql": result["compiled_code"],
+    }
 
 
 def test_a_night_tests_the_resubmitting_county_and_every_row_outside_a_night(resubmitted):
@@ -125,6 +132,38 @@ def test_a_night_tests_the_resubmitting_county_and_every_row_outside_a_night(res
     assert "county_code = any" not in whole["sql"]  # every row: no filter at all
     assert (scoped["status"], scoped["failures"]) == ("fail", 1)  # the resubmitting county's row
     assert (whole["status"], whole["failures"]) == ("fail", 2)  # no night holds the lease: both
+
+
+def test_each_check_of_a_structure_test_reads_the_rows_it_needs(resubmitted):
+    """On a night, the checks that judge each county's rows alone read the tested county's
+    rows; a key without the county and a reference to a model made from every county's
+    submissions read every row."""
+    s = resubmitted[0]
+    publish.take_build_lease(s, "dbt-scope-2")
+    try:
+        dbt.run(s, "compile", "--select", "structure_fct_cadre_roster")
+    finally:
+        publish.release_build_lease(s, "dbt-scope-2")
+    (result,) = json.loads((dbt.target_dir(s) / "run_results.json").read_text())["results"]
+    reads = {}
+    for part in result["compiled_code"].split("union all"):
+        check = re.search(r"select\s+'(\w+)' as check_name,\s*'([^']+)' as column_name", part)
+        name = (check.group(1), check.group(2)) if check else re.search(r"select '(\w+)'", part).group(1)
+        reads[name] = "county_code = any" in part
+    assert reads == {
+        "not_null": True,
+        ("keys", "county_code, period, person_key, role, org_unit_code, start_date"): True,
+        ("keys", "roster_id"): False,
+        "code_lists": True,
+        "ranges": True,
+        "expressions": True,
+        ("references", "county_code"): True,  # the registry's org units
+        ("references", "org_unit_code"): True,
+        ("references", "period"): True,  # periods: made from the code alone
+        ("references", "person_key"): False,  # persons: made from every county's submissions
+        ("references", "mentor1_person_key"): False,
+        ("references", "mentor2_person_key"): False,
+    }
 
 
 def test_every_row_is_tested_when_the_build_s_inputs_change(wh, tmp_path):

@@ -77,7 +77,7 @@ def test_committed_code_list_seed_matches_the_contract():
 
 def test_no_dbt_test_types_a_code_list_and_every_list_named_exists():
     """Code lists are read from the seed: no accepted_values list is typed in the project, and
-    every code_lists test names a list the seed has."""
+    every structure test's code_lists names a list the seed has."""
     import yaml
 
     lists = contract.code_lists()
@@ -87,8 +87,8 @@ def test_no_dbt_test_types_a_code_list_and_every_list_named_exists():
         assert "accepted_values" not in text, path
         for model in yaml.safe_load(text).get("models") or []:
             for test in model.get("data_tests") or []:
-                if isinstance(test, dict) and "code_lists" in test:
-                    named += test["code_lists"]["arguments"]["columns"].values()
+                if isinstance(test, dict) and "structure" in test:
+                    named += test["structure"]["arguments"].get("code_lists", {}).values()
     assert named and set(named) <= set(lists), set(named) - set(lists)
 
 
@@ -107,13 +107,11 @@ def test_staging_models_test_the_contract_s_code_lists_and_bounds():
         m["name"]: m for m in yaml.safe_load((path / "_county_submissions__models.yml").read_text())["models"]
     }
     for s in contract.SHEETS:
-        tests = {
-            name: body["arguments"]["columns"]
+        (tests,) = [
+            test["structure"]["arguments"]
             for test in models[f"stg_county_submissions__{s.key}"]["data_tests"]
-            if isinstance(test, dict)
-            for name, body in test.items()
-            if name in ("code_lists", "ranges")
-        }
+            if isinstance(test, dict) and "structure" in test
+        ]
         assert tests["code_lists"] == {c.name: c.name for c in s.columns if c.codes}, s.key
         for name, bounds in tests.get("ranges", {}).items():
             low, high = s.column(name).bounds
