@@ -32,6 +32,10 @@ def airflow_env(s: Settings) -> dict[str, str]:
         "AIRFLOW__USAGE_DATA_COLLECTION__ENABLED": "False",
         "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
         "AIRFLOW__COSMOS__PROPAGATE_LOGS": "False",
+        # the parse dbt leaves for the next night, kept with this home: Cosmos's default
+        # (/tmp/cosmos) is shared by every home on the machine, and a parse made for another
+        # warehouse's connection is no use to this one (dbt parses the project in full again)
+        "AIRFLOW__COSMOS__CACHE_DIR": str(s.home / "cache" / "cosmos"),
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
         "AIRFLOW_CONN_WAREHOUSE": s.airflow_conn_uri(),
         "AIRFLOW_CONN_WAREHOUSE_LOADER": s.airflow_conn_uri("loader"),

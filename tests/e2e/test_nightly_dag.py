@@ -47,6 +47,8 @@ def test_three_nights_then_a_reprocessing(wh):
     # the steward's report is written and the night's outcome sent (to the log, by default)
     assert (wh.home / "report" / "report.html").exists()
     assert "【党建统计数仓】已发布" in _log(wh)
+    # dbt's parse is kept with this home for the next night (not in a folder every home shares)
+    assert (wh.home / "cache" / "cosmos" / "dangjian_dbt_build" / "target" / "partial_parse.msgpack").exists()
 
     # Night 2: 思南县 arrives late; 万山区 resubmits with 5 fewer villages; 江口县 resubmits with
     # a duplicate row and 3 fewer villages (held back); a broken file comes in.
