@@ -38,6 +38,19 @@
 {%- endmacro %}
 
 
+{#- Whether a key judges each county's rows alone: it has the county or the submission. -#}
+{% macro structure_key_alone(columns) -%}
+    {%- do return('county_code' in columns or 'submission_id' in columns) -%}
+{%- endmacro %}
+
+
+{#- Whether the tested model is a view (computed again by every scan of it). -#}
+{% macro structure_tests_a_view() -%}
+    {%- set tested = graph.nodes.get(model.get('attached_node')) if model.get('attached_node') else none -%}
+    {%- do return(tested is not none and tested.config.materialized == 'view') -%}
+{%- endmacro %}
+
+
 {#- Whether a bound, a condition or any value inside `value` reads the clock. -#}
 {% macro structure_reads_clock(value) -%}
     {%- set text = value | string | lower -%}

@@ -130,6 +130,8 @@ def test_a_night_tests_the_resubmitting_county_and_every_row_outside_a_night(res
 
     assert f"county_code = any('{{{RESUBMITS}}}'::text[])" in scoped["sql"]
     assert "county_code = any" not in whole["sql"]  # every row: no filter at all
+    # a view (staging) is read once into a CTE that every check scans, not computed per check
+    assert scoped["sql"].count("as materialized (select * from") == 1
     assert (scoped["status"], scoped["failures"]) == ("fail", 1)  # the resubmitting county's row
     assert (whole["status"], whole["failures"]) == ("fail", 2)  # no night holds the lease: both
 
