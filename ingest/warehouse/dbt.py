@@ -175,16 +175,26 @@ class Failure:
 def failures(s: Settings, limit: int = 20) -> list[Failure]:
     """What the tests that failed in the last dbt command found: each one's query
     (``target/run_results.json``) run again as ``transformer``, up to ``limit`` rows a test.
-    A test other than ``structure`` gives its rows' first column as the value."""
+    A test other than ``structure`` gives its rows' first column as the value. Nothing when
+    the warehouse cannot be reached: the details never stand in the way of dbt's own verdict."""
     try:
         results = json.loads((target_dir(s) / "run_results.json").read_text(encoding="utf-8"))["results"]
     except (OSError, ValueError, KeyError):
         return []
+    failed = [
+        r
+        for r in results
+        if r["status"] == "fail" and r.get("compiled_code") and r["unique_id"].startswith("test.")
+    ]
+    if not failed:
+        return []
     found = []
-    with psycopg.connect(s.url("transformer"), autocommit=True) as conn:
-        for r in results:
-            if r["status"] != "fail" or not r.get("compiled_code") or not r["unique_id"].startswith("test."):
-                continue
+    try:
+        conn = psycopg.connect(s.url("transformer"), autocommit=True, connect_timeout=10)
+    except psycopg.Error:
+        return []
+    with conn:
+        for r in failed:
             name = r["unique_id"].split(".")[2]
             try:
                 cur = conn.execute(f"select * from ({r['compiled_code']}) as failing limit {int(limit)}")
