@@ -2,7 +2,7 @@
     A model's structure in one test: every check dbt owns for the model (required columns,
     keys, code lists, bounds, patterns, row conditions, references) in one dbt node and one
     query. dbt spends about 20 ms of its own CPU on each test node, whatever the test reads, so
-    a test per column and check (250 nodes for this project) cost more than the queries; one
+    a test per column and check (254 nodes for this project) cost more than the queries; one
     node per model costs a fifth of it, and says as much when it fails: each row it returns
     names the check, the column, the value and how many rows carry it.
 
