@@ -80,7 +80,7 @@ from rich.table import Table  # noqa: E402
 from ingest.config import Settings  # noqa: E402
 from ingest.contract import orgunits  # noqa: E402
 from ingest.samples import generator  # noqa: E402
-from ingest.warehouse import embedded  # noqa: E402
+from ingest.warehouse import NIGHT_BUILD_FLAGS, embedded  # noqa: E402
 
 console = Console()
 if not console.is_terminal:  # a log file: wide enough for the tables
@@ -331,7 +331,7 @@ def run_night(s: Settings, label: str, profile_dir: Path | None) -> Night:
     else:
         cpu_before = cpu_seconds(s)
         with run.stage("dbt build") as st:  # and, when it fails on data, the recovery (bisection)
-            if dbt.run(s, "build", check=False).returncode != 0:
+            if dbt.run(s, "build", *NIGHT_BUILD_FLAGS, check=False).returncode != 0:
                 held = second_half.recover(s, run_id)
                 st.note = f"recovered: {len(held)} held back"
         night.dbt_cpu = tuple(

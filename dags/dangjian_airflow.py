@@ -23,6 +23,7 @@ from cosmos.operators.local import DbtBuildLocalOperator
 from cosmos.profiles import PostgresUserPasswordProfileMapping
 
 from ingest.variables import SettingError, check_all, value
+from ingest.warehouse import NIGHT_BUILD_FLAGS
 
 # Settings are checked as the DAG files are parsed: a mistyped value names its variable among
 # the DAGs' import errors instead of failing tasks later.
@@ -180,6 +181,7 @@ def build_audit_publish(loaded) -> None:
         retries=0,
         on_execute_callback=_quick_dbt,
         dbt_cmd_global_flags=["--no-write-json"],
+        dbt_cmd_flags=list(NIGHT_BUILD_FLAGS),  # the models' unit tests run in the test suite
         should_store_compiled_sql=False,
         emit_datasets=False,
     )

@@ -18,7 +18,7 @@ import psycopg
 from ingest.config import Settings
 from ingest.quality import approval
 from ingest.quality.audit import AuditFailed, AuditOutcome, audit
-from ingest.warehouse import dbt
+from ingest.warehouse import NIGHT_BUILD_FLAGS, dbt
 
 
 class BuildFailed(RuntimeError):
@@ -123,7 +123,7 @@ def recover(s: Settings, run_id: str) -> list[int]:
         def attempt(left_out: set[int], nodes: list[str] | None) -> subprocess.CompletedProcess[str]:
             _write(conn, run_id, base, left_out)
             revert_snapshots(conn, base.since)
-            return dbt.run(s, "build", *dbt.only(nodes), check=False)
+            return dbt.run(s, "build", *NIGHT_BUILD_FLAGS, *dbt.only(nodes), check=False)
 
         def hold(sid: int, error: str) -> None:
             reason = "构建时该报送的数据使数据库出错，待县里更正或数据管理员处理"
@@ -202,7 +202,7 @@ def _bisect(attempt: Build, suspects: list[int], held: set[int], failed, nodes) 
 def build(s: Settings, run_id: str) -> list[int]:
     """dbt build of the run's frozen selection; when it fails, :func:`recover`. Returns the
     submissions held back because the build failed with them."""
-    result = dbt.run(s, "build", check=False)
+    result = dbt.run(s, "build", *NIGHT_BUILD_FLAGS, check=False)
     return [] if result.returncode == 0 else recover(s, run_id)
 
 
