@@ -18,15 +18,15 @@
   declare found record;
   begin
     for found in
-      select format('comment on column %s.%I is %L', {{ structure_literal(relation) }}, attribute.attname, documented.comment) as statement
+      select format('comment on column %s.%I is %L', {{ sql_literal(relation) }}, attribute.attname, documented.comment) as statement
       from (
         values
         {%- for name, comment in documented %}
-          ({{ structure_literal(name) }}, {{ postgres_escape_comment(comment) }}){{ "," if not loop.last }}
+          ({{ sql_literal(name) }}, {{ postgres_escape_comment(comment) }}){{ "," if not loop.last }}
         {%- endfor %}
       ) as documented (name, comment)
       join pg_attribute as attribute
-        on attribute.attrelid = {{ structure_literal(relation.include(database=false)) }}::regclass
+        on attribute.attrelid = {{ sql_literal(relation.include(database=false)) }}::regclass
         and attribute.attname = documented.name
         and attribute.attnum > 0
         and not attribute.attisdropped

@@ -15,8 +15,8 @@
 {%- endmacro %}
 
 
-{#- A SQL string literal. -#}
-{% macro structure_literal(text) -%}
+{#- A SQL string literal (the structure checks' labels, persist_docs.sql's relation names). -#}
+{% macro sql_literal(text) -%}
     '{{ text | string | replace("'", "''") }}'
 {%- endmacro %}
 
@@ -25,7 +25,7 @@
     that some rows fail, named by its label. -#}
 {% macro structure_counts(rows, check_name, labels, failing) -%}
     (
-        select {{ structure_literal(check_name) }} as check_name, counted.column_name, null::text as value, counted.failing_rows
+        select {{ sql_literal(check_name) }} as check_name, counted.column_name, null::text as value, counted.failing_rows
         from (
             select array[
                 {%- for condition in failing %}
@@ -35,7 +35,7 @@
             from {{ rows }}
         ) as counts
         cross join unnest(
-            array[{% for label in labels %}{{ structure_literal(label) }}{{ ", " if not loop.last }}{% endfor %}]::text[],
+            array[{% for label in labels %}{{ sql_literal(label) }}{{ ", " if not loop.last }}{% endfor %}]::text[],
             counts.failing
         ) as counted (column_name, failing_rows)
         where counted.failing_rows > 0
@@ -58,7 +58,7 @@
     (
         select
             'keys' as check_name,
-            {{ structure_literal(columns | join(', ')) }} as column_name,
+            {{ sql_literal(columns | join(', ')) }} as column_name,
             concat_ws(', ', {{ quoted | join('::text, ') }}::text) as value,
             count(*) as failing_rows
         from {{ rows }}
@@ -77,7 +77,7 @@
         cross join lateral (
             values
             {%- for column, code_list in columns.items() %}
-                ({{ structure_literal(column) }}, {{ structure_literal(code_list) }}, {{ adapter.quote(column) }}::text)
+                ({{ sql_literal(column) }}, {{ sql_literal(code_list) }}, {{ adapter.quote(column) }}::text)
                 {{- "," if not loop.last }}
             {%- endfor %}
         ) as coded (column_name, code_list, value)
@@ -100,7 +100,7 @@
             values
             {%- for column, bounds in columns.items() %}
                 {%- set quoted = adapter.quote(column) %}
-                ({{ structure_literal(column) }}, {{ quoted }}::text, false
+                ({{ sql_literal(column) }}, {{ quoted }}::text, false
                     {%- if bounds.get('min_value') is not none %} or {{ quoted }} < {{ bounds['min_value'] }}{% endif %}
                     {%- if bounds.get('max_value') is not none %} or {{ quoted }} > {{ bounds['max_value'] }}{% endif %})
                 {{- "," if not loop.last }}
@@ -115,10 +115,10 @@
 {% macro structure_pattern(rows, column, spec) -%}
     {%- set quoted = adapter.quote(column) -%}
     (
-        select 'patterns' as check_name, {{ structure_literal(column) }} as column_name, {{ quoted }}::text as value,
+        select 'patterns' as check_name, {{ sql_literal(column) }} as column_name, {{ quoted }}::text as value,
             count(*) as failing_rows
         from {{ rows }}
-        where ({{ quoted }} !~ {{ structure_literal(spec['pattern']) }}
+        where ({{ quoted }} !~ {{ sql_literal(spec['pattern']) }}
             {%- if spec.get('length') is not none %} or char_length({{ quoted }}) <> {{ spec['length'] | int }}{% endif %})
             {%- if spec.get('where') %} and ({{ spec['where'] }}){% endif %}
         group by {{ quoted }}
@@ -136,7 +136,7 @@
 {% macro structure_reference(rows, column, to, field) -%}
     {%- set quoted = adapter.quote(column) -%}
     (
-        select 'references' as check_name, {{ structure_literal(column) }} as column_name, checked.{{ quoted }}::text as value,
+        select 'references' as check_name, {{ sql_literal(column) }} as column_name, checked.{{ quoted }}::text as value,
             count(*) as failing_rows
         from {{ rows }}
         where checked.{{ quoted }} is not null

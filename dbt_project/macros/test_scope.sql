@@ -20,9 +20,15 @@
     Other tests (dbt's own, singular ones) read every row.
 -#}
 
+{#- The model, snapshot or seed the test being compiled is attached to (none for a source). -#}
+{% macro structure_tested_node() -%}
+    {%- do return(graph.nodes.get(model.get('attached_node')) if model.get('attached_node') else none) -%}
+{%- endmacro %}
+
+
 {#- The condition that keeps tonight's tested counties' rows, or none for every row. -#}
 {% macro structure_scope() -%}
-    {%- set tested = graph.nodes.get(model.get('attached_node')) if model.get('attached_node') else none -%}
+    {%- set tested = structure_tested_node() -%}
     {%- if tested is none or 'county_code' not in tested.columns -%}
         {%- do return(none) -%}
     {%- endif -%}
@@ -46,7 +52,7 @@
 
 {#- Whether the tested model is a view (computed again by every scan of it). -#}
 {% macro structure_tests_a_view() -%}
-    {%- set tested = graph.nodes.get(model.get('attached_node')) if model.get('attached_node') else none -%}
+    {%- set tested = structure_tested_node() -%}
     {%- do return(tested is not none and tested.config.materialized == 'view') -%}
 {%- endmacro %}
 

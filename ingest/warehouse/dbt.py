@@ -155,6 +155,15 @@ def run(s: Settings, *args: str, check: bool = True) -> subprocess.CompletedProc
     return result
 
 
+def run_results(s: Settings) -> list[dict] | None:
+    """What the last dbt command did, node by node (``target/run_results.json``); None when
+    there is no readable record."""
+    try:
+        return json.loads((target_dir(s) / "run_results.json").read_text(encoding="utf-8"))["results"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
 @dataclass(frozen=True)
 class Failure:
     """A row a failing test returned: for a ``structure`` test, which check failed on which
@@ -177,13 +186,9 @@ def failures(s: Settings, limit: int = 20) -> list[Failure]:
     (``target/run_results.json``) run again as ``transformer``, up to ``limit`` rows a test.
     A test other than ``structure`` gives its rows' first column as the value. Nothing when
     the warehouse cannot be reached: the details never stand in the way of dbt's own verdict."""
-    try:
-        results = json.loads((target_dir(s) / "run_results.json").read_text(encoding="utf-8"))["results"]
-    except (OSError, ValueError, KeyError):
-        return []
     failed = [
         r
-        for r in results
+        for r in run_results(s) or []
         if r["status"] == "fail" and r.get("compiled_code") and r["unique_id"].startswith("test.")
     ]
     if not failed:
@@ -222,9 +227,8 @@ def failed_nodes(s: Settings) -> list[str] | None:
     """The names of the nodes the last dbt command failed on (``target/run_results.json``),
     for ``only``; None when it failed on something a selection by name cannot reach, or before
     any node ran (then only a whole build tells)."""
-    try:
-        results = json.loads((target_dir(s) / "run_results.json").read_text(encoding="utf-8"))["results"]
-    except (OSError, ValueError, KeyError):
+    results = run_results(s)
+    if results is None:
         return None
     failed = [r["unique_id"] for r in results if r["status"] in ("error", "fail")]
     if not failed or any(uid.split(".")[0] not in _SELECTABLE for uid in failed):

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 
 import psycopg
@@ -33,11 +32,6 @@ def _settled(conn: psycopg.Connection) -> int:
     return seen
 
 
-def _results(s) -> list[dict]:
-    """What the last dbt command did, node by node."""
-    return json.loads((dbt.target_dir(s) / "run_results.json").read_text(encoding="utf-8"))["results"]
-
-
 def test_a_build_opens_one_connection_per_thread_and_each_node_starts_clean(wh):
     for path in generator.generate("2025", wh.inbox, counties=["520603"]):
         assert ingest_file(path, wh).status == "accepted"
@@ -49,7 +43,7 @@ def test_a_build_opens_one_connection_per_thread_and_each_node_starts_clean(wh):
         built = dbt.run(wh, "build", check=False)
         assert built.returncode == 0, built.stdout[-3000:]
         opened = _settled(conn) - before
-    assert len(_results(wh)) > 10 * (threads + 1)  # nodes: many more than the connections allowed
+    assert len(dbt.run_results(wh)) > 10 * (threads + 1)  # nodes: many more than the connections allowed
     # one per thread, and one for the main thread's own queries (the relation cache, the
     # tested counties); not one per node
     assert 1 <= opened <= threads + 1, opened
@@ -60,7 +54,7 @@ def test_a_build_opens_one_connection_per_thread_and_each_node_starts_clean(wh):
     # would not be if the connection carried psycopg2's stale transaction into the next node).
     again = dbt.run(wh, "build", "--threads", "1", check=False)
     assert again.returncode == 0, again.stdout[-3000:]
-    persons = [r for r in _results(wh) if r["unique_id"] == "model.dangjian.int_persons_pseudonymised"]
+    persons = [r for r in dbt.run_results(wh) if r["unique_id"] == "model.dangjian.int_persons_pseudonymised"]
     assert [r["status"] for r in persons] == ["success"]
 
 

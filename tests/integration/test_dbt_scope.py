@@ -100,8 +100,7 @@ def _funds_test(s, *args: str) -> dict:
     """Run the villages' structure test alone; its status, the rows its support-funds bound
     refuses, and its compiled SQL."""
     dbt.run(s, "test", "--select", FUNDS_TEST, *args, check=False)
-    target = dbt.target_dir(s)
-    (result,) = json.loads((target / "run_results.json").read_text())["results"]
+    (result,) = dbt.run_results(s)
     refused = [f for f in dbt.failures(s) if f.check == "ranges" and f.column == "support_funds"]
     return {
         "status": result["status"],
@@ -146,7 +145,7 @@ def test_each_check_of_a_structure_test_reads_the_rows_it_needs(resubmitted):
         dbt.run(s, "compile", "--select", "structure_fct_cadre_roster")
     finally:
         publish.release_build_lease(s, "dbt-scope-2")
-    (result,) = json.loads((dbt.target_dir(s) / "run_results.json").read_text())["results"]
+    (result,) = dbt.run_results(s)
     reads = {}
     for part in result["compiled_code"].split("union all"):
         check = re.search(r"select\s+'(\w+)' as check_name,\s*'([^']+)' as column_name", part)

@@ -4,27 +4,21 @@ fixed inputs, not the night's data."""
 
 from __future__ import annotations
 
-import json
-
 from ingest import night
 from ingest.load import ingest_file
 from ingest.samples import generator
 from ingest.warehouse import dbt
 
 
-def _results(s) -> list[dict]:
-    return json.loads((dbt.target_dir(s) / "run_results.json").read_text(encoding="utf-8"))["results"]
-
-
 def test_the_models_unit_tests_pass_and_a_night_s_build_leaves_them_out(wh):
     for path in generator.generate("2025", wh.inbox, counties=["520603"]):
         assert ingest_file(path, wh).status == "accepted"
     assert night.build(wh, "unit-tests") == []  # nothing held back: the build passed
-    built = {r["unique_id"].split(".")[0] for r in _results(wh)}
+    built = {r["unique_id"].split(".")[0] for r in dbt.run_results(wh)}
     assert {"model", "test", "snapshot", "seed"} <= built and "unit_test" not in built
 
     tested = dbt.run(wh, "test", "--select", "test_type:unit")  # their parents are built: as in CI
-    results = _results(wh)
+    results = dbt.run_results(wh)
     assert len(results) >= 2, tested.stdout[-2000:]
     assert {r["unique_id"].split(".")[0] for r in results} == {"unit_test"}
     assert {r["status"] for r in results} == {"pass"}

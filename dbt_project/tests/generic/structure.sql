@@ -42,79 +42,73 @@
 {% test structure(model, not_null=[], not_null_when={}, keys=[], code_lists={}, ranges={}, patterns={},
                   expressions=[], references={}) %}
 
-    {%- set scope = structure_scope() -%}
+    {#- Each check reads `every` row or `alone` (tonight's counties when a night scopes the
+        tests); which rows those are is written in once every check has chosen. -#}
+    {%- set every, alone = '__structure_every_row__', '__structure_rows_alone__' -%}
     {%- set parts = [] -%}
-
-    {#- A view (staging) is computed again by every scan of it: its rows are read once, into a
-        materialized CTE that every check scans. Every row when some check needs them all,
-        else only the tested counties' rows (and the checks read the CTE as it is). -#}
-    {%- set prefix = '' -%}
-    {%- if structure_tests_a_view() -%}
-        {%- set every_row = [] -%}
-        {%- for key in keys if not structure_key_alone(key['columns'] if key is mapping else key) -%}
-            {%- do every_row.append(key) -%}
-        {%- endfor -%}
-        {%- for value in ranges.values() | list + expressions if structure_reads_clock(value) -%}
-            {%- do every_row.append(value) -%}
-        {%- endfor -%}
-        {%- for spec in references.values() if structure_made_from_submissions(spec['to']) -%}
-            {%- do every_row.append(spec) -%}
-        {%- endfor -%}
-        {%- set needs_every = scope is none or every_row -%}
-        {%- set prefix = 'with structure_rows_read as materialized (select * from ' ~ model
-            ~ ('' if needs_every else ' where ' ~ scope) ~ ')' -%}
-        {%- set model = 'structure_rows_read' -%}
-        {%- set scope = scope if needs_every else none -%}
-    {%- endif -%}
 
     {%- for column in not_null_when if column not in not_null %}
         {{ exceptions.raise_compiler_error("structure on " ~ model ~ ": not_null_when names " ~ column ~ ", which is not in not_null") }}
     {%- endfor %}
     {%- if not_null %}
-        {%- do parts.append(structure_not_null(structure_rows(model, scope), not_null, not_null_when)) %}
+        {%- do parts.append(structure_not_null(alone, not_null, not_null_when)) %}
     {%- endif %}
 
     {%- for key in keys %}
         {%- set columns = key['columns'] if key is mapping else key %}
-        {%- set rows_alone = structure_key_alone(columns) %}
-        {%- do parts.append(structure_key(structure_rows(model, scope if rows_alone else none), columns, key.get('where') if key is mapping else none)) %}
+        {%- do parts.append(structure_key(alone if structure_key_alone(columns) else every, columns, key.get('where') if key is mapping else none)) %}
     {%- endfor %}
 
     {%- if code_lists %}
-        {%- do parts.append(structure_code_lists(structure_rows(model, scope), code_lists)) %}
+        {%- do parts.append(structure_code_lists(alone, code_lists)) %}
     {%- endif %}
 
     {%- for reads_clock in [false, true] %}
+        {%- set rows = every if reads_clock else alone %}
         {%- set bounded = {} %}
         {%- for column, bounds in ranges.items() if structure_reads_clock(bounds) == reads_clock %}
             {%- do bounded.update({column: bounds}) %}
         {%- endfor %}
         {%- if bounded %}
-            {%- do parts.append(structure_ranges(structure_rows(model, none if reads_clock else scope), bounded)) %}
+            {%- do parts.append(structure_ranges(rows, bounded)) %}
         {%- endif %}
         {%- set chosen = [] %}
         {%- for expression in expressions if structure_reads_clock(expression) == reads_clock %}
             {%- do chosen.append(expression) %}
         {%- endfor %}
         {%- if chosen %}
-            {%- do parts.append(structure_expressions(structure_rows(model, none if reads_clock else scope), chosen)) %}
+            {%- do parts.append(structure_expressions(rows, chosen)) %}
         {%- endif %}
     {%- endfor %}
 
     {%- for column, spec in patterns.items() %}
-        {%- do parts.append(structure_pattern(structure_rows(model, scope), column, spec)) %}
+        {%- do parts.append(structure_pattern(alone, column, spec)) %}
     {%- endfor %}
 
     {%- for column, spec in references.items() %}
-        {%- set rows_alone = not structure_made_from_submissions(spec['to']) %}
-        {%- do parts.append(structure_reference(structure_rows(model, scope if rows_alone else none), column, spec['to'], spec['field'])) %}
+        {%- set rows = every if structure_made_from_submissions(spec['to']) else alone %}
+        {%- do parts.append(structure_reference(rows, column, spec['to'], spec['field'])) %}
     {%- endfor %}
 
     {%- if not parts %}
         {{ exceptions.raise_compiler_error("structure on " ~ model ~ ": nothing to check") }}
     {%- endif %}
 
+    {%- set checks = parts | join('\n    union all\n') %}
+    {%- set scope = structure_scope() %}
+    {%- set prefix = '' %}
+    {#- A view (staging) is computed again by every scan of it: its rows are read once, into a
+        materialized CTE that every check scans: every row when some check needs them all, else
+        only the tested counties' rows (and the checks read the CTE as it is). -#}
+    {%- if structure_tests_a_view() %}
+        {%- set needs_every = scope is none or every in checks %}
+        {%- set prefix = 'with structure_rows_read as materialized (select * from ' ~ model
+            ~ ('' if needs_every else ' where ' ~ scope) ~ ')' %}
+        {%- set model = 'structure_rows_read' %}
+        {%- set scope = scope if needs_every else none %}
+    {%- endif %}
+
     {{ prefix }}
-    {{ parts | join('\n    union all\n') }}
+    {{ checks | replace(every, structure_rows(model)) | replace(alone, structure_rows(model, scope)) }}
 
 {% endtest %}
